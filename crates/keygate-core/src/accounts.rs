@@ -1,0 +1,234 @@
+//! Account use cases: create users, organizations and projects; sign in and out.
+
+use crate::clock::Clock;
+use crate::ids::{OrgId, ProjectId, RepositoryId, UserId};
+use crate::model::{NewProject, NewSession, NewUser, Org, Project, User};
+use crate::password::{hash_password, verify_password};
+use crate::secrets::{random_token, TokenHash};
+use crate::store::{Store, StoreError};
+use crate::validate;
+
+/// Why an account operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// Input failed validation; the text says which field and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// The thing already exists.
+    #[error("{0}")]
+    Duplicate(String),
+    /// A named user, organization or project does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Creates a user with an Argon2id password hash.
+pub async fn create_user(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<User, AccountError> {
+    let email = validate::email(email).map_err(|e| AccountError::Invalid(format!("email {e}")))?;
+    let display_name = validate::required_text(display_name, 128)
+        .map_err(|e| AccountError::Invalid(format!("name {e}")))?;
+    if password.chars().count() < 8 {
+        return Err(AccountError::Invalid(
+            "password must be at least 8 characters".into(),
+        ));
+    }
+    let password_hash = hash_password(password)
+        .map_err(|e| AccountError::Invalid(format!("password could not be hashed: {e}")))?;
+    let alias = uuid::Uuid::new_v4().to_string();
+    store
+        .create_user(NewUser {
+            id: UserId::new_random(),
+            email: email.clone(),
+            display_name,
+            public_alias: alias,
+            password_hash,
+            created_at: clock.now(),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                AccountError::Duplicate(format!("a user with email {email} already exists"))
+            }
+            other => other.into(),
+        })
+}
+
+async fn require_user(store: &dyn Store, email: &str) -> Result<User, AccountError> {
+    let email = validate::email(email).map_err(|e| AccountError::Invalid(format!("email {e}")))?;
+    store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| AccountError::NotFound(format!("no user with email {email}")))
+}
+
+/// Finds an organization by name or says it does not exist.
+pub async fn require_org(store: &dyn Store, name: &str) -> Result<Org, AccountError> {
+    store
+        .org_by_name(name)
+        .await?
+        .ok_or_else(|| AccountError::NotFound(format!("no organization named {name}")))
+}
+
+/// Creates an organization owned (and joined) by the user with `owner_email`.
+pub async fn create_org(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    name: &str,
+    owner_email: &str,
+) -> Result<Org, AccountError> {
+    let name = validate::path_name(name)
+        .map_err(|e| AccountError::Invalid(format!("organization name {e}")))?;
+    let owner = require_user(store, owner_email).await?;
+    store
+        .create_org(Org {
+            id: OrgId::new_random(),
+            name: name.clone(),
+            owner_id: owner.id,
+            third_party_oauth_allowed: true,
+            created_at: clock.now(),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                AccountError::Duplicate(format!("an organization named {name} already exists"))
+            }
+            other => other.into(),
+        })
+}
+
+/// Adds the user with `email` to an organization.
+pub async fn add_org_member(
+    store: &dyn Store,
+    org_name: &str,
+    email: &str,
+) -> Result<(Org, User), AccountError> {
+    let org = require_org(store, org_name).await?;
+    let user = require_user(store, email).await?;
+    store
+        .add_org_member(org.id, user.id)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AccountError::Duplicate(format!(
+                "{} is already a member of {}",
+                user.email, org.name
+            )),
+            other => other.into(),
+        })?;
+    Ok((org, user))
+}
+
+/// Creates a project and its default git repository, named after it.
+pub async fn create_project(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    org_name: &str,
+    name: &str,
+    description: &str,
+) -> Result<Project, AccountError> {
+    let org = require_org(store, org_name).await?;
+    let name =
+        validate::path_name(name).map_err(|e| AccountError::Invalid(format!("project name {e}")))?;
+    let description = validate::optional_text(description, 1024)
+        .map_err(|e| AccountError::Invalid(format!("description {e}")))?;
+    store
+        .create_project(NewProject {
+            project: Project {
+                id: ProjectId::new_random(),
+                org_id: org.id,
+                name: name.clone(),
+                description,
+                created_at: clock.now(),
+            },
+            repository_id: RepositoryId::new_random(),
+        })
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AccountError::Duplicate(format!(
+                "a project named {name} already exists in {}",
+                org.name
+            )),
+            other => other.into(),
+        })
+}
+
+/// Failed sign-ins per account allowed in [`SIGN_IN_WINDOW`] before sign-in is refused.
+pub const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
+/// The sliding window, in seconds, over which failures are counted.
+pub const SIGN_IN_WINDOW: i64 = 60;
+
+/// The outcome of a sign-in attempt.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Signed in: the session cookie value (shown once) and the user.
+    SignedIn {
+        /// The cookie value.
+        session: String,
+        /// Who.
+        user: User,
+    },
+    /// Wrong email or password; one message for both.
+    Refused,
+    /// Too many recent failures for this account; try again after the given seconds.
+    Throttled {
+        /// Seconds until the window clears.
+        retry_after: i64,
+    },
+}
+
+/// Checks credentials and starts a session. Unknown email and wrong password take the same work.
+pub async fn sign_in(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    session_lifetime: i64,
+    email: &str,
+    password: &str,
+) -> Result<SignIn, StoreError> {
+    let now = clock.now();
+    let email = email.trim().to_ascii_lowercase();
+    let failures = store
+        .sign_in_failures_since(&email, now - SIGN_IN_WINDOW)
+        .await?;
+    if failures >= SIGN_IN_FAILURES_ALLOWED {
+        return Ok(SignIn::Throttled {
+            retry_after: SIGN_IN_WINDOW,
+        });
+    }
+    let creds = store.user_credentials(&email).await?;
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    let password = password.to_owned();
+    // Argon2id is deliberately slow: keep it off the async worker threads.
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
+        .await
+        .unwrap_or(false);
+    match creds {
+        Some(c) if ok => {
+            let session = random_token();
+            store
+                .create_session(NewSession {
+                    hash: TokenHash::of(&session),
+                    user_id: c.user.id,
+                    created_at: now,
+                    expires_at: now + session_lifetime,
+                })
+                .await?;
+            Ok(SignIn::SignedIn {
+                session,
+                user: c.user,
+            })
+        }
+        _ => {
+            store.record_sign_in_failure(&email, now).await?;
+            Ok(SignIn::Refused)
+        }
+    }
+}
+

@@ -1,0 +1,159 @@
+//! Bearer checks without a database round trip: each node keeps a snapshot of what can change
+//! after a token is minted (revoked authorizations, organization policies), refreshed from the
+//! store's change feed.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::RwLock;
+
+use crate::clock::UnixTime;
+use crate::credentials::{AccessClaims, BearerRejection};
+use crate::ids::AuthorizationId;
+use crate::model::ChangeKind;
+use crate::store::{Store, StoreError};
+use crate::Keygate;
+
+/// What a node knows about revocations and policies, as of change `head`.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    head: AtomicI64,
+    /// Revoked authorizations, with when they were revoked (kept while their tokens may live).
+    revoked: RwLock<HashMap<AuthorizationId, UnixTime>>,
+    /// Lower-case names of organizations that disallow third-party OAuth.
+    denying_orgs: RwLock<HashSet<String>>,
+}
+
+/// What happened when the snapshot caught up with the change feed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Catchup {
+    /// How many changes were applied.
+    pub applied: usize,
+    /// Whether the signing keys changed and should be reloaded.
+    pub keys_changed: bool,
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|p| p.into_inner())
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Snapshot {
+    /// Builds a snapshot from the store: every authorization revoked within `horizon` seconds
+    /// (the access-token lifetime: older revocations cannot have live access tokens).
+    pub async fn load(store: &dyn Store, now: UnixTime, horizon: i64) -> Result<Self, StoreError> {
+        let head = store.change_head().await?;
+        let revoked = store
+            .authorizations_revoked_since(now - horizon)
+            .await?
+            .into_iter()
+            .collect();
+        let denying = store
+            .orgs_denying_oauth()
+            .await?
+            .into_iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect();
+        Ok(Self {
+            head: AtomicI64::new(head),
+            revoked: RwLock::new(revoked),
+            denying_orgs: RwLock::new(denying),
+        })
+    }
+
+    /// Applies every change since the last catch-up; forgets revocations older than `horizon`.
+    pub async fn catch_up(
+        &self,
+        store: &dyn Store,
+        now: UnixTime,
+        horizon: i64,
+    ) -> Result<Catchup, StoreError> {
+        let mut result = Catchup::default();
+        loop {
+            let head = self.head.load(Ordering::Acquire);
+            let changes = store.changes_since(head, 1000).await?;
+            let Some(last) = changes.last().map(|c| c.seq) else {
+                break;
+            };
+            let mut policy_changed = false;
+            {
+                let mut revoked = write(&self.revoked);
+                for c in &changes {
+                    match c.kind {
+                        ChangeKind::AuthorizationRevoked => {
+                            if let Ok(id) = c.subject.parse() {
+                                revoked.insert(id, c.at);
+                            }
+                        }
+                        ChangeKind::OrgPolicyChanged => policy_changed = true,
+                        ChangeKind::KeysChanged => result.keys_changed = true,
+                    }
+                }
+            }
+            if policy_changed {
+                let denying = store
+                    .orgs_denying_oauth()
+                    .await?
+                    .into_iter()
+                    .map(|n| n.to_ascii_lowercase())
+                    .collect();
+                *write(&self.denying_orgs) = denying;
+            }
+            result.applied += changes.len();
+            self.head.store(last, Ordering::Release);
+            if changes.len() < 1000 {
+                break;
+            }
+        }
+        write(&self.revoked).retain(|_, at| *at > now - horizon);
+        Ok(result)
+    }
+
+    /// Whether an authorization has been revoked.
+    pub fn is_revoked(&self, id: &AuthorizationId) -> bool {
+        read(&self.revoked).contains_key(id)
+    }
+
+    /// Whether an organization disallows third-party OAuth access.
+    pub fn org_denies_oauth(&self, org_name: &str) -> bool {
+        read(&self.denying_orgs).contains(&org_name.to_ascii_lowercase())
+    }
+}
+
+/// Why a bearer token does not open a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BearerError {
+    /// Missing, malformed, expired, of the wrong kind, or lacking the scope: the sign-in answer.
+    Unusable,
+    /// Valid, but its authorization is revoked or the organization forbids OAuth: TF400813.
+    Unauthorized,
+}
+
+impl From<BearerRejection> for BearerError {
+    fn from(_: BearerRejection) -> Self {
+        BearerError::Unusable
+    }
+}
+
+/// Checks a bearer token for a resource requiring `scope`, in organization `org` if any.
+pub fn check_bearer(
+    kg: &Keygate,
+    snapshot: &Snapshot,
+    token: &str,
+    scope: &str,
+    org: Option<&str>,
+) -> Result<AccessClaims, BearerError> {
+    let claims = kg
+        .credentials
+        .verify_access_token(token, kg.clock.now())?;
+    let scopes = crate::scopes::ScopeSet::from_stored(&claims.scp);
+    if !scopes.allows(scope) {
+        return Err(BearerError::Unusable);
+    }
+    if snapshot.is_revoked(&claims.aui) || org.is_some_and(|o| snapshot.org_denies_oauth(o)) {
+        return Err(BearerError::Unauthorized);
+    }
+    Ok(claims)
+}

@@ -1,0 +1,390 @@
+//! Minting and reading the signed credentials of protocol §5: client secrets, codes, access and
+//! refresh tokens.
+//!
+//! Every credential is a JWT signed with the active key. Client secrets, codes and refresh tokens
+//! also carry 256 random bits (claim `rnd`), are looked up by SHA-256 hash and never verified from
+//! their signature alone; access tokens are verified from their signature and claims, with no
+//! storage round trip.
+
+use std::sync::{Arc, RwLock};
+
+use jsonwebtoken::{Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::UnixTime;
+use crate::ids::{AccessId, AppId, AuthorizationId, SecretId, UserId};
+use crate::keys::KeyRing;
+use crate::scopes::{ScopeSet, AUTHORIZATION_GRANT_SCOPE};
+use crate::secrets::{random_token, TokenHash};
+
+/// Why a credential could not be minted.
+#[derive(Debug, thiserror::Error)]
+#[error("could not sign a credential")]
+pub struct MintError(#[source] jsonwebtoken::errors::Error);
+
+/// A freshly minted opaque credential: the string for the client and the hash for the store.
+#[derive(Clone)]
+pub struct Minted {
+    /// The credential, shown to the client once.
+    pub value: String,
+    /// Its SHA-256 hash.
+    pub hash: TokenHash,
+}
+
+impl std::fmt::Debug for Minted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Minted")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Serialize)]
+struct SecretClaims<'a> {
+    cid: String,
+    csi: String,
+    nameid: String,
+    iss: &'a str,
+    aud: &'a str,
+    nbf: UnixTime,
+    exp: UnixTime,
+    rnd: String,
+}
+
+#[derive(Serialize)]
+struct CodeClaims<'a> {
+    aui: String,
+    nameid: String,
+    scp: String,
+    iss: &'a str,
+    aud: &'a str,
+    nbf: UnixTime,
+    exp: UnixTime,
+    rnd: String,
+}
+
+#[derive(Serialize)]
+struct RefreshClaims<'a> {
+    nameid: String,
+    aci: String,
+    scp: String,
+    iss: &'a str,
+    aud: &'a str,
+    nbf: UnixTime,
+    exp: UnixTime,
+    rnd: String,
+}
+
+/// The claims of an access token (protocol §5).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AccessClaims {
+    /// The user.
+    pub nameid: UserId,
+    /// Scopes, sorted, lower case, space separated.
+    pub scp: String,
+    /// The authorization.
+    pub aui: AuthorizationId,
+    /// The app.
+    pub appid: AppId,
+    /// Issuer host name.
+    pub iss: String,
+    /// Audience: the issuer host name too.
+    pub aud: String,
+    /// Not before (issue time).
+    pub nbf: UnixTime,
+    /// Expiry.
+    pub exp: UnixTime,
+}
+
+/// Claims that betray a credential of another kind presented as an access token.
+#[derive(Deserialize)]
+struct KindProbe {
+    aci: Option<serde::de::IgnoredAny>,
+    scp: Option<String>,
+}
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BearerRejection {
+    /// Not a JWT, bad signature, unknown key, wrong issuer or missing claims.
+    #[error("the token is malformed or its signature does not verify")]
+    Invalid,
+    /// A refresh token or authorization code presented as an access token.
+    #[error("the token is not an access token")]
+    NotAnAccessToken,
+    /// Past its `exp` (or before its `nbf`).
+    #[error("the token has expired")]
+    Expired,
+}
+
+/// Mints and reads credentials with the server's keys.
+pub struct Credentials {
+    issuer: String,
+    keys: RwLock<Arc<KeyRing>>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// `issuer` is the public host name, used as both `iss` and `aud`.
+    pub fn new(issuer: String, keys: KeyRing) -> Self {
+        Self {
+            issuer,
+            keys: RwLock::new(Arc::new(keys)),
+        }
+    }
+
+    /// The issuer host name.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The current key ring.
+    pub fn keys(&self) -> Arc<KeyRing> {
+        match self.keys.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Swaps in a reloaded key ring (after rotation by any node).
+    pub fn replace_keys(&self, keys: KeyRing) {
+        let mut guard = match self.keys.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = Arc::new(keys);
+    }
+
+    fn sign<T: Serialize>(&self, claims: &T) -> Result<String, MintError> {
+        let keys = self.keys();
+        let active = keys.active();
+        let mut header = Header::new(active.algorithm);
+        header.typ = Some("JWT".into());
+        header.kid = Some(active.kid.clone());
+        jsonwebtoken::encode(&header, claims, &active.encoding).map_err(MintError)
+    }
+
+    fn minted(value: String) -> Minted {
+        let hash = TokenHash::of(&value);
+        Minted { value, hash }
+    }
+
+    /// A client secret for `app`, version `secret`.
+    pub fn mint_client_secret(
+        &self,
+        app: AppId,
+        secret: SecretId,
+        owner: UserId,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<Minted, MintError> {
+        self.sign(&SecretClaims {
+            cid: app.to_string(),
+            csi: secret.to_string(),
+            nameid: owner.to_string(),
+            iss: &self.issuer,
+            aud: &self.issuer,
+            nbf: now,
+            exp: expires_at,
+            rnd: random_token(),
+        })
+        .map(Self::minted)
+    }
+
+    /// An authorization code.
+    pub fn mint_code(
+        &self,
+        authorization: AuthorizationId,
+        user: UserId,
+        scopes: &ScopeSet,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<Minted, MintError> {
+        self.sign(&CodeClaims {
+            aui: authorization.to_string(),
+            nameid: user.to_string(),
+            scp: format!("{scopes} {AUTHORIZATION_GRANT_SCOPE}"),
+            iss: &self.issuer,
+            aud: &self.issuer,
+            nbf: now,
+            exp: expires_at,
+            rnd: random_token(),
+        })
+        .map(Self::minted)
+    }
+
+    /// A refresh token.
+    pub fn mint_refresh_token(
+        &self,
+        access: AccessId,
+        user: UserId,
+        scopes: &ScopeSet,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<Minted, MintError> {
+        self.sign(&RefreshClaims {
+            nameid: user.to_string(),
+            aci: access.to_string(),
+            scp: scopes.to_string(),
+            iss: &self.issuer,
+            aud: &self.issuer,
+            nbf: now,
+            exp: expires_at,
+            rnd: random_token(),
+        })
+        .map(Self::minted)
+    }
+
+    /// An access token.
+    pub fn mint_access_token(
+        &self,
+        user: UserId,
+        app: AppId,
+        authorization: AuthorizationId,
+        scopes: &ScopeSet,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<String, MintError> {
+        self.sign(&AccessClaims {
+            nameid: user,
+            scp: scopes.to_string(),
+            aui: authorization,
+            appid: app,
+            iss: self.issuer.clone(),
+            aud: self.issuer.clone(),
+            nbf: now,
+            exp: expires_at,
+        })
+    }
+
+    /// Verifies an access token's signature, issuer, kind and lifetime at `now`.
+    pub fn verify_access_token(
+        &self,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<AccessClaims, BearerRejection> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| BearerRejection::Invalid)?;
+        let kid = header.kid.ok_or(BearerRejection::Invalid)?;
+        let keys = self.keys();
+        let (algorithm, key) = keys.verifying_key(&kid).ok_or(BearerRejection::Invalid)?;
+        let mut validation = Validation::new(*algorithm);
+        // Time is judged against the injected clock below, not the library's wall clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        validation.required_spec_claims.clear();
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.issuer]);
+        let probe = jsonwebtoken::decode::<KindProbe>(token, key, &validation)
+            .map_err(|_| BearerRejection::Invalid)?
+            .claims;
+        if probe.aci.is_some()
+            || probe
+                .scp
+                .as_deref()
+                .is_some_and(|s| s.split(' ').any(|x| x == AUTHORIZATION_GRANT_SCOPE))
+        {
+            return Err(BearerRejection::NotAnAccessToken);
+        }
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
+            .map_err(|_| BearerRejection::Invalid)?
+            .claims;
+        if now >= claims.exp || now < claims.nbf {
+            return Err(BearerRejection::Expired);
+        }
+        Ok(claims)
+    }
+}
+
+/// Whether a string has the shape of a JWT (three base64url parts, a JSON header).
+pub fn looks_like_jwt(value: &str) -> bool {
+    value.split('.').count() == 3 && jsonwebtoken::decode_header(value).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{generate_es256, KeyRing};
+
+    fn credentials() -> Credentials {
+        let ring = KeyRing::load(&[generate_es256(0).unwrap()]).unwrap();
+        Credentials::new("keygate.test".into(), ring)
+    }
+
+    #[test]
+    fn an_access_token_verifies_until_it_expires() {
+        let c = credentials();
+        let scopes = ScopeSet::parse("vso.work vso.code").unwrap();
+        let (user, app, aui) = (
+            UserId::new_random(),
+            AppId::new_random(),
+            AuthorizationId::new_random(),
+        );
+        let t = c
+            .mint_access_token(user, app, aui, &scopes, 100, 200)
+            .unwrap();
+        let claims = c.verify_access_token(&t, 150).unwrap();
+        assert_eq!(claims.nameid, user);
+        assert_eq!(claims.scp, "vso.code vso.work");
+        assert_eq!(
+            c.verify_access_token(&t, 200),
+            Err(BearerRejection::Expired)
+        );
+    }
+
+    #[test]
+    fn refresh_tokens_and_codes_are_not_access_tokens() {
+        let c = credentials();
+        let scopes = ScopeSet::parse("vso.work").unwrap();
+        let r = c
+            .mint_refresh_token(AccessId::new_random(), UserId::new_random(), &scopes, 0, 500)
+            .unwrap();
+        assert_eq!(
+            c.verify_access_token(&r.value, 10),
+            Err(BearerRejection::NotAnAccessToken)
+        );
+        let code = c
+            .mint_code(
+                AuthorizationId::new_random(),
+                UserId::new_random(),
+                &scopes,
+                0,
+                500,
+            )
+            .unwrap();
+        assert_eq!(
+            c.verify_access_token(&code.value, 10),
+            Err(BearerRejection::NotAnAccessToken)
+        );
+    }
+
+    #[test]
+    fn a_token_from_another_key_or_garbage_is_invalid() {
+        let a = credentials();
+        let b = credentials();
+        let scopes = ScopeSet::parse("vso.work").unwrap();
+        let t = a
+            .mint_access_token(
+                UserId::new_random(),
+                AppId::new_random(),
+                AuthorizationId::new_random(),
+                &scopes,
+                0,
+                500,
+            )
+            .unwrap();
+        assert_eq!(b.verify_access_token(&t, 1), Err(BearerRejection::Invalid));
+        assert_eq!(
+            a.verify_access_token("not.a.jwt", 1),
+            Err(BearerRejection::Invalid)
+        );
+        assert!(!looks_like_jwt("plainsecret"));
+        assert!(looks_like_jwt(&t));
+    }
+}

@@ -1,0 +1,92 @@
+//! Registered apps and their client secrets.
+
+use crate::clock::UnixTime;
+use crate::ids::{AppId, SecretId, UserId};
+use crate::scopes::ScopeSet;
+use crate::secrets::TokenHash;
+
+/// Whether an app can keep a secret (RFC 6749 §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientKind {
+    /// A server-side app with a client secret.
+    Confidential,
+    /// A native or browser app with no secret; PKCE is mandatory.
+    Public,
+}
+
+impl ClientKind {
+    /// The stored spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Confidential => "confidential",
+            Self::Public => "public",
+        }
+    }
+
+    /// Parses the stored spelling; anything unknown is treated as confidential (the stricter kind).
+    pub fn from_stored(s: &str) -> Self {
+        if s == "public" {
+            Self::Public
+        } else {
+            Self::Confidential
+        }
+    }
+}
+
+/// A registered app, as protocol §2 describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// The App ID.
+    pub id: AppId,
+    /// The user who registered it; only they see or change it.
+    pub owner_id: UserId,
+    /// Application name.
+    pub name: String,
+    /// Company name.
+    pub company_name: String,
+    /// Description shown on the consent page.
+    pub description: String,
+    /// Application website.
+    pub website: String,
+    /// Company website (optional, may be empty).
+    pub company_website: String,
+    /// Terms of service URL (optional).
+    pub terms_url: String,
+    /// Privacy statement URL (optional).
+    pub privacy_url: String,
+    /// Logo URL (optional, https).
+    pub logo_url: String,
+    /// The one registered callback URL.
+    pub callback_url: String,
+    /// Registered scopes; fixed after creation.
+    pub scopes: ScopeSet,
+    /// Confidential or public.
+    pub kind: ClientKind,
+    /// Creation time.
+    pub created_at: UnixTime,
+}
+
+/// An app to register.
+pub type NewApp = App;
+
+/// A client secret version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSecret {
+    /// The secret version id (`csi`).
+    pub id: SecretId,
+    /// The app it authenticates.
+    pub app_id: AppId,
+    /// When it was made.
+    pub created_at: UnixTime,
+    /// When it stops working on its own.
+    pub expires_at: UnixTime,
+}
+
+/// A secret version to store: the record plus the hash of the secret shown once to the owner.
+#[derive(Debug, Clone)]
+pub struct NewClientSecret {
+    /// The record.
+    pub secret: ClientSecret,
+    /// SHA-256 of the secret string.
+    pub hash: TokenHash,
+}

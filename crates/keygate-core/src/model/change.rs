@@ -1,0 +1,66 @@
+//! The change feed that carries revocations and policy changes to every node, and signing keys.
+
+use crate::clock::UnixTime;
+
+/// What changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// An authorization was revoked (by the user, by secret regeneration, by app deletion, or by
+    /// refresh-token reuse); `subject` is the `aui`.
+    AuthorizationRevoked,
+    /// An organization's third-party OAuth policy changed; `subject` is the organization id.
+    OrgPolicyChanged,
+    /// The set of signing keys changed.
+    KeysChanged,
+}
+
+impl ChangeKind {
+    /// The stored spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::AuthorizationRevoked => "authorization_revoked",
+            Self::OrgPolicyChanged => "org_policy_changed",
+            Self::KeysChanged => "keys_changed",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn from_stored(s: &str) -> Option<Self> {
+        match s {
+            "authorization_revoked" => Some(Self::AuthorizationRevoked),
+            "org_policy_changed" => Some(Self::OrgPolicyChanged),
+            "keys_changed" => Some(Self::KeysChanged),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Increasing sequence number.
+    pub seq: i64,
+    /// What changed.
+    pub kind: ChangeKind,
+    /// The id it concerns.
+    pub subject: String,
+    /// When.
+    pub at: UnixTime,
+}
+
+/// A signing key as stored: the private key in PKCS#8 DER, and its lifecycle state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    /// Key id (`kid`).
+    pub kid: String,
+    /// JWS algorithm name (`ES256`, `EdDSA`, `RS256`).
+    pub algorithm: String,
+    /// PKCS#8 DER of the private key.
+    pub private_der: Vec<u8>,
+    /// `next`, `active` or `retired`.
+    pub state: String,
+    /// When it was made.
+    pub created_at: UnixTime,
+    /// When it stopped signing (retired keys stay published until their tokens expire).
+    pub retired_at: Option<UnixTime>,
+}

@@ -1,0 +1,246 @@
+//! The token endpoint's use cases: exchange a code, refresh (protocol §4, RFC 6749 §4.1.3, §6).
+//!
+//! The wire flavour (Azure `client_assertion` or standard OAuth) is decided at the edge; these
+//! functions take what both flavours carry and return tokens or a [`TokenError`].
+
+use crate::context::Keygate;
+use crate::credentials::looks_like_jwt;
+use crate::ids::AccessId;
+use crate::model::{ClientSecret, NewRefreshToken};
+use crate::oauth::pkce;
+use crate::oauth::TokenError;
+use crate::scopes::ScopeSet;
+use crate::secrets::TokenHash;
+use crate::store::ConsumeOutcome;
+
+/// What a successful grant returns.
+#[derive(Clone)]
+pub struct IssuedTokens {
+    /// The access token (JWT).
+    pub access_token: String,
+    /// The refresh token.
+    pub refresh_token: String,
+    /// Seconds the access token remains valid, as reported to the client.
+    pub expires_in: i64,
+    /// The scopes granted.
+    pub scopes: ScopeSet,
+}
+
+impl std::fmt::Debug for IssuedTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedTokens")
+            .field("expires_in", &self.expires_in)
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Authenticates a confidential client by its secret (the Azure `client_assertion`).
+pub async fn authenticate_client(
+    kg: &Keygate,
+    secret: Option<&str>,
+) -> Result<ClientSecret, TokenError> {
+    let secret = secret
+        .filter(|s| !s.is_empty())
+        .ok_or(TokenError::ClientSecretMissing)?;
+    if !looks_like_jwt(secret) {
+        return Err(TokenError::ClientSecretMalformed);
+    }
+    let record = kg
+        .store
+        .client_secret_by_hash(TokenHash::of(secret))
+        .await?
+        .ok_or(TokenError::ClientFailedValidation)?;
+    if kg.clock.now() >= record.expires_at {
+        return Err(TokenError::ClientSecretExpired);
+    }
+    Ok(record)
+}
+
+fn non_empty(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| !s.is_empty())
+}
+
+/// Exchanges an authorization code (RFC 6749 §4.1.3) for the client `client`.
+pub async fn exchange_code(
+    kg: &Keygate,
+    client: &ClientSecret,
+    code: Option<&str>,
+    redirect_uri: Option<&str>,
+    code_verifier: Option<&str>,
+) -> Result<IssuedTokens, TokenError> {
+    let code = non_empty(code).ok_or(TokenError::GrantMissing)?;
+    let redirect_uri = non_empty(redirect_uri).ok_or(TokenError::RedirectUriMissing)?;
+    let hash = TokenHash::of(code);
+    let record = kg
+        .store
+        .code_by_hash(hash)
+        .await?
+        .filter(|r| r.app_id == client.app_id)
+        .ok_or(TokenError::GrantInvalid)?;
+    let now = kg.clock.now();
+    if record.used_at.is_some() {
+        // RFC 6749 §4.1.2: a second use revokes what the first use issued.
+        kg.store
+            .revoke_authorization(record.authorization_id, now)
+            .await?;
+        tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code reused; authorization revoked");
+        return Err(TokenError::GrantAlreadyUsed);
+    }
+    if record.revoked_at.is_some() {
+        return Err(TokenError::AuthorizationNotFound);
+    }
+    if now >= record.expires_at {
+        return Err(TokenError::GrantExpired);
+    }
+    if record.redirect_uri != redirect_uri {
+        return Err(TokenError::RedirectUriMismatch);
+    }
+    if let Some(challenge) = &record.code_challenge {
+        match non_empty(code_verifier) {
+            Some(v) if pkce::verifies(v, challenge) => {}
+            _ => return Err(TokenError::GrantInvalid),
+        }
+    }
+    let access_id = AccessId::new_random();
+    let refresh_expires = now + kg.lifetimes.refresh_token;
+    let refresh = kg.credentials.mint_refresh_token(
+        access_id,
+        record.user_id,
+        &record.scopes,
+        now,
+        refresh_expires,
+    )?;
+    let outcome = kg
+        .store
+        .redeem_code(
+            hash,
+            NewRefreshToken {
+                hash: refresh.hash,
+                access_id,
+                authorization_id: record.authorization_id,
+                secret_id: Some(client.id),
+                created_at: now,
+                expires_at: refresh_expires,
+            },
+            now,
+        )
+        .await?;
+    if outcome == ConsumeOutcome::AlreadyUsed {
+        tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code redeemed concurrently; authorization revoked");
+        return Err(TokenError::GrantAlreadyUsed);
+    }
+    let access_token = mint_access(kg, &record.scopes, record.user_id, record.app_id, record.authorization_id, now)?;
+    tracing::info!(app.id = %record.app_id, user.id = %record.user_id, grant_type = "authorization_code", "tokens issued");
+    Ok(IssuedTokens {
+        access_token,
+        refresh_token: refresh.value,
+        expires_in: reported_lifetime(kg),
+        scopes: record.scopes,
+    })
+}
+
+fn mint_access(
+    kg: &Keygate,
+    scopes: &ScopeSet,
+    user: crate::ids::UserId,
+    app: crate::ids::AppId,
+    aui: crate::ids::AuthorizationId,
+    now: i64,
+) -> Result<String, TokenError> {
+    Ok(kg.credentials.mint_access_token(
+        user,
+        app,
+        aui,
+        scopes,
+        now,
+        now + kg.lifetimes.access_token,
+    )?)
+}
+
+/// The `expires_in` reported: the lifetime less the second already under way (3600 -> 3599).
+fn reported_lifetime(kg: &Keygate) -> i64 {
+    (kg.lifetimes.access_token - 1).max(0)
+}
+
+/// Exchanges a refresh token for a new pair (RFC 6749 §6), rotating it.
+pub async fn refresh(
+    kg: &Keygate,
+    client: &ClientSecret,
+    refresh_token: Option<&str>,
+    redirect_uri: Option<&str>,
+) -> Result<IssuedTokens, TokenError> {
+    let token = non_empty(refresh_token).ok_or(TokenError::GrantMissing)?;
+    let redirect_uri = non_empty(redirect_uri).ok_or(TokenError::RedirectUriMissing)?;
+    if !looks_like_jwt(token) {
+        return Err(TokenError::RefreshInvalid);
+    }
+    let hash = TokenHash::of(token);
+    let record = kg
+        .store
+        .refresh_by_hash(hash)
+        .await?
+        .ok_or(TokenError::RefreshInvalid)?;
+    if record.app_id != client.app_id {
+        return Err(TokenError::ClientFailedValidation);
+    }
+    let now = kg.clock.now();
+    let access_id = AccessId::new_random();
+    let expires_at = now + kg.lifetimes.refresh_token;
+    let successor = |hash| NewRefreshToken {
+        hash,
+        access_id,
+        authorization_id: record.authorization_id,
+        secret_id: Some(client.id),
+        created_at: now,
+        expires_at,
+    };
+    if record.used_at.is_some() {
+        // RFC 9700 §4.14.2: someone holds a copy; end the whole chain.
+        kg.store
+            .revoke_authorization(record.authorization_id, now)
+            .await?;
+        tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token reused; authorization revoked");
+        return Err(TokenError::RefreshAlreadyUsed);
+    }
+    if record.revoked_at.is_some() {
+        return Err(TokenError::RefreshRevoked);
+    }
+    if now >= record.expires_at {
+        return Err(TokenError::RefreshInvalid);
+    }
+    let app = kg
+        .store
+        .app_by_id(client.app_id)
+        .await?
+        .ok_or(TokenError::ClientFailedValidation)?;
+    if redirect_uri != app.callback_url {
+        return Err(TokenError::RedirectUriMismatch);
+    }
+    let refresh = kg.credentials.mint_refresh_token(
+        access_id,
+        record.user_id,
+        &record.scopes,
+        now,
+        expires_at,
+    )?;
+    match kg
+        .store
+        .rotate_refresh(hash, successor(refresh.hash), now)
+        .await?
+    {
+        ConsumeOutcome::Consumed => {}
+        ConsumeOutcome::AlreadyUsed => {
+            tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token rotated concurrently; authorization revoked");
+            return Err(TokenError::RefreshAlreadyUsed);
+        }
+    }
+    let access_token = mint_access(kg, &record.scopes, record.user_id, record.app_id, record.authorization_id, now)?;
+    tracing::info!(app.id = %record.app_id, user.id = %record.user_id, grant_type = "refresh_token", "tokens issued");
+    Ok(IssuedTokens {
+        access_token,
+        refresh_token: refresh.value,
+        expires_in: reported_lifetime(kg),
+        scopes: record.scopes,
+    })
+}

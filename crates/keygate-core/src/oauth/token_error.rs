@@ -1,0 +1,92 @@
+//! Every way the token endpoint refuses a request, with both wire spellings.
+
+/// A refusal at the token endpoint. Each variant is one row of protocol §4's error table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// `grant_type` missing or unknown, or the body is not a form.
+    #[error("grant_type must be provided")]
+    GrantTypeMissing,
+    /// No `client_assertion`.
+    #[error("A client secret must be provided")]
+    ClientSecretMissing,
+    /// `client_assertion` is not shaped like a client secret.
+    #[error("Failed to deserialize the JsonWebToken object.")]
+    ClientSecretMalformed,
+    /// Wrong, regenerated, or another app's secret.
+    #[error("Client failed validation")]
+    ClientFailedValidation,
+    /// The secret is past its lifetime.
+    #[error("Client secret is expired.")]
+    ClientSecretExpired,
+    /// No `assertion`.
+    #[error("A valid authorization grant must be provided")]
+    GrantMissing,
+    /// Code forged, unknown, for another app, or its PKCE verifier does not match.
+    #[error("The provided authorization grant failed verification")]
+    GrantInvalid,
+    /// Code past its 15 minutes.
+    #[error("The authorization grant has expired.")]
+    GrantExpired,
+    /// Code already redeemed.
+    #[error("An access token has already been issued")]
+    GrantAlreadyUsed,
+    /// The code's authorization was revoked.
+    #[error("No authorization grant was found")]
+    AuthorizationNotFound,
+    /// No `redirect_uri`.
+    #[error("A redirect URI must be provided")]
+    RedirectUriMissing,
+    /// `redirect_uri` differs from the one used at authorize.
+    #[error("The given redirect_url was not valid")]
+    RedirectUriMismatch,
+    /// Refresh token unknown, malformed or expired.
+    #[error("The given refresh token is invalid")]
+    RefreshInvalid,
+    /// Refresh token already exchanged (its chain has now been revoked).
+    #[error("The access token has already been refreshed")]
+    RefreshAlreadyUsed,
+    /// Refresh token of a revoked or superseded authorization.
+    #[error("The access token is not valid")]
+    RefreshRevoked,
+    /// A fault on our side; the cause is logged, never shown.
+    #[error("An internal error occurred")]
+    Server,
+}
+
+impl TokenError {
+    /// The `Error` value of the Azure flavour (protocol §4).
+    pub fn azure_code(&self) -> &'static str {
+        use TokenError::*;
+        match self {
+            ClientSecretMissing | ClientSecretMalformed => "invalid_client",
+            ClientFailedValidation => "unauthorized_client",
+            GrantInvalid | AuthorizationNotFound => "invalid_grant",
+            Server => "server_error",
+            _ => "invalid_request",
+        }
+    }
+
+    /// The `ErrorDescription` text of the Azure flavour, exactly as clients match it.
+    pub fn description(&self) -> String {
+        self.to_string()
+    }
+
+    /// Whether this is our fault (HTTP 500) rather than the client's (HTTP 400).
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, TokenError::Server)
+    }
+}
+
+impl From<crate::store::StoreError> for TokenError {
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "store failure at the token endpoint");
+        TokenError::Server
+    }
+}
+
+impl From<crate::credentials::MintError> for TokenError {
+    fn from(e: crate::credentials::MintError) -> Self {
+        tracing::error!(error = %e, "could not sign a credential");
+        TokenError::Server
+    }
+}

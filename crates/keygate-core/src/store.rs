@@ -1,0 +1,202 @@
+//! The storage contract every backend implements: use-case operations, not generic CRUD.
+//!
+//! A step that must be atomic (redeem a code once, rotate a refresh token, revoke what a retired
+//! secret minted) is one method, and its transaction lives inside the backend.
+
+use async_trait::async_trait;
+
+use crate::clock::UnixTime;
+use crate::ids::{AppId, AuthorizationId, OrgId, ProjectId, UserId};
+use crate::model::*;
+use crate::secrets::TokenHash;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the string names what already exists.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// A referenced record does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The database could not be reached in time.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Anything else the backend reported.
+    #[error("database error")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Stored data could not be read back into a record.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+/// Why a single-use credential could not be consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsumeOutcome {
+    /// Consumed now, and the successor stored.
+    Consumed,
+    /// Somebody consumed it first; the authorization has been revoked as a precaution.
+    AlreadyUsed,
+}
+
+/// Everything Keygate keeps. Implemented by each backend crate.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the database answers (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    // --- accounts ---
+    /// Creates a user; `Conflict` when the email is taken.
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError>;
+    /// A user with their password hash, by lower-case email.
+    async fn user_credentials(&self, email: &str) -> Result<Option<UserCredentials>, StoreError>;
+    /// A user by email.
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// A user by id.
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// Records a failed sign-in for an email (known or not) and an address.
+    async fn record_sign_in_failure(&self, email: &str, at: UnixTime) -> Result<(), StoreError>;
+    /// How many failed sign-ins an email had since `since`.
+    async fn sign_in_failures_since(&self, email: &str, since: UnixTime)
+        -> Result<u32, StoreError>;
+
+    /// Creates an organization with its owner as first member; `Conflict` when the name is taken.
+    async fn create_org(&self, org: Org) -> Result<Org, StoreError>;
+    /// An organization by name (case-insensitive).
+    async fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError>;
+    /// Adds a member; `Conflict` when already a member.
+    async fn add_org_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError>;
+    /// Whether a user belongs to an organization.
+    async fn is_org_member(&self, org: OrgId, user: UserId) -> Result<bool, StoreError>;
+    /// The organizations a user belongs to, by name.
+    async fn orgs_of_user(&self, user: UserId) -> Result<Vec<Org>, StoreError>;
+    /// Sets an organization's third-party OAuth policy and announces it on the change feed.
+    async fn set_org_oauth_policy(
+        &self,
+        org: OrgId,
+        allowed: bool,
+        at: UnixTime,
+    ) -> Result<(), StoreError>;
+    /// Names of every organization that currently disallows third-party OAuth.
+    async fn orgs_denying_oauth(&self) -> Result<Vec<String>, StoreError>;
+
+    /// Creates a project and its default repository; `Conflict` when the name is taken in the org.
+    async fn create_project(&self, project: NewProject) -> Result<Project, StoreError>;
+    /// An organization's projects, by name.
+    async fn projects_of_org(&self, org: OrgId) -> Result<Vec<Project>, StoreError>;
+
+    /// A project by name inside an organization (case-insensitive).
+    async fn project_by_name(&self, org: OrgId, name: &str)
+        -> Result<Option<Project>, StoreError>;
+    /// A project's git repositories, by name.
+    async fn repositories_of_project(&self, project: ProjectId)
+        -> Result<Vec<Repository>, StoreError>;
+    /// Queues a build; the store assigns its id.
+    async fn queue_build(&self, build: NewBuild) -> Result<Build, StoreError>;
+    /// A project's builds, newest first.
+    async fn builds_of_project(&self, project: ProjectId) -> Result<Vec<Build>, StoreError>;
+    /// Creates a work item; the store assigns its id.
+    async fn create_work_item(&self, item: NewWorkItem) -> Result<WorkItem, StoreError>;
+    /// A work item by id, only if it belongs to `project`.
+    async fn work_item(&self, project: ProjectId, id: i64)
+        -> Result<Option<WorkItem>, StoreError>;
+
+    // --- sessions ---
+    /// Stores a browser session.
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;
+    /// The user of a live session.
+    async fn session_user(&self, hash: TokenHash, now: UnixTime)
+        -> Result<Option<User>, StoreError>;
+    /// Ends a session.
+    async fn delete_session(&self, hash: TokenHash) -> Result<(), StoreError>;
+
+    // --- server-wide settings and keys ---
+    /// Returns the setting `name`, storing `candidate` first if it has none (first writer wins).
+    async fn setting_or_insert(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError>;
+    /// Stores `candidate` as the active signing key unless an active key exists; returns all keys.
+    async fn ensure_signing_key(
+        &self,
+        candidate: SigningKeyRecord,
+    ) -> Result<Vec<SigningKeyRecord>, StoreError>;
+    /// Every stored signing key.
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError>;
+
+    // --- apps ---
+    /// Registers an app with its first client secret.
+    async fn create_app(&self, app: NewApp, secret: NewClientSecret) -> Result<App, StoreError>;
+    /// An app by id.
+    async fn app_by_id(&self, id: AppId) -> Result<Option<App>, StoreError>;
+    /// The apps a user owns, or every app when `owner` is `None`.
+    async fn list_apps(&self, owner: Option<UserId>) -> Result<Vec<App>, StoreError>;
+    /// Replaces an app's secret: the old version stops verifying and every authorization whose
+    /// tokens it minted is revoked, in one transaction. Returns how many were revoked.
+    async fn replace_client_secret(
+        &self,
+        app: AppId,
+        secret: NewClientSecret,
+        at: UnixTime,
+    ) -> Result<u64, StoreError>;
+    /// Deletes an app, revoking every authorization it had, in one transaction.
+    async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError>;
+    /// A client secret version by the hash of the presented secret.
+    async fn client_secret_by_hash(
+        &self,
+        hash: TokenHash,
+    ) -> Result<Option<ClientSecret>, StoreError>;
+
+    // --- authorizations and credentials ---
+    /// Stores an authorization given on Accept and the code that carries it.
+    async fn create_authorization(
+        &self,
+        authorization: NewAuthorization,
+        code: NewCode,
+    ) -> Result<(), StoreError>;
+    /// A code by hash, whatever its state.
+    async fn code_by_hash(&self, hash: TokenHash) -> Result<Option<CodeRecord>, StoreError>;
+    /// Marks a code used and stores the first refresh token of its chain, atomically. When the code
+    /// was already used, revokes its authorization instead (RFC 6749 §4.1.2).
+    async fn redeem_code(
+        &self,
+        code: TokenHash,
+        refresh: NewRefreshToken,
+        now: UnixTime,
+    ) -> Result<ConsumeOutcome, StoreError>;
+    /// A refresh token by hash, whatever its state.
+    async fn refresh_by_hash(&self, hash: TokenHash) -> Result<Option<RefreshRecord>, StoreError>;
+    /// Marks a refresh token used and stores its successor, atomically. When it was already used,
+    /// revokes its authorization instead (RFC 9700 §4.14.2).
+    async fn rotate_refresh(
+        &self,
+        old: TokenHash,
+        successor: NewRefreshToken,
+        now: UnixTime,
+    ) -> Result<ConsumeOutcome, StoreError>;
+    /// Revokes one authorization.
+    async fn revoke_authorization(&self, id: AuthorizationId, at: UnixTime)
+        -> Result<(), StoreError>;
+    /// Revokes every live authorization a user gave, to one app or (with `None`) to all apps.
+    /// Returns how many were revoked.
+    async fn revoke_user_authorizations(
+        &self,
+        user: UserId,
+        app: Option<AppId>,
+        at: UnixTime,
+    ) -> Result<u64, StoreError>;
+    /// The apps a user has live authorizations for.
+    async fn authorizations_of_user(
+        &self,
+        user: UserId,
+        now: UnixTime,
+    ) -> Result<Vec<AuthorizationSummary>, StoreError>;
+
+    // --- change feed ---
+    /// The newest change's sequence number (0 when there is none).
+    async fn change_head(&self) -> Result<i64, StoreError>;
+    /// Changes after `seq`, oldest first, at most `limit`.
+    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>, StoreError>;
+    /// Authorizations revoked at or after `since` (for building a node's snapshot at start).
+    async fn authorizations_revoked_since(
+        &self,
+        since: UnixTime,
+    ) -> Result<Vec<(AuthorizationId, UnixTime)>, StoreError>;
+}
