@@ -78,6 +78,10 @@ pub async fn require_org(store: &dyn Store, name: &str) -> Result<Org, AccountEr
         .ok_or_else(|| AccountError::NotFound(format!("no organization named {name}")))
 }
 
+/// Names that are the first path segment of Keygate's own pages, so no organization may take them.
+pub const RESERVED_ORG_NAMES: [&str; 6] =
+    ["app", "profile", "oauth2", "healthz", "readyz", "metrics"];
+
 /// Creates an organization owned (and joined) by the user with `owner_email`.
 pub async fn create_org(
     store: &dyn Store,
@@ -87,6 +91,11 @@ pub async fn create_org(
 ) -> Result<Org, AccountError> {
     let name = validate::path_name(name)
         .map_err(|e| AccountError::Invalid(format!("organization name {e}")))?;
+    if RESERVED_ORG_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
+        return Err(AccountError::Invalid(format!(
+            "organization name {name} is reserved"
+        )));
+    }
     let owner = require_user(store, owner_email).await?;
     store
         .create_org(Org {
@@ -135,8 +144,8 @@ pub async fn create_project(
     description: &str,
 ) -> Result<Project, AccountError> {
     let org = require_org(store, org_name).await?;
-    let name =
-        validate::path_name(name).map_err(|e| AccountError::Invalid(format!("project name {e}")))?;
+    let name = validate::path_name(name)
+        .map_err(|e| AccountError::Invalid(format!("project name {e}")))?;
     let description = validate::optional_text(description, 1024)
         .map_err(|e| AccountError::Invalid(format!("description {e}")))?;
     store
@@ -231,4 +240,3 @@ pub async fn sign_in(
         }
     }
 }
-

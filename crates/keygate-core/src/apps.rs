@@ -197,7 +197,8 @@ pub async fn register_app(
     reg: &Registration,
     id: Option<AppId>,
 ) -> Result<Registered, AppError> {
-    let v = validate_registration(reg, kg.policy.allow_http_callbacks).map_err(AppError::Invalid)?;
+    let v =
+        validate_registration(reg, kg.policy.allow_http_callbacks).map_err(AppError::Invalid)?;
     let app = App {
         id: id.unwrap_or_else(AppId::new_random),
         owner_id: owner,

@@ -127,8 +127,9 @@ impl Snapshot {
 pub enum BearerError {
     /// Missing, malformed, expired, of the wrong kind, or lacking the scope: the sign-in answer.
     Unusable,
-    /// Valid, but its authorization is revoked or the organization forbids OAuth: TF400813.
-    Unauthorized,
+    /// Valid, but its authorization is revoked or the organization forbids OAuth: TF400813
+    /// naming the token's user.
+    Unauthorized(crate::ids::UserId),
 }
 
 impl From<BearerRejection> for BearerError {
@@ -145,15 +146,13 @@ pub fn check_bearer(
     scope: &str,
     org: Option<&str>,
 ) -> Result<AccessClaims, BearerError> {
-    let claims = kg
-        .credentials
-        .verify_access_token(token, kg.clock.now())?;
+    let claims = kg.credentials.verify_access_token(token, kg.clock.now())?;
     let scopes = crate::scopes::ScopeSet::from_stored(&claims.scp);
     if !scopes.allows(scope) {
         return Err(BearerError::Unusable);
     }
     if snapshot.is_revoked(&claims.aui) || org.is_some_and(|o| snapshot.org_denies_oauth(o)) {
-        return Err(BearerError::Unauthorized);
+        return Err(BearerError::Unauthorized(claims.nameid));
     }
     Ok(claims)
 }

@@ -343,7 +343,13 @@ mod tests {
         let c = credentials();
         let scopes = ScopeSet::parse("vso.work").unwrap();
         let r = c
-            .mint_refresh_token(AccessId::new_random(), UserId::new_random(), &scopes, 0, 500)
+            .mint_refresh_token(
+                AccessId::new_random(),
+                UserId::new_random(),
+                &scopes,
+                0,
+                500,
+            )
             .unwrap();
         assert_eq!(
             c.verify_access_token(&r.value, 10),

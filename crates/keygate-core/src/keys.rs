@@ -31,8 +31,11 @@ pub enum KeyError {
 /// Makes a fresh ES256 (P-256) key, ready to store as the active key.
 pub fn generate_es256(now: UnixTime) -> Result<SigningKeyRecord, KeyError> {
     use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
-    let doc = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &aws_lc_rs::rand::SystemRandom::new())
-        .map_err(|_| KeyError::Generate)?;
+    let doc = EcdsaKeyPair::generate_pkcs8(
+        &ECDSA_P256_SHA256_FIXED_SIGNING,
+        &aws_lc_rs::rand::SystemRandom::new(),
+    )
+    .map_err(|_| KeyError::Generate)?;
     let private_der = doc.as_ref().to_vec();
     let kid = jwk_for(&EncodingKey::from_ec_der(&private_der), Algorithm::ES256)
         .map(|jwk| jwk.thumbprint(ThumbprintHash::SHA256))
@@ -148,9 +151,6 @@ mod tests {
     fn a_ring_without_an_active_key_is_refused() {
         let mut rec = generate_es256(0).unwrap();
         rec.state = "retired".into();
-        assert!(matches!(
-            KeyRing::load(&[rec]),
-            Err(KeyError::NoActiveKey)
-        ));
+        assert!(matches!(KeyRing::load(&[rec]), Err(KeyError::NoActiveKey)));
     }
 }

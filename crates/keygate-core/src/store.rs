@@ -86,11 +86,12 @@ pub trait Store: Send + Sync + 'static {
     async fn projects_of_org(&self, org: OrgId) -> Result<Vec<Project>, StoreError>;
 
     /// A project by name inside an organization (case-insensitive).
-    async fn project_by_name(&self, org: OrgId, name: &str)
-        -> Result<Option<Project>, StoreError>;
+    async fn project_by_name(&self, org: OrgId, name: &str) -> Result<Option<Project>, StoreError>;
     /// A project's git repositories, by name.
-    async fn repositories_of_project(&self, project: ProjectId)
-        -> Result<Vec<Repository>, StoreError>;
+    async fn repositories_of_project(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<Repository>, StoreError>;
     /// Queues a build; the store assigns its id.
     async fn queue_build(&self, build: NewBuild) -> Result<Build, StoreError>;
     /// A project's builds, newest first.
@@ -98,15 +99,17 @@ pub trait Store: Send + Sync + 'static {
     /// Creates a work item; the store assigns its id.
     async fn create_work_item(&self, item: NewWorkItem) -> Result<WorkItem, StoreError>;
     /// A work item by id, only if it belongs to `project`.
-    async fn work_item(&self, project: ProjectId, id: i64)
-        -> Result<Option<WorkItem>, StoreError>;
+    async fn work_item(&self, project: ProjectId, id: i64) -> Result<Option<WorkItem>, StoreError>;
 
     // --- sessions ---
     /// Stores a browser session.
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError>;
     /// The user of a live session.
-    async fn session_user(&self, hash: TokenHash, now: UnixTime)
-        -> Result<Option<User>, StoreError>;
+    async fn session_user(
+        &self,
+        hash: TokenHash,
+        now: UnixTime,
+    ) -> Result<Option<User>, StoreError>;
     /// Ends a session.
     async fn delete_session(&self, hash: TokenHash) -> Result<(), StoreError>;
 
@@ -172,8 +175,11 @@ pub trait Store: Send + Sync + 'static {
         now: UnixTime,
     ) -> Result<ConsumeOutcome, StoreError>;
     /// Revokes one authorization.
-    async fn revoke_authorization(&self, id: AuthorizationId, at: UnixTime)
-        -> Result<(), StoreError>;
+    async fn revoke_authorization(
+        &self,
+        id: AuthorizationId,
+        at: UnixTime,
+    ) -> Result<(), StoreError>;
     /// Revokes every live authorization a user gave, to one app or (with `None`) to all apps.
     /// Returns how many were revoked.
     async fn revoke_user_authorizations(

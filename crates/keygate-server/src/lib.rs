@@ -1,1 +1,22 @@
-//! placeholder
+//! Keygate's HTTP server: the Azure DevOps OAuth wire protocol, standard OAuth beside it, the
+//! sign-in, registration and consent pages, and the bearer-protected REST API.
+//!
+//! The server takes an `Arc<dyn Store>` and never names a backend; the binary picks one.
+
+mod csrf;
+mod error;
+mod forms;
+mod headers;
+mod pages;
+mod routes;
+mod session;
+mod startup;
+mod state;
+
+pub use startup::{build_state, serve, ServerOptions, StartError};
+pub use state::AppState;
+
+/// The full route table over a built state.
+pub fn router(state: AppState) -> axum::Router {
+    routes::router(state)
+}

@@ -6,7 +6,9 @@ mod authorization;
 mod change;
 mod work;
 
-pub use account::{NewProject, NewSession, NewUser, Org, Project, Repository, User, UserCredentials};
+pub use account::{
+    NewProject, NewSession, NewUser, Org, Project, Repository, User, UserCredentials,
+};
 pub use app::{App, ClientKind, ClientSecret, NewApp, NewClientSecret};
 pub use authorization::{
     AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken, RefreshRecord,

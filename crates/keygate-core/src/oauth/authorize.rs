@@ -167,7 +167,12 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             state: state.clone(),
         })
     };
-    let kind = match p.response_type.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let kind = match p
+        .response_type
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("assertion") => ResponseKind::Assertion,
         Some("code") => ResponseKind::Code,
         _ => {
@@ -199,7 +204,10 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             }
         },
     };
-    let code_challenge = match (p.code_challenge.as_deref(), p.code_challenge_method.as_deref()) {
+    let code_challenge = match (
+        p.code_challenge.as_deref(),
+        p.code_challenge_method.as_deref(),
+    ) {
         (None | Some(""), _) => None,
         (Some(c), Some("S256")) if pkce::is_valid_challenge(c) => Some(c.to_owned()),
         (Some(_), Some("S256")) => {
@@ -237,7 +245,11 @@ pub enum ConsentError {
 }
 
 /// Accept: records the authorization and returns the redirect carrying `code` and `state`.
-pub async fn accept(kg: &Keygate, req: &ValidAuthorize, user: &User) -> Result<String, ConsentError> {
+pub async fn accept(
+    kg: &Keygate,
+    req: &ValidAuthorize,
+    user: &User,
+) -> Result<String, ConsentError> {
     let now = kg.clock.now();
     let authorization = NewAuthorization {
         id: AuthorizationId::new_random(),

@@ -14,8 +14,7 @@ pub fn is_valid_challenge(challenge: &str) -> bool {
 /// Whether a `code_verifier` is well formed (RFC 7636 §4.1).
 pub fn is_valid_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 

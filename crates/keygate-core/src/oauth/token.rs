@@ -130,7 +130,14 @@ pub async fn exchange_code(
         tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code redeemed concurrently; authorization revoked");
         return Err(TokenError::GrantAlreadyUsed);
     }
-    let access_token = mint_access(kg, &record.scopes, record.user_id, record.app_id, record.authorization_id, now)?;
+    let access_token = mint_access(
+        kg,
+        &record.scopes,
+        record.user_id,
+        record.app_id,
+        record.authorization_id,
+        now,
+    )?;
     tracing::info!(app.id = %record.app_id, user.id = %record.user_id, grant_type = "authorization_code", "tokens issued");
     Ok(IssuedTokens {
         access_token,
@@ -235,7 +242,14 @@ pub async fn refresh(
             return Err(TokenError::RefreshAlreadyUsed);
         }
     }
-    let access_token = mint_access(kg, &record.scopes, record.user_id, record.app_id, record.authorization_id, now)?;
+    let access_token = mint_access(
+        kg,
+        &record.scopes,
+        record.user_id,
+        record.app_id,
+        record.authorization_id,
+        now,
+    )?;
     tracing::info!(app.id = %record.app_id, user.id = %record.user_id, grant_type = "refresh_token", "tokens issued");
     Ok(IssuedTokens {
         access_token,

@@ -24,7 +24,10 @@ impl ScopeSet {
     /// Parses a space-separated (or `+`/comma-separated) scope string; every scope must be known.
     pub fn parse(raw: &str) -> Result<Self, ScopeError> {
         let mut set = BTreeSet::new();
-        for part in raw.split([' ', '+', ',', '\t', '\n']).filter(|s| !s.is_empty()) {
+        for part in raw
+            .split([' ', '+', ',', '\t', '\n'])
+            .filter(|s| !s.is_empty())
+        {
             let scope = part.to_ascii_lowercase();
             if catalogue().get(&scope).is_none() {
                 return Err(ScopeError::Unknown(part.to_owned()));

@@ -1,0 +1,240 @@
+//! Page templates (askama) and the one helper that renders them.
+
+use askama::Template;
+use axum::response::Html;
+use keygate_core::apps::FieldErrors;
+use keygate_core::model::App;
+
+/// The header bar: who is signed in, and the CSRF token for its sign-out form.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    /// Display name of the signed-in user.
+    pub user: Option<String>,
+    /// CSRF token for forms on the page.
+    pub csrf: String,
+}
+
+/// Renders a template; a template fault becomes a plain generic page and is logged.
+pub fn render<T: Template>(t: &T) -> Html<String> {
+    match t.render() {
+        Ok(html) => Html(html),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed to render");
+            Html(
+                "<!doctype html><title>Error</title><p>Something went wrong on our side.</p>"
+                    .into(),
+            )
+        }
+    }
+}
+
+/// A page that says what went wrong.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    /// Header (error pages show no user).
+    pub nav: Nav,
+    /// Heading.
+    pub title: &'a str,
+    /// Explanation.
+    pub message: &'a str,
+}
+
+/// `GET /_signin`.
+#[derive(Template)]
+#[template(path = "signin.html")]
+pub struct SignInPage {
+    /// Header.
+    pub nav: Nav,
+    /// Where to go after signing in (a same-origin path).
+    pub return_url: String,
+    /// Email as typed, on a retry.
+    pub email: String,
+    /// The one generic failure message.
+    pub error: Option<String>,
+}
+
+/// `GET /`.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    /// Header.
+    pub nav: Nav,
+}
+
+/// One checkbox of the registration form.
+#[derive(Debug, Clone)]
+pub struct ScopeOption {
+    /// Scope string.
+    pub name: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Plain description.
+    pub description: &'static str,
+    /// High-privilege badge.
+    pub high_privilege: bool,
+    /// Ticked.
+    pub checked: bool,
+}
+
+/// Checkboxes grouped by area.
+#[derive(Debug, Clone)]
+pub struct ScopeGroup {
+    /// Area name (`work`, `code`, ...).
+    pub area: &'static str,
+    /// Its scopes.
+    pub scopes: Vec<ScopeOption>,
+}
+
+/// `GET /app/register`, and the form again with errors.
+#[derive(Template)]
+#[template(path = "register.html")]
+pub struct RegisterPage {
+    /// Header.
+    pub nav: Nav,
+    /// What was typed.
+    pub form: keygate_core::apps::Registration,
+    /// Field errors.
+    pub errors: FieldErrors,
+    /// Scope checkboxes.
+    pub scope_groups: Vec<ScopeGroup>,
+}
+
+/// `GET /app/{id}`.
+#[derive(Template)]
+#[template(path = "app.html")]
+pub struct AppPage {
+    /// Header.
+    pub nav: Nav,
+    /// The app.
+    pub app: App,
+    /// App ID in upper case.
+    pub app_id_upper: String,
+    /// Scopes text.
+    pub scopes: String,
+    /// Client type text.
+    pub kind: &'static str,
+    /// Whether it has a secret.
+    pub has_secret: bool,
+    /// When the secret expires, or empty.
+    pub secret_expires: String,
+    /// Creation date.
+    pub created: String,
+    /// The secret, only right after creation or regeneration.
+    pub new_secret: Option<String>,
+}
+
+/// A confirmation step before a destructive action.
+#[derive(Template)]
+#[template(path = "confirm.html")]
+pub struct ConfirmPage {
+    /// Header.
+    pub nav: Nav,
+    /// Heading.
+    pub title: String,
+    /// What will happen.
+    pub message: String,
+    /// Form action.
+    pub action: String,
+    /// Button label.
+    pub confirm_label: &'static str,
+    /// Where Cancel goes.
+    pub cancel_url: String,
+}
+
+/// A row of the app list.
+#[derive(Debug, Clone)]
+pub struct AppRow {
+    /// App ID (lower case, for links).
+    pub id: String,
+    /// App ID (upper case, for display).
+    pub id_upper: String,
+    /// Name.
+    pub name: String,
+    /// Company.
+    pub company: String,
+    /// Callback.
+    pub callback_url: String,
+}
+
+/// `GET /profile/view`.
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    /// Header.
+    pub nav: Nav,
+    /// The user's apps.
+    pub apps: Vec<AppRow>,
+}
+
+/// A scope as the consent page lists it.
+#[derive(Debug, Clone)]
+pub struct ConsentScope {
+    /// Title.
+    pub title: &'static str,
+    /// Plain description.
+    pub description: &'static str,
+    /// High-privilege badge.
+    pub high_privilege: bool,
+}
+
+/// The consent page.
+#[derive(Template)]
+#[template(path = "consent.html")]
+pub struct ConsentPage {
+    /// Header.
+    pub nav: Nav,
+    /// The app asking.
+    pub app: App,
+    /// Who is consenting.
+    pub user_email: String,
+    /// Requested scopes.
+    pub scopes: Vec<ConsentScope>,
+    /// Host the browser will be sent back to.
+    pub redirect_host: String,
+    /// The authorize parameters, carried through the form.
+    pub hidden: Vec<(&'static str, String)>,
+}
+
+/// A row of the authorizations page.
+#[derive(Debug, Clone)]
+pub struct AuthorizationRow {
+    /// App ID.
+    pub app_id: String,
+    /// App name.
+    pub app_name: String,
+    /// Company.
+    pub company_name: String,
+    /// Scopes granted.
+    pub scopes: String,
+    /// Issue date.
+    pub issued: String,
+    /// Expiry date.
+    pub expires: String,
+}
+
+/// `GET /profile/authorizations`.
+#[derive(Template)]
+#[template(path = "authorizations.html")]
+pub struct AuthorizationsPage {
+    /// Header.
+    pub nav: Nav,
+    /// One row per authorized app.
+    pub rows: Vec<AuthorizationRow>,
+    /// What the last action did.
+    pub notice: Option<String>,
+}
+
+/// `GET /{org}/_settings/organizationPolicy`.
+#[derive(Template)]
+#[template(path = "org_policy.html")]
+pub struct OrgPolicyPage {
+    /// Header.
+    pub nav: Nav,
+    /// Organization name.
+    pub org_name: String,
+    /// Whether third-party OAuth access is allowed.
+    pub allowed: bool,
+    /// What the last action did.
+    pub notice: Option<String>,
+}

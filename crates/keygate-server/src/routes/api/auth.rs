@@ -1,0 +1,129 @@
+//! The bearer check at the top of every API handler: a signed token, a scope, and (for
+//! organization resources) the organization's policy and membership.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use keygate_core::bearer::{check_bearer, BearerError};
+use keygate_core::credentials::AccessClaims;
+use keygate_core::model::{Org, Project, User};
+
+use super::error::ApiError;
+use crate::state::AppState;
+
+/// The raw bearer credential of a request and how a refusal should be answered.
+pub struct BearerToken {
+    token: Option<String>,
+    suppress_redirect: bool,
+    /// The `api-version` query parameter, echoed in the response's content type.
+    pub api_version: Option<String>,
+}
+
+impl FromRequestParts<AppState> for BearerToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.trim().split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| rest.trim().to_owned())
+            })
+            .filter(|t| !t.is_empty());
+        let suppress_header = parts
+            .headers
+            .get("x-tfs-fedauthredirect")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("suppress"));
+        let suppress_method =
+            matches!(parts.method, Method::PATCH | Method::HEAD | Method::OPTIONS);
+        let api_version = parts.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "api-version")
+                .map(|(_, v)| v.into_owned())
+        });
+        Ok(Self {
+            token,
+            suppress_redirect: suppress_header || suppress_method,
+            api_version,
+        })
+    }
+}
+
+impl BearerToken {
+    fn unusable(&self) -> ApiError {
+        ApiError::SignInRequired {
+            suppress_redirect: self.suppress_redirect,
+        }
+    }
+
+    /// Checks the token for `scope`, with no storage round trip.
+    pub fn require(
+        &self,
+        state: &AppState,
+        scope: &str,
+        org: Option<&str>,
+    ) -> Result<AccessClaims, ApiError> {
+        let token = self.token.as_deref().ok_or_else(|| self.unusable())?;
+        check_bearer(&state.kg, &state.snapshot, token, scope, org).map_err(|e| match e {
+            BearerError::Unusable => self.unusable(),
+            BearerError::Unauthorized(user) => ApiError::Unauthorized(user),
+        })
+    }
+
+    /// Checks the token and returns its (still existing) user.
+    pub async fn require_user(&self, state: &AppState, scope: &str) -> Result<User, ApiError> {
+        let claims = self.require(state, scope, None)?;
+        state
+            .kg
+            .store
+            .user_by_id(claims.nameid)
+            .await?
+            .ok_or(ApiError::Unauthorized(claims.nameid))
+    }
+
+    /// Checks the token for an organization's resource: policy, scope and membership. An
+    /// unknown organization answers like one the user may not see.
+    pub async fn require_org(
+        &self,
+        state: &AppState,
+        scope: &str,
+        org_name: &str,
+    ) -> Result<(AccessClaims, Org), ApiError> {
+        let claims = self.require(state, scope, Some(org_name))?;
+        let org = state.kg.store.org_by_name(org_name).await?;
+        match org {
+            Some(org) if state.kg.store.is_org_member(org.id, claims.nameid).await? => {
+                Ok((claims, org))
+            }
+            _ => Err(ApiError::Unauthorized(claims.nameid)),
+        }
+    }
+
+    /// As [`Self::require_org`], and the named project of that organization.
+    pub async fn require_project(
+        &self,
+        state: &AppState,
+        scope: &str,
+        org_name: &str,
+        project_name: &str,
+    ) -> Result<(AccessClaims, Org, Project), ApiError> {
+        let (claims, org) = self.require_org(state, scope, org_name).await?;
+        let project = state
+            .kg
+            .store
+            .project_by_name(org.id, project_name)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                message: format!(
+                    "TF200016: The following project does not exist: {project_name}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server."
+                ),
+                type_key: "ProjectDoesNotExistException",
+            })?;
+        Ok((claims, org, project))
+    }
+}

@@ -1,0 +1,147 @@
+//! REST API errors and their one mapping to the hosted service's response shapes (protocol §7).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use keygate_core::ids::UserId;
+use keygate_core::StoreError;
+use serde_json::json;
+
+const UNAUTHORIZED_TYPE: &str = "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server";
+
+/// What can go wrong behind a bearer-protected endpoint.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No usable token (missing, expired, malformed, wrong kind, too weak a scope).
+    #[error("a usable access token is required")]
+    SignInRequired {
+        /// 401 JSON instead of the 203 sign-in page (`X-TFS-FedAuthRedirect: Suppress`, or
+        /// PATCH/HEAD/OPTIONS).
+        suppress_redirect: bool,
+    },
+    /// A valid token that may not open this resource (revoked, organization policy, not a
+    /// member): TF400813.
+    #[error("TF400813 for user {0}")]
+    Unauthorized(UserId),
+    /// No such resource.
+    #[error("{message}")]
+    NotFound {
+        /// The message.
+        message: String,
+        /// The hosted service's `typeKey`.
+        type_key: &'static str,
+    },
+    /// The request body or parameters are unusable.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The database is unreachable.
+    #[error("the service is temporarily unavailable")]
+    Unavailable,
+    /// A fault on our side.
+    #[error("internal error")]
+    Internal,
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError::Unavailable
+            }
+            other => {
+                tracing::error!(error = %other, "store failure behind the REST API");
+                ApiError::Internal
+            }
+        }
+    }
+}
+
+fn envelope(message: &str, type_name: &str, type_key: &str) -> serde_json::Value {
+    json!({
+        "$id": "1",
+        "innerException": null,
+        "message": message,
+        "typeName": type_name,
+        "typeKey": type_key,
+        "errorCode": 0,
+        "eventId": 3000
+    })
+}
+
+/// The exact TF400813 body of protocol §7.
+pub fn tf400813(user: &UserId) -> serde_json::Value {
+    envelope(
+        &format!("TF400813: The user '{user}' is not authorized to access this resource."),
+        UNAUTHORIZED_TYPE,
+        "UnauthorizedRequestException",
+    )
+}
+
+const SIGN_IN_PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in</title><link rel=\"stylesheet\" href=\"/_static/keygate.css\"></head><body><main class=\"narrow\"><div class=\"card\"><h1>Sign in</h1><p>This resource needs you to sign in. An app calling it needs a valid access token.</p><p><a class=\"button\" href=\"/_signin\">Sign in</a></p></div></main></body></html>";
+
+fn with_bearer_challenge(mut r: Response) -> Response {
+    r.headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    r
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::SignInRequired { suppress_redirect: false } => {
+                // The hosted service answers 203 with its sign-in page; clients detect this.
+                (StatusCode::NON_AUTHORITATIVE_INFORMATION, Html(SIGN_IN_PAGE)).into_response()
+            }
+            ApiError::SignInRequired { suppress_redirect: true } => with_bearer_challenge(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    axum::Json(envelope(
+                        "TF400813: Resource not available for anonymous access. Client authentication required.",
+                        UNAUTHORIZED_TYPE,
+                        "UnauthorizedRequestException",
+                    )),
+                )
+                    .into_response(),
+            ),
+            ApiError::Unauthorized(user) => with_bearer_challenge(
+                (StatusCode::UNAUTHORIZED, axum::Json(tf400813(&user))).into_response(),
+            ),
+            ApiError::NotFound { message, type_key } => (
+                StatusCode::NOT_FOUND,
+                axum::Json(envelope(
+                    &message,
+                    &format!("Microsoft.TeamFoundation.Core.WebApi.{type_key}, Microsoft.TeamFoundation.Core.WebApi"),
+                    type_key,
+                )),
+            )
+                .into_response(),
+            ApiError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(envelope(
+                    &message,
+                    "System.ArgumentException, mscorlib",
+                    "ArgumentException",
+                )),
+            )
+                .into_response(),
+            ApiError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(envelope(
+                    "The service is temporarily unavailable.",
+                    "Microsoft.TeamFoundation.Framework.Server.ServiceUnavailableException",
+                    "ServiceUnavailableException",
+                )),
+            )
+                .into_response(),
+            ApiError::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(envelope(
+                    "An internal error occurred.",
+                    "System.Exception, mscorlib",
+                    "Exception",
+                )),
+            )
+                .into_response(),
+        }
+    }
+}

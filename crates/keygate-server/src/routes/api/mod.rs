@@ -1,0 +1,69 @@
+//! The bearer-protected REST API: the Azure DevOps endpoints OAuth apps call first (protocol §7).
+
+mod auth;
+mod error;
+mod identity;
+mod projects;
+mod work;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde_json::{json, Value};
+
+use crate::state::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .merge(identity::router())
+        .merge(projects::router())
+        .merge(work::router())
+}
+
+/// A JSON response whose content type echoes `api-version`, as the hosted service's does.
+pub(crate) fn json_response(
+    status: StatusCode,
+    value: &Value,
+    api_version: Option<&str>,
+) -> Response {
+    let mut content_type = "application/json; charset=utf-8".to_owned();
+    if let Some(v) = api_version.filter(|v| {
+        v.len() <= 32
+            && v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+    }) {
+        content_type.push_str("; api-version=");
+        content_type.push_str(v);
+    }
+    let mut response = (status, axum::Json(value)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    response
+}
+
+/// `{"count": N, "value": [...]}`.
+pub(crate) fn list(values: Vec<Value>) -> Value {
+    json!({"count": values.len(), "value": values})
+}
+
+/// ISO 8601 in UTC, as the REST API writes dates.
+pub(crate) fn iso(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Any method an endpoint does not serve: the token is judged first, as the hosted service does
+/// (so PATCH without a token is 401, not 405), then 405.
+pub(crate) async fn other_method(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    bearer: auth::BearerToken,
+) -> Result<Response, error::ApiError> {
+    bearer.require(&state, "vso.base", None)?;
+    Ok(StatusCode::METHOD_NOT_ALLOWED.into_response())
+}

@@ -1,0 +1,309 @@
+//! App registration pages: register, view, regenerate the secret, delete, and the owner's list.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use keygate_core::apps::{self, AppError, FieldErrors, Registration};
+use keygate_core::ids::AppId;
+use keygate_core::model::{App, ClientKind, User};
+use keygate_core::scopes::{catalogue, Availability, ScopeSet};
+
+use super::nav;
+use crate::csrf;
+use crate::error::PageError;
+use crate::forms::FormFields;
+use crate::headers::sensitive;
+use crate::pages::{
+    render, AppPage, AppRow, ConfirmPage, ProfilePage, RegisterPage, ScopeGroup, ScopeOption,
+};
+use crate::session::SignedIn;
+use crate::state::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/app/register", get(register_app_form).post(register_app))
+        .route("/app/{id}", get(show_app))
+        .route(
+            "/app/{id}/regenerate",
+            get(regenerate_secret_form).post(regenerate_secret),
+        )
+        .route("/app/{id}/delete", get(delete_app_form).post(delete_app))
+        .route("/profile/view", get(list_apps))
+}
+
+/// Public scopes grouped by area, ticked where `checked` holds them.
+fn scope_groups(checked: &ScopeSet) -> Vec<ScopeGroup> {
+    let mut groups: Vec<ScopeGroup> = Vec::new();
+    for info in catalogue()
+        .all()
+        .iter()
+        .filter(|s| s.availability == Availability::Public)
+    {
+        let option = ScopeOption {
+            name: info.name,
+            title: info.title,
+            description: info.description,
+            high_privilege: info.high_privilege,
+            checked: checked.iter().any(|s| s == info.name),
+        };
+        match groups.iter_mut().find(|g| g.area == info.area()) {
+            Some(g) => g.scopes.push(option),
+            None => groups.push(ScopeGroup {
+                area: info.area(),
+                scopes: vec![option],
+            }),
+        }
+    }
+    groups
+}
+
+async fn register_app_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+) -> Response {
+    let (nav, cookies) = nav(&state, &headers, Some(&user));
+    (
+        AppendHeaders(cookies),
+        render(&RegisterPage {
+            nav,
+            form: Registration::default(),
+            errors: FieldErrors::new(),
+            scope_groups: scope_groups(&ScopeSet::default()),
+        }),
+    )
+        .into_response()
+}
+
+async fn register_app(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormFields::parse(&body);
+    if !csrf::verify(&state, &headers, form.get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let registration = Registration {
+        company_name: form.text("company_name"),
+        company_website: form.text("company_website"),
+        terms_url: form.text("terms_url"),
+        privacy_url: form.text("privacy_url"),
+        name: form.text("name"),
+        description: form.text("description"),
+        logo_url: form.text("logo_url"),
+        website: form.text("website"),
+        callback_url: form.text("callback_url"),
+        scopes: FormFields::all(&body, "scopes").join(" "),
+        kind: Some(ClientKind::Confidential),
+    };
+    match apps::register_app(&state.kg, user.id, &registration, None).await {
+        Ok(registered) => {
+            tracing::info!(app.id = %registered.app.id, user.id = %user.id, "app registered");
+            Ok(app_page(
+                &state,
+                &headers,
+                &user,
+                registered.app,
+                registered.client_secret,
+            )
+            .await?)
+        }
+        Err(AppError::Invalid(errors)) => {
+            let checked = ScopeSet::from_stored(&registration.scopes.to_ascii_lowercase());
+            let (nav, cookies) = nav(&state, &headers, Some(&user));
+            Ok((
+                StatusCode::BAD_REQUEST,
+                AppendHeaders(cookies),
+                render(&RegisterPage {
+                    nav,
+                    form: registration,
+                    errors,
+                    scope_groups: scope_groups(&checked),
+                }),
+            )
+                .into_response())
+        }
+        Err(e) => Err(app_error(e)),
+    }
+}
+
+fn app_error(e: AppError) -> PageError {
+    match e {
+        AppError::NotFound => PageError::NotFound,
+        AppError::NoSecret => {
+            PageError::BadRequest("Public applications have no client secret.".into())
+        }
+        AppError::Store(s) => s.into(),
+        other => {
+            tracing::error!(error = %other, "app operation failed");
+            PageError::Internal
+        }
+    }
+}
+
+fn date(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// Renders the app page; `new_secret` only right after creation or regeneration.
+async fn app_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &User,
+    app: App,
+    new_secret: Option<String>,
+) -> Result<Response, PageError> {
+    let (nav, cookies) = nav(state, headers, Some(user));
+    let has_secret = app.kind == ClientKind::Confidential;
+    let secret_expires = if has_secret {
+        date(app.created_at + state.kg.lifetimes.client_secret)
+    } else {
+        String::new()
+    };
+    let page = AppPage {
+        nav,
+        app_id_upper: app.id.to_upper(),
+        scopes: app.scopes.to_string(),
+        kind: if has_secret {
+            "Confidential (server-side, with a client secret)"
+        } else {
+            "Public (PKCE, no secret)"
+        },
+        has_secret,
+        secret_expires,
+        created: date(app.created_at),
+        new_secret,
+        app,
+    };
+    Ok((sensitive(), AppendHeaders(cookies), render(&page)).into_response())
+}
+
+/// The app, if it exists and belongs to `user`; someone else's app is reported as not found.
+async fn owned_app(state: &AppState, user: &User, id: &str) -> Result<App, PageError> {
+    let id: AppId = id.parse().map_err(|_| PageError::NotFound)?;
+    match state.kg.store.app_by_id(id).await? {
+        Some(app) if app.owner_id == user.id => Ok(app),
+        _ => Err(PageError::NotFound),
+    }
+}
+
+async fn show_app(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let app = owned_app(&state, &user, &id).await?;
+    app_page(&state, &headers, &user, app, None).await
+}
+
+async fn regenerate_secret_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let app = owned_app(&state, &user, &id).await?;
+    let (nav, cookies) = nav(&state, &headers, Some(&user));
+    Ok((
+        AppendHeaders(cookies),
+        render(&ConfirmPage {
+            nav,
+            title: format!("Regenerate the secret of {}?", app.name),
+            message: "The current client secret stops working at once, and so does every access and refresh token issued with it. Users will have to authorize the app again.".into(),
+            action: format!("/app/{}/regenerate", app.id),
+            confirm_label: "Regenerate secret",
+            cancel_url: format!("/app/{}", app.id),
+        }),
+    )
+        .into_response())
+}
+
+async fn regenerate_secret(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    if !csrf::verify(&state, &headers, FormFields::parse(&body).get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let app = owned_app(&state, &user, &id).await?;
+    let secret = apps::regenerate_secret(&state.kg, &app)
+        .await
+        .map_err(app_error)?;
+    app_page(&state, &headers, &user, app, Some(secret)).await
+}
+
+async fn delete_app_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let app = owned_app(&state, &user, &id).await?;
+    let (nav, cookies) = nav(&state, &headers, Some(&user));
+    Ok((
+        AppendHeaders(cookies),
+        render(&ConfirmPage {
+            nav,
+            title: format!("Delete {}?", app.name),
+            message: "The application is removed for good: its App ID is refused from then on, and every token it holds stops working.".into(),
+            action: format!("/app/{}/delete", app.id),
+            confirm_label: "Delete application",
+            cancel_url: format!("/app/{}", app.id),
+        }),
+    )
+        .into_response())
+}
+
+async fn delete_app(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    if !csrf::verify(&state, &headers, FormFields::parse(&body).get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let app = owned_app(&state, &user, &id).await?;
+    apps::delete_app(&state.kg, app.id)
+        .await
+        .map_err(app_error)?;
+    Ok(Redirect::to("/profile/view").into_response())
+}
+
+async fn list_apps(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    let apps = state.kg.store.list_apps(Some(user.id)).await?;
+    let (nav, cookies) = nav(&state, &headers, Some(&user));
+    let apps = apps
+        .into_iter()
+        .map(|a| AppRow {
+            id: a.id.to_string(),
+            id_upper: a.id.to_upper(),
+            name: a.name,
+            company: a.company_name,
+            callback_url: a.callback_url,
+        })
+        .collect();
+    Ok((AppendHeaders(cookies), render(&ProfilePage { nav, apps })).into_response())
+}

@@ -1,0 +1,195 @@
+//! The user's authorizations page (revoke one app, revoke all) and the organization policy page.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use keygate_core::ids::AppId;
+use keygate_core::model::User;
+
+use super::nav;
+use crate::csrf;
+use crate::error::PageError;
+use crate::forms::FormFields;
+use crate::pages::{render, AuthorizationRow, AuthorizationsPage, OrgPolicyPage};
+use crate::session::SignedIn;
+use crate::state::AppState;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/profile/authorizations", get(list_authorizations))
+        .route("/profile/authorizations/revoke", post(revoke_authorization))
+        .route(
+            "/profile/authorizations/revoke-all",
+            post(revoke_all_authorizations),
+        )
+        .route(
+            "/{org}/_settings/organizationPolicy",
+            get(org_policy_form).post(set_org_policy),
+        )
+}
+
+fn date(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::macros::format_description!("[year]-[month]-[day]"))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+async fn authorizations_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &User,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let rows = state
+        .kg
+        .store
+        .authorizations_of_user(user.id, state.kg.clock.now())
+        .await?
+        .into_iter()
+        .map(|a| AuthorizationRow {
+            app_id: a.app_id.to_string(),
+            app_name: a.app_name,
+            company_name: a.company_name,
+            scopes: a.scopes.to_string(),
+            issued: date(a.issued_at),
+            expires: date(a.expires_at),
+        })
+        .collect();
+    let (nav, cookies) = nav(state, headers, Some(user));
+    Ok((
+        AppendHeaders(cookies),
+        render(&AuthorizationsPage { nav, rows, notice }),
+    )
+        .into_response())
+}
+
+async fn list_authorizations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+) -> Result<Response, PageError> {
+    authorizations_page(&state, &headers, &user, None).await
+}
+
+async fn revoke_authorization(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormFields::parse(&body);
+    if !csrf::verify(&state, &headers, form.get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let app: AppId = form
+        .get("app_id")
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| PageError::BadRequest("No application was named.".into()))?;
+    let n = state
+        .kg
+        .store
+        .revoke_user_authorizations(user.id, Some(app), state.kg.clock.now())
+        .await?;
+    tracing::info!(user.id = %user.id, app.id = %app, revoked = n, "authorization revoked by the user");
+    authorizations_page(&state, &headers, &user, Some("Access revoked.".into())).await
+}
+
+async fn revoke_all_authorizations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    if !csrf::verify(&state, &headers, FormFields::parse(&body).get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let n = state
+        .kg
+        .store
+        .revoke_user_authorizations(user.id, None, state.kg.clock.now())
+        .await?;
+    tracing::info!(user.id = %user.id, revoked = n, "all authorizations revoked by the user");
+    authorizations_page(
+        &state,
+        &headers,
+        &user,
+        Some("Access revoked for every application.".into()),
+    )
+    .await
+}
+
+/// The organization, if `user` owns it; otherwise not found (no existence oracle).
+async fn owned_org(
+    state: &AppState,
+    user: &User,
+    name: &str,
+) -> Result<keygate_core::model::Org, PageError> {
+    match state.kg.store.org_by_name(name).await? {
+        Some(org) if org.owner_id == user.id => Ok(org),
+        Some(_) => Err(PageError::Forbidden),
+        None => Err(PageError::NotFound),
+    }
+}
+
+async fn org_policy_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(org): Path<String>,
+) -> Result<Response, PageError> {
+    let org = owned_org(&state, &user, &org).await?;
+    let (nav, cookies) = nav(&state, &headers, Some(&user));
+    Ok((
+        AppendHeaders(cookies),
+        render(&OrgPolicyPage {
+            nav,
+            org_name: org.name,
+            allowed: org.third_party_oauth_allowed,
+            notice: None,
+        }),
+    )
+        .into_response())
+}
+
+async fn set_org_policy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(org): Path<String>,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormFields::parse(&body);
+    if !csrf::verify(&state, &headers, form.get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let org = owned_org(&state, &user, &org).await?;
+    let allowed = match form.get("third_party_oauth") {
+        Some("allow") => true,
+        Some("deny") => false,
+        _ => return Err(PageError::BadRequest("Choose On or Off.".into())),
+    };
+    state
+        .kg
+        .store
+        .set_org_oauth_policy(org.id, allowed, state.kg.clock.now())
+        .await?;
+    tracing::info!(org = %org.name, allowed, user.id = %user.id, "organization OAuth policy changed");
+    let (nav, cookies) = nav(&state, &headers, Some(&user));
+    Ok((
+        AppendHeaders(cookies),
+        render(&OrgPolicyPage {
+            nav,
+            org_name: org.name,
+            allowed,
+            notice: Some("Policy saved.".into()),
+        }),
+    )
+        .into_response())
+}

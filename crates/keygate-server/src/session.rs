@@ -1,0 +1,92 @@
+//! Browser sessions: the cookie, and the extractor that finds the signed-in user.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use cookie::{Cookie, SameSite};
+use keygate_core::model::User;
+use keygate_core::secrets::TokenHash;
+
+use crate::error::PageError;
+use crate::state::AppState;
+
+/// Holds the session id (its SHA-256 is what the store keeps).
+pub const SESSION_COOKIE: &str = "kg_session";
+/// Binds CSRF tokens before sign-in.
+pub const PRE_SESSION_COOKIE: &str = "kg_pre";
+
+/// Reads one cookie from the request.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure on https.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> String {
+    let mut c = Cookie::new(name.to_owned(), value.to_owned());
+    c.set_http_only(true);
+    c.set_same_site(SameSite::Lax);
+    c.set_path("/");
+    c.set_secure(state.secure_cookies);
+    if let Some(seconds) = max_age {
+        c.set_max_age(cookie::time::Duration::seconds(seconds));
+    }
+    c.to_string()
+}
+
+/// A `Set-Cookie` value that deletes a cookie.
+pub fn clear_cookie(state: &AppState, name: &str) -> String {
+    set_cookie(state, name, "", Some(0))
+}
+
+/// The signed-in user, if the request carries a live session.
+pub struct MaybeUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(value) = cookie_value(&parts.headers, SESSION_COOKIE) else {
+            return Ok(Self(None));
+        };
+        let user = state
+            .kg
+            .store
+            .session_user(TokenHash::of(&value), state.kg.clock.now())
+            .await?;
+        Ok(Self(user))
+    }
+}
+
+/// The signed-in user; anonymous requests are sent to sign in and come back.
+pub struct SignedIn(pub User);
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match MaybeUser::from_request_parts(parts, state).await?.0 {
+            Some(user) => Ok(Self(user)),
+            None => {
+                let here = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_else(|| "/".into());
+                Err(PageError::SignInRequired { return_url: here })
+            }
+        }
+    }
+}

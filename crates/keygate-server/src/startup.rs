@@ -1,0 +1,122 @@
+//! Building the shared state from a store, and serving it until shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use keygate_core::bearer::Snapshot;
+use keygate_core::credentials::Credentials;
+use keygate_core::keys::{generate_es256, KeyError, KeyRing};
+use keygate_core::secrets::random_token;
+use keygate_core::{Clock, Keygate, Lifetimes, Policy, Store, StoreError};
+use tokio::net::TcpListener;
+use url::Url;
+
+use crate::state::AppState;
+
+/// How often each node catches up with the change feed; the propagation bound is this plus a query.
+pub const CHANGE_POLL_INTERVAL: Duration = Duration::from_millis(200);
+
+/// What the server needs besides a store.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// The URL users and clients reach this server at.
+    pub public_url: Url,
+    /// Credential lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Protocol switches.
+    pub policy: Policy,
+    /// The source of time.
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store failed.
+    #[error("storage: {0}")]
+    Store(#[from] StoreError),
+    /// The signing keys are unusable.
+    #[error("signing keys: {0}")]
+    Keys(#[from] KeyError),
+    /// The public URL has no host.
+    #[error("the public URL {0} has no host name")]
+    PublicUrl(String),
+}
+
+/// Loads (or on first start, creates) the signing key and CSRF key, and the revocation snapshot.
+pub async fn build_state(
+    store: Arc<dyn Store>,
+    options: ServerOptions,
+) -> Result<AppState, StartError> {
+    let now = options.clock.now();
+    let keys = store.ensure_signing_key(generate_es256(now)?).await?;
+    let ring = KeyRing::load(&keys)?;
+    let host = options
+        .public_url
+        .host_str()
+        .ok_or_else(|| StartError::PublicUrl(options.public_url.to_string()))?
+        .to_owned();
+    let csrf_key = store
+        .setting_or_insert("csrf_key", random_token().as_bytes())
+        .await?;
+    let snapshot = Snapshot::load(store.as_ref(), now, options.lifetimes.access_token).await?;
+    let secure_cookies = options.public_url.scheme() == "https";
+    Ok(AppState {
+        kg: Keygate {
+            store,
+            clock: options.clock,
+            credentials: Arc::new(Credentials::new(host, ring)),
+            lifetimes: options.lifetimes,
+            policy: options.policy,
+        },
+        snapshot: Arc::new(snapshot),
+        csrf_key: Arc::new(csrf_key),
+        public_url: options.public_url,
+        secure_cookies,
+        product_name: "Keygate",
+    })
+}
+
+/// Keeps the snapshot (and key ring) current with the change feed until the task is dropped.
+async fn follow_changes(state: AppState) {
+    let mut ticker = tokio::time::interval(CHANGE_POLL_INTERVAL);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let kg = &state.kg;
+        match state
+            .snapshot
+            .catch_up(kg.store.as_ref(), kg.clock.now(), kg.lifetimes.access_token)
+            .await
+        {
+            Ok(c) if c.keys_changed => match kg.store.signing_keys().await {
+                Ok(keys) => match KeyRing::load(&keys) {
+                    Ok(ring) => kg.credentials.replace_keys(ring),
+                    Err(e) => tracing::error!(error = %e, "reloaded signing keys are unusable"),
+                },
+                Err(e) => tracing::warn!(error = %e, "could not reload signing keys"),
+            },
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not catch up with the change feed"),
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let follower = tokio::spawn(follow_changes(state.clone()));
+    let app = crate::router(state);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    follower.abort();
+    result
+}

@@ -1,0 +1,15 @@
+//! HTTP tests: the real server on a random loopback port, a real SQLite file per test, and a real
+//! HTTP client.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test should fail loudly at the line that broke"
+)]
+
+mod api;
+mod apps_pages;
+mod authorize;
+mod helpers;
+mod signin;
+mod token;

@@ -1,0 +1,277 @@
+//! Users, sign-in failures, organizations, projects and sessions.
+
+use std::sync::Arc;
+
+use keygate_core::ids::{OrgId, ProjectId, RepositoryId, UserId};
+use keygate_core::model::{NewProject, NewSession, Project};
+use keygate_core::secrets::TokenHash;
+use keygate_core::{Store, StoreError};
+
+use crate::fixtures::{new_org, new_user, org, user, NOW};
+
+/// A second account on a taken email is refused, whatever its id.
+pub async fn creating_a_user_with_a_taken_email_is_a_conflict(store: Arc<dyn Store>) {
+    user(&*store, "ada@example.com").await;
+    let again = store.create_user(new_user("ada@example.com")).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict("user"))),
+        "{again:?}"
+    );
+}
+
+/// Users come back as created, by email and by id; only `user_credentials` carries the hash.
+pub async fn users_are_found_by_email_and_by_id_with_their_password_hash(store: Arc<dyn Store>) {
+    let new = new_user("grace@example.com");
+    let password_hash = new.password_hash.clone();
+    let created = store.create_user(new).await.expect("create user");
+    user(&*store, "other@example.com").await;
+
+    let by_email = store
+        .user_by_email("grace@example.com")
+        .await
+        .expect("by email");
+    assert_eq!(by_email.as_ref(), Some(&created));
+    let by_id = store.user_by_id(created.id).await.expect("by id");
+    assert_eq!(by_id.as_ref(), Some(&created));
+    let credentials = store
+        .user_credentials("grace@example.com")
+        .await
+        .expect("credentials")
+        .expect("a user");
+    assert_eq!(credentials.user, created);
+    assert_eq!(credentials.password_hash, password_hash);
+
+    assert!(store
+        .user_by_email("nobody@example.com")
+        .await
+        .expect("by email")
+        .is_none());
+    assert!(store
+        .user_by_id(UserId::new_random())
+        .await
+        .expect("by id")
+        .is_none());
+    assert!(store
+        .user_credentials("nobody@example.com")
+        .await
+        .expect("credentials")
+        .is_none());
+}
+
+/// Failures are counted for one email only, from `since` inclusive, known user or not.
+pub async fn sign_in_failures_are_counted_per_email_from_a_given_time(store: Arc<dyn Store>) {
+    for at in [NOW - 100, NOW - 10, NOW, NOW + 5] {
+        store
+            .record_sign_in_failure("ghost@example.com", at)
+            .await
+            .expect("record failure");
+    }
+    store
+        .record_sign_in_failure("other@example.com", NOW)
+        .await
+        .expect("record failure");
+
+    let count = |since| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .sign_in_failures_since("ghost@example.com", since)
+                .await
+                .expect("count failures")
+        }
+    };
+    assert_eq!(count(NOW - 1000).await, 4);
+    assert_eq!(count(NOW - 10).await, 3);
+    assert_eq!(count(NOW + 6).await, 0);
+    assert_eq!(
+        store
+            .sign_in_failures_since("nobody@example.com", 0)
+            .await
+            .expect("count failures"),
+        0
+    );
+}
+
+/// Organization names are unique ignoring case, found ignoring case, and the owner is a member.
+pub async fn creating_an_org_whose_name_is_taken_in_any_case_is_a_conflict(store: Arc<dyn Store>) {
+    let owner = user(&*store, "owner@example.com").await;
+    let created = org(&*store, owner.id, "Fabrikam").await;
+
+    let again = store.create_org(new_org(owner.id, "FABRIKAM")).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict("organization"))),
+        "{again:?}"
+    );
+    let found = store.org_by_name("fabrikam").await.expect("org by name");
+    assert_eq!(found.as_ref(), Some(&created));
+    assert_eq!(found.map(|o| o.name), Some("Fabrikam".to_owned()));
+    assert!(store
+        .org_by_name("contoso")
+        .await
+        .expect("org by name")
+        .is_none());
+    assert!(store
+        .is_org_member(created.id, owner.id)
+        .await
+        .expect("is member"));
+}
+
+/// Membership is unique; members see their organizations sorted by name.
+pub async fn adding_a_member_twice_is_a_conflict(store: Arc<dyn Store>) {
+    let owner = user(&*store, "owner@example.com").await;
+    let member = user(&*store, "member@example.com").await;
+    let zeta = org(&*store, owner.id, "Zeta").await;
+    let alpha = org(&*store, owner.id, "alpha").await;
+
+    assert!(!store
+        .is_org_member(zeta.id, member.id)
+        .await
+        .expect("is member"));
+    store
+        .add_org_member(zeta.id, member.id)
+        .await
+        .expect("add member");
+    store
+        .add_org_member(alpha.id, member.id)
+        .await
+        .expect("add member");
+    let again = store.add_org_member(zeta.id, member.id).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict("membership"))),
+        "{again:?}"
+    );
+    assert!(store
+        .is_org_member(zeta.id, member.id)
+        .await
+        .expect("is member"));
+
+    let orgs = store.orgs_of_user(member.id).await.expect("orgs of user");
+    assert_eq!(orgs, vec![alpha, zeta]);
+    let none = store
+        .orgs_of_user(UserId::new_random())
+        .await
+        .expect("orgs of user");
+    assert!(none.is_empty());
+}
+
+fn new_project(org: OrgId, name: &str) -> NewProject {
+    NewProject {
+        project: Project {
+            id: ProjectId::new_random(),
+            org_id: org,
+            name: name.to_owned(),
+            description: format!("The {name} project"),
+            created_at: NOW,
+        },
+        repository_id: RepositoryId::new_random(),
+    }
+}
+
+/// Project names are unique within an organization ignoring case, and each project comes with
+/// a repository of its own name on `refs/heads/main`.
+pub async fn creating_a_project_whose_name_is_taken_in_its_org_is_a_conflict(
+    store: Arc<dyn Store>,
+) {
+    let owner = user(&*store, "owner@example.com").await;
+    let fabrikam = org(&*store, owner.id, "Fabrikam").await;
+    let contoso = org(&*store, owner.id, "Contoso").await;
+
+    let web = new_project(fabrikam.id, "Web");
+    let repository_id = web.repository_id;
+    let web = store.create_project(web).await.expect("create project");
+    let api = store
+        .create_project(new_project(fabrikam.id, "api"))
+        .await
+        .expect("create project");
+    let again = store.create_project(new_project(fabrikam.id, "WEB")).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict("project")),),
+        "{again:?}"
+    );
+    // The same name in another organization is another project.
+    store
+        .create_project(new_project(contoso.id, "Web"))
+        .await
+        .expect("same name in another org");
+
+    assert_eq!(
+        store.projects_of_org(fabrikam.id).await.expect("projects"),
+        vec![api, web.clone()]
+    );
+    assert_eq!(
+        store
+            .project_by_name(fabrikam.id, "wEb")
+            .await
+            .expect("project by name"),
+        Some(web.clone())
+    );
+    assert!(store
+        .project_by_name(fabrikam.id, "mobile")
+        .await
+        .expect("project by name")
+        .is_none());
+
+    let repositories = store
+        .repositories_of_project(web.id)
+        .await
+        .expect("repositories");
+    assert_eq!(repositories.len(), 1);
+    assert_eq!(repositories[0].id, repository_id);
+    assert_eq!(repositories[0].project_id, web.id);
+    assert_eq!(repositories[0].name, "Web");
+    assert_eq!(repositories[0].default_branch, "refs/heads/main");
+}
+
+/// A session opens its user strictly before `expires_at`, and not at or after it.
+pub async fn a_session_finds_its_user_until_it_expires(store: Arc<dyn Store>) {
+    let ada = user(&*store, "ada@example.com").await;
+    let hash = TokenHash::of("session cookie");
+    store
+        .create_session(NewSession {
+            hash,
+            user_id: ada.id,
+            created_at: NOW,
+            expires_at: NOW + 60,
+        })
+        .await
+        .expect("create session");
+
+    let at = |now| {
+        let store = Arc::clone(&store);
+        async move { store.session_user(hash, now).await.expect("session user") }
+    };
+    assert_eq!(at(NOW).await, Some(ada.clone()));
+    assert_eq!(at(NOW + 59).await, Some(ada));
+    assert_eq!(at(NOW + 60).await, None);
+    assert_eq!(
+        store
+            .session_user(TokenHash::of("another cookie"), NOW)
+            .await
+            .expect("session user"),
+        None
+    );
+}
+
+/// Signing out ends the session at once, and ending an unknown session is not an error.
+pub async fn a_deleted_session_finds_no_user(store: Arc<dyn Store>) {
+    let ada = user(&*store, "ada@example.com").await;
+    let hash = TokenHash::of("session cookie");
+    store
+        .create_session(NewSession {
+            hash,
+            user_id: ada.id,
+            created_at: NOW,
+            expires_at: NOW + 60,
+        })
+        .await
+        .expect("create session");
+    store.delete_session(hash).await.expect("delete session");
+    assert_eq!(
+        store.session_user(hash, NOW).await.expect("session user"),
+        None
+    );
+    store
+        .delete_session(TokenHash::of("never stored"))
+        .await
+        .expect("delete unknown session");
+}

@@ -1,0 +1,103 @@
+//! Server-wide settings and signing keys, both settled by the first node to write them.
+
+use keygate_core::model::{ChangeKind, SigningKeyRecord};
+use keygate_core::StoreError;
+use sqlx::SqliteConnection;
+
+use crate::changes::append_change;
+use crate::error::DbResultExt;
+use crate::SqliteStore;
+
+pub(crate) async fn setting_or_insert(
+    store: &SqliteStore,
+    name: &str,
+    candidate: &[u8],
+) -> Result<Vec<u8>, StoreError> {
+    let mut tx = store.write().await?;
+    sqlx::query("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+    let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM settings WHERE name = ?")
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await
+        .db()?;
+    tx.commit().await.db()?;
+    Ok(value)
+}
+
+#[derive(sqlx::FromRow)]
+struct SigningKeyRow {
+    kid: String,
+    algorithm: String,
+    private_der: Vec<u8>,
+    state: String,
+    created_at: i64,
+    retired_at: Option<i64>,
+}
+
+impl From<SigningKeyRow> for SigningKeyRecord {
+    fn from(r: SigningKeyRow) -> Self {
+        SigningKeyRecord {
+            kid: r.kid,
+            algorithm: r.algorithm,
+            private_der: r.private_der,
+            state: r.state,
+            created_at: r.created_at,
+            retired_at: r.retired_at,
+        }
+    }
+}
+
+const SELECT_KEYS: &str =
+    "SELECT kid, algorithm, private_der, state, created_at, retired_at FROM signing_keys
+     ORDER BY created_at, kid";
+
+async fn all_keys(conn: &mut SqliteConnection) -> Result<Vec<SigningKeyRecord>, StoreError> {
+    let found: Vec<SigningKeyRow> = sqlx::query_as(SELECT_KEYS).fetch_all(conn).await.db()?;
+    Ok(found.into_iter().map(SigningKeyRecord::from).collect())
+}
+
+pub(crate) async fn ensure_signing_key(
+    store: &SqliteStore,
+    candidate: SigningKeyRecord,
+) -> Result<Vec<SigningKeyRecord>, StoreError> {
+    let mut tx = store.write().await?;
+    // Stored as the active key whatever state the candidate says: that is what it is for.
+    let inserted = sqlx::query(
+        "INSERT INTO signing_keys (kid, algorithm, private_der, state, created_at, retired_at)
+         SELECT ?, ?, ?, 'active', ?, NULL
+         WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE state = 'active')",
+    )
+    .bind(&candidate.kid)
+    .bind(&candidate.algorithm)
+    .bind(&candidate.private_der)
+    .bind(candidate.created_at)
+    .execute(&mut *tx)
+    .await
+    .or_conflict("signing key")?;
+    if inserted.rows_affected() > 0 {
+        // Nodes already running must learn the new key, or they would refuse its tokens.
+        append_change(
+            &mut tx,
+            ChangeKind::KeysChanged,
+            &candidate.kid,
+            candidate.created_at,
+        )
+        .await?;
+    }
+    let keys = all_keys(&mut tx).await?;
+    tx.commit().await.db()?;
+    Ok(keys)
+}
+
+pub(crate) async fn signing_keys(store: &SqliteStore) -> Result<Vec<SigningKeyRecord>, StoreError> {
+    let found: Vec<SigningKeyRow> = sqlx::query_as(SELECT_KEYS)
+        .fetch_all(&store.reader)
+        .await
+        .db()?;
+    Ok(found.into_iter().map(SigningKeyRecord::from).collect())
+}

@@ -1,0 +1,304 @@
+//! Command-line interface definitions (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Keygate: a self-hosted OAuth 2.0 identity provider that speaks Azure DevOps OAuth.
+#[derive(Debug, Parser)]
+#[command(name = "keygate", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Run the server on a fresh demo database with a seeded user, organization, project and app.
+    Demo(DemoArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organizations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Manage registered apps.
+    #[command(subcommand)]
+    App(AppCommand),
+}
+
+/// Where the database is; every admin command takes it.
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// Database URL (`sqlite://keygate.db`). Default: from the config file, else `sqlite://keygate.db`.
+    #[arg(long, env = "KEYGATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Optional TOML config file.
+    #[arg(long, env = "KEYGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings of a running server. Each flag can also be set by environment or config file.
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on. Default `127.0.0.1:8080`.
+    #[arg(long, env = "KEYGATE_LISTEN")]
+    pub listen: Option<String>,
+    /// The URL clients reach Keygate at. Default `http://<listen>`.
+    #[arg(long, env = "KEYGATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Database and config file.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Log format. Default `pretty`.
+    #[arg(long, env = "KEYGATE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Access token lifetime in seconds. Default 3600.
+    #[arg(long, env = "KEYGATE_ACCESS_TOKEN_LIFETIME")]
+    pub access_token_lifetime: Option<i64>,
+    /// Refresh token lifetime in seconds. Default 365 days.
+    #[arg(long, env = "KEYGATE_REFRESH_TOKEN_LIFETIME")]
+    pub refresh_token_lifetime: Option<i64>,
+    /// Authorization code lifetime in seconds. Default 900.
+    #[arg(long, env = "KEYGATE_CODE_LIFETIME")]
+    pub code_lifetime: Option<i64>,
+    /// Client secret lifetime in seconds. Default 5 years.
+    #[arg(long, env = "KEYGATE_CLIENT_SECRET_LIFETIME")]
+    pub client_secret_lifetime: Option<i64>,
+    /// Browser session lifetime in seconds. Default 7 days.
+    #[arg(long, env = "KEYGATE_SESSION_LIFETIME")]
+    pub session_lifetime: Option<i64>,
+    /// Accept plain-http callback URLs at registration (development only).
+    #[arg(long, env = "KEYGATE_ALLOW_HTTP_CALLBACKS")]
+    pub allow_http_callbacks: Option<bool>,
+}
+
+/// `keygate demo`.
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+/// `keygate user ...`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user.
+    Create {
+        /// Email address (unique).
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Password (prefer --password-stdin: a flag shows in the process list).
+        #[arg(
+            long,
+            conflicts_with = "password_stdin",
+            required_unless_present = "password_stdin"
+        )]
+        password: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `keygate org ...`.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organization.
+    Create {
+        /// Organization name (letters, digits, '-', '_', '.').
+        org: String,
+        /// Owner's email.
+        #[arg(long)]
+        owner: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the organization's third-party OAuth policy.
+    Policy {
+        /// Organization name.
+        org: String,
+        /// Allow or deny third-party application access via OAuth.
+        #[arg(long, value_enum)]
+        third_party_oauth: OAuthPolicy,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a member to an organization.
+    AddMember {
+        /// Organization name.
+        org: String,
+        /// Member's email.
+        email: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Whether third-party apps may use OAuth tokens against an organization.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OAuthPolicy {
+    /// Tokens work (the default).
+    Allow,
+    /// API calls with OAuth tokens get 401 TF400813.
+    Deny,
+}
+
+/// `keygate project ...`.
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project (and its default git repository).
+    Create {
+        /// Organization name.
+        org: String,
+        /// Project name.
+        project: String,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `keygate app ...`.
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Register an app and print its App ID and Client Secret.
+    Create(Box<AppCreateArgs>),
+    /// List apps.
+    List {
+        /// Only this owner's apps.
+        #[arg(long)]
+        owner: Option<String>,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one app.
+    Show {
+        /// App ID.
+        id: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace an app's client secret; the old one and every token it minted stop working.
+    RegenerateSecret {
+        /// App ID.
+        id: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an app and invalidate all its tokens.
+    Delete {
+        /// App ID.
+        id: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `keygate app create`.
+#[derive(Debug, Args)]
+pub struct AppCreateArgs {
+    /// Owner's email.
+    #[arg(long)]
+    pub owner: String,
+    /// Application name.
+    #[arg(long)]
+    pub name: String,
+    /// Company name.
+    #[arg(long)]
+    pub company: String,
+    /// Application website.
+    #[arg(long)]
+    pub website: String,
+    /// Authorization callback URL.
+    #[arg(long)]
+    pub callback_url: String,
+    /// Scopes, space separated.
+    #[arg(long)]
+    pub scopes: String,
+    /// Description.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Company website.
+    #[arg(long, default_value = "")]
+    pub company_website: String,
+    /// Terms of service URL.
+    #[arg(long, default_value = "")]
+    pub terms_url: String,
+    /// Privacy statement URL.
+    #[arg(long, default_value = "")]
+    pub privacy_url: String,
+    /// Logo URL.
+    #[arg(long, default_value = "")]
+    pub logo_url: String,
+    /// Accept a plain-http callback URL (development only).
+    #[arg(long)]
+    pub allow_http_callback: bool,
+    /// Database.
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}

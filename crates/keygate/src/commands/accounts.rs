@@ -1,0 +1,126 @@
+//! `keygate user|org|project ...`: accounts from the command line.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use keygate_core::accounts;
+use keygate_core::{Clock, SystemClock};
+use serde_json::json;
+
+use crate::cli::{OAuthPolicy, OrgCommand, ProjectCommand, UserCommand};
+use crate::output::print;
+use crate::settings::database_url;
+use crate::storage;
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("could not read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `keygate user create`.
+pub async fn user(cmd: UserCommand) -> anyhow::Result<()> {
+    let UserCommand::Create {
+        email,
+        name,
+        password,
+        password_stdin,
+        db,
+        json,
+    } = cmd;
+    let password = match password {
+        Some(p) if !password_stdin => p,
+        _ => read_password_line()?,
+    };
+    let store = storage::open(&database_url(&db)?).await?;
+    let user =
+        accounts::create_user(store.as_ref(), &SystemClock, &email, &name, &password).await?;
+    print(
+        json,
+        &json!({"id": user.id, "email": user.email, "display_name": user.display_name, "public_alias": user.public_alias}),
+        &["ID", "EMAIL", "NAME"],
+        &[vec![user.id.to_string(), user.email, user.display_name]],
+    );
+    Ok(())
+}
+
+/// `keygate org create|add-member`.
+pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
+    match cmd {
+        OrgCommand::Create {
+            org,
+            owner,
+            db,
+            json,
+        } => {
+            let store = storage::open(&database_url(&db)?).await?;
+            let org = accounts::create_org(store.as_ref(), &SystemClock, &org, &owner).await?;
+            print(
+                json,
+                &json!({"id": org.id, "name": org.name, "owner_id": org.owner_id}),
+                &["ID", "NAME", "OWNER"],
+                &[vec![org.id.to_string(), org.name, owner]],
+            );
+        }
+        OrgCommand::Policy {
+            org,
+            third_party_oauth,
+            db,
+            json,
+        } => {
+            let store = storage::open(&database_url(&db)?).await?;
+            let org = accounts::require_org(store.as_ref(), &org).await?;
+            let allowed = third_party_oauth == OAuthPolicy::Allow;
+            store
+                .set_org_oauth_policy(org.id, allowed, SystemClock.now())
+                .await?;
+            let word = if allowed { "allow" } else { "deny" };
+            print(
+                json,
+                &json!({"organization": org.name, "third_party_oauth": word}),
+                &["ORGANIZATION", "THIRD-PARTY OAUTH"],
+                &[vec![org.name, word.into()]],
+            );
+        }
+        OrgCommand::AddMember {
+            org,
+            email,
+            db,
+            json,
+        } => {
+            let store = storage::open(&database_url(&db)?).await?;
+            let (org, user) = accounts::add_org_member(store.as_ref(), &org, &email).await?;
+            print(
+                json,
+                &json!({"organization": org.name, "user_id": user.id, "email": user.email}),
+                &["ORGANIZATION", "MEMBER"],
+                &[vec![org.name, user.email]],
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `keygate project create`.
+pub async fn project(cmd: ProjectCommand) -> anyhow::Result<()> {
+    let ProjectCommand::Create {
+        org,
+        project,
+        description,
+        db,
+        json,
+    } = cmd;
+    let store = storage::open(&database_url(&db)?).await?;
+    let p = accounts::create_project(store.as_ref(), &SystemClock, &org, &project, &description)
+        .await?;
+    print(
+        json,
+        &json!({"id": p.id, "organization": org, "name": p.name, "default_repository": p.name}),
+        &["ID", "ORGANIZATION", "PROJECT"],
+        &[vec![p.id.to_string(), org, p.name]],
+    );
+    Ok(())
+}

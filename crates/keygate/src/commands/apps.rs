@@ -1,0 +1,164 @@
+//! `keygate app ...`: registered apps from the command line.
+
+use anyhow::Context;
+use keygate_core::apps::{self, Registration};
+use keygate_core::ids::AppId;
+use keygate_core::model::{App, ClientKind};
+use keygate_core::Keygate;
+use serde_json::{json, Value};
+
+use crate::cli::{AppCommand, AppCreateArgs};
+use crate::commands::context;
+use crate::output::print;
+
+fn describe(app: &App) -> Value {
+    json!({
+        "app_id": app.id.to_upper(),
+        "name": app.name,
+        "company_name": app.company_name,
+        "website": app.website,
+        "callback_url": app.callback_url,
+        "scopes": app.scopes.to_string(),
+        "client_type": app.kind.as_str(),
+        "owner_id": app.owner_id,
+        "created_at": app.created_at,
+    })
+}
+
+async fn find(kg: &Keygate, id: &str) -> anyhow::Result<App> {
+    let app_id: AppId = id
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{id} is not an App ID (a GUID)"))?;
+    kg.store
+        .app_by_id(app_id)
+        .await?
+        .with_context(|| format!("no app with App ID {id}"))
+}
+
+/// Runs an app subcommand.
+pub async fn run(cmd: AppCommand) -> anyhow::Result<()> {
+    match cmd {
+        AppCommand::Create(args) => create(*args).await,
+        AppCommand::List { owner, db, json } => {
+            let kg = context(&db).await?;
+            let owner_id = match owner {
+                Some(email) => Some(
+                    kg.store
+                        .user_by_email(&email.trim().to_ascii_lowercase())
+                        .await?
+                        .with_context(|| format!("no user with email {email}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let apps = kg.store.list_apps(owner_id).await?;
+            let rows: Vec<Vec<String>> = apps
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.id.to_upper(),
+                        a.name.clone(),
+                        a.callback_url.clone(),
+                        a.scopes.to_string(),
+                    ]
+                })
+                .collect();
+            let value = Value::Array(apps.iter().map(describe).collect());
+            print(
+                json,
+                &value,
+                &["APP ID", "NAME", "CALLBACK URL", "SCOPES"],
+                &rows,
+            );
+            Ok(())
+        }
+        AppCommand::Show { id, db, json } => {
+            let kg = context(&db).await?;
+            let app = find(&kg, &id).await?;
+            let rows = vec![
+                vec!["App ID".into(), app.id.to_upper()],
+                vec!["Name".into(), app.name.clone()],
+                vec!["Company".into(), app.company_name.clone()],
+                vec!["Website".into(), app.website.clone()],
+                vec!["Callback URL".into(), app.callback_url.clone()],
+                vec!["Scopes".into(), app.scopes.to_string()],
+                vec!["Client type".into(), app.kind.as_str().into()],
+            ];
+            print(json, &describe(&app), &["FIELD", "VALUE"], &rows);
+            Ok(())
+        }
+        AppCommand::RegenerateSecret { id, db, json } => {
+            let kg = context(&db).await?;
+            let app = find(&kg, &id).await?;
+            let secret = apps::regenerate_secret(&kg, &app).await?;
+            if json {
+                print(
+                    true,
+                    &json!({"app_id": app.id.to_upper(), "client_secret": secret}),
+                    &[],
+                    &[],
+                );
+            } else {
+                println!(
+                    "New client secret for {} (shown once):\n{secret}",
+                    app.id.to_upper()
+                );
+            }
+            Ok(())
+        }
+        AppCommand::Delete { id, db, json } => {
+            let kg = context(&db).await?;
+            let app = find(&kg, &id).await?;
+            apps::delete_app(&kg, app.id).await?;
+            if json {
+                print(
+                    true,
+                    &json!({"app_id": app.id.to_upper(), "deleted": true}),
+                    &[],
+                    &[],
+                );
+            } else {
+                println!("Deleted app {} ({})", app.id.to_upper(), app.name);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn create(args: AppCreateArgs) -> anyhow::Result<()> {
+    let mut kg = context(&args.db).await?;
+    kg.policy.allow_http_callbacks |= args.allow_http_callback;
+    let owner = kg
+        .store
+        .user_by_email(&args.owner.trim().to_ascii_lowercase())
+        .await?
+        .with_context(|| format!("no user with email {}", args.owner))?;
+    let registration = Registration {
+        company_name: args.company,
+        company_website: args.company_website,
+        terms_url: args.terms_url,
+        privacy_url: args.privacy_url,
+        name: args.name,
+        description: args.description,
+        logo_url: args.logo_url,
+        website: args.website,
+        callback_url: args.callback_url,
+        scopes: args.scopes,
+        kind: Some(ClientKind::Confidential),
+    };
+    let registered = apps::register_app(&kg, owner.id, &registration, None).await?;
+    let secret = registered.client_secret.unwrap_or_default();
+    if args.json {
+        print(
+            true,
+            &json!({"app_id": registered.app.id.to_upper(), "client_secret": secret}),
+            &[],
+            &[],
+        );
+    } else {
+        println!("App ID:        {}", registered.app.id.to_upper());
+        println!("Client Secret: {secret}");
+        println!("(The secret is shown once; Keygate keeps only its hash.)");
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! `keygate demo`: a fresh demo database with seeded data, and the server on it.
+
+use anyhow::Context;
+use keygate_core::apps::{self, Registration};
+use keygate_core::model::ClientKind;
+use keygate_core::{accounts, Keygate};
+use tokio::net::TcpListener;
+
+use crate::cli::{DemoArgs, LogFormat, ServeArgs};
+use crate::commands::serve::{init_logging, listen_and_serve, prepare};
+use crate::settings::resolve;
+
+/// The seeded user's email.
+pub const DEMO_EMAIL: &str = "demo@keygate.local";
+/// The seeded user's password.
+pub const DEMO_PASSWORD: &str = "keygate-demo";
+/// The seeded app's callback URL.
+pub const DEMO_CALLBACK: &str = "https://localhost:5001/oauth/callback";
+/// The seeded app's scopes.
+pub const DEMO_SCOPES: &str = "vso.profile vso.project vso.build vso.code vso.work_write";
+
+/// What the seed made, for printing.
+pub struct Seeded {
+    /// App ID, upper case.
+    pub app_id: String,
+    /// Client secret.
+    pub client_secret: String,
+}
+
+/// Fills an empty database with the demo user, organization, project and app.
+pub async fn seed(kg: &Keygate) -> anyhow::Result<Seeded> {
+    let store = kg.store.as_ref();
+    let clock = kg.clock.as_ref();
+    let user = accounts::create_user(store, clock, DEMO_EMAIL, "Demo User", DEMO_PASSWORD).await?;
+    accounts::create_org(store, clock, "fabrikam", DEMO_EMAIL).await?;
+    accounts::create_project(
+        store,
+        clock,
+        "fabrikam",
+        "Fabrikam-Fiber",
+        "The demo project",
+    )
+    .await?;
+    let registered = apps::register_app(
+        kg,
+        user.id,
+        &Registration {
+            company_name: "Fabrikam".into(),
+            company_website: "https://fabrikam.example".into(),
+            name: "Fabrikam Fiber web app".into(),
+            description: "The demo app registered by keygate demo.".into(),
+            website: "https://localhost:5001".into(),
+            callback_url: DEMO_CALLBACK.into(),
+            scopes: DEMO_SCOPES.into(),
+            kind: Some(ClientKind::Confidential),
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    Ok(Seeded {
+        app_id: registered.app.id.to_upper(),
+        client_secret: registered.client_secret.unwrap_or_default(),
+    })
+}
+
+/// `keygate demo`.
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("keygate-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
+    let db = dir.join("keygate-demo.db");
+    let _ = std::fs::remove_file(&db);
+    let serve_args = ServeArgs {
+        listen: Some(args.listen.clone()),
+        public_url: None,
+        db: crate::cli::DbArgs {
+            database_url: Some(format!("sqlite://{}", db.display())),
+            config: None,
+        },
+        log_format: Some(LogFormat::Pretty),
+        access_token_lifetime: None,
+        refresh_token_lifetime: None,
+        code_lifetime: None,
+        client_secret_lifetime: None,
+        session_lifetime: None,
+        allow_http_callbacks: None,
+    };
+    let settings = resolve(&serve_args)?;
+    init_logging(settings.log_format);
+    let state = prepare(&settings).await?;
+    let seeded = seed(&state.kg).await?;
+    let listener = TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", settings.listen))?;
+    let base = state.base();
+    let authorize = format!(
+        "{base}/oauth2/authorize?client_id={}&response_type=Assertion&state=demo&scope={}&redirect_uri={}",
+        seeded.app_id,
+        DEMO_SCOPES.replace(' ', "+"),
+        form_encode(DEMO_CALLBACK),
+    );
+    println!(
+        "\nKeygate demo is running at {base}  (database: {})\n\n\
+         Sign in:        {base}/_signin\n  email:        {DEMO_EMAIL}\n  password:     {DEMO_PASSWORD}\n\
+         Organization:   fabrikam (project Fabrikam-Fiber)\n\n\
+         Demo app:\n  App ID:        {}\n  Client Secret: {}\n  Callback URL:  {DEMO_CALLBACK}\n\n\
+         Paste this in a browser to authorize the demo app:\n  {authorize}\n\n\
+         Then exchange the code from the callback URL:\n  curl -s {base}/oauth2/token \\\n    -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\\n    -d client_assertion=$CLIENT_SECRET -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer \\\n    -d assertion=$CODE -d redirect_uri={DEMO_CALLBACK}\n\n\
+         Press Ctrl-C to stop.\n",
+        db.display(),
+        seeded.app_id,
+        seeded.client_secret,
+    );
+    listen_and_serve(&settings, state, listener).await
+}
+
+fn form_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

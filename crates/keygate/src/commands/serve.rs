@@ -1,0 +1,84 @@
+//! `keygate serve`: run the server until SIGINT or SIGTERM, letting in-flight requests finish.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use keygate_core::SystemClock;
+use keygate_server::{build_state, serve, AppState, ServerOptions};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{LogFormat, ServeArgs};
+use crate::settings::{resolve, Settings};
+use crate::storage;
+
+/// Sets up structured logging; `RUST_LOG` refines the default `info` level.
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Resolves when the process is asked to stop.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down; letting in-flight requests finish");
+}
+
+/// Opens the store and builds the server state for `settings`.
+pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
+    let store = storage::open(&settings.database_url).await?;
+    Ok(build_state(
+        store,
+        ServerOptions {
+            public_url: settings.public_url.clone(),
+            lifetimes: settings.lifetimes,
+            policy: settings.policy.clone(),
+            clock: Arc::new(SystemClock),
+        },
+    )
+    .await?)
+}
+
+/// Binds and serves `state` until shutdown.
+pub async fn listen_and_serve(
+    settings: &Settings,
+    state: AppState,
+    listener: TcpListener,
+) -> anyhow::Result<()> {
+    tracing::info!(listen = %settings.listen, public_url = %settings.public_url, "keygate is serving");
+    serve(listener, state, shutdown_signal())
+        .await
+        .context("the server stopped with an error")
+}
+
+/// `keygate serve`.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = resolve(&args)?;
+    init_logging(settings.log_format);
+    let state = prepare(&settings).await?;
+    let listener = TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", settings.listen))?;
+    listen_and_serve(&settings, state, listener).await
+}

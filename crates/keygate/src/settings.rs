@@ -1,0 +1,152 @@
+//! Settings resolution. Precedence, highest first: command-line flag, `KEYGATE_*` environment
+//! variable (clap reads both), the `--config` TOML file, then the built-in default.
+
+use std::path::Path;
+
+use anyhow::Context;
+use keygate_core::{Lifetimes, Policy};
+use serde::Deserialize;
+use url::Url;
+
+use crate::cli::{DbArgs, LogFormat, ServeArgs};
+
+/// The default database.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://keygate.db";
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// The TOML config file: every key optional, same names as the flags with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    listen: Option<String>,
+    public_url: Option<String>,
+    database_url: Option<String>,
+    log_format: Option<LogFormat>,
+    access_token_lifetime: Option<i64>,
+    refresh_token_lifetime: Option<i64>,
+    code_lifetime: Option<i64>,
+    client_secret_lifetime: Option<i64>,
+    session_lifetime: Option<i64>,
+    allow_http_callbacks: Option<bool>,
+}
+
+impl ConfigFile {
+    /// Reads the file, if one was named.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+    }
+}
+
+/// Everything a running server is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address.
+    pub listen: String,
+    /// Public base URL.
+    pub public_url: Url,
+    /// Database URL.
+    pub database_url: String,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Credential lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Protocol switches.
+    pub policy: Policy,
+}
+
+/// The database URL an admin command uses.
+pub fn database_url(db: &DbArgs) -> anyhow::Result<String> {
+    let file = ConfigFile::load(db.config.as_deref())?;
+    Ok(db
+        .database_url
+        .clone()
+        .or(file.database_url)
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()))
+}
+
+fn positive(name: &str, v: i64) -> anyhow::Result<i64> {
+    anyhow::ensure!(
+        v > 0,
+        "{name} must be a positive number of seconds, not {v}"
+    );
+    Ok(v)
+}
+
+/// Resolves `serve` settings.
+pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
+    let file = ConfigFile::load(args.db.config.as_deref())?;
+    let listen = args
+        .listen
+        .clone()
+        .or(file.listen)
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let public_url = args
+        .public_url
+        .clone()
+        .or(file.public_url)
+        .unwrap_or_else(|| format!("http://{listen}"));
+    let public_url =
+        Url::parse(&public_url).with_context(|| format!("invalid public URL {public_url}"))?;
+    anyhow::ensure!(
+        matches!(public_url.scheme(), "http" | "https") && public_url.host_str().is_some(),
+        "the public URL must be an http(s) URL with a host"
+    );
+    let d = Lifetimes::default();
+    let lifetimes = Lifetimes {
+        access_token: positive(
+            "access_token_lifetime",
+            args.access_token_lifetime
+                .or(file.access_token_lifetime)
+                .unwrap_or(d.access_token),
+        )?,
+        refresh_token: positive(
+            "refresh_token_lifetime",
+            args.refresh_token_lifetime
+                .or(file.refresh_token_lifetime)
+                .unwrap_or(d.refresh_token),
+        )?,
+        code: positive(
+            "code_lifetime",
+            args.code_lifetime.or(file.code_lifetime).unwrap_or(d.code),
+        )?,
+        client_secret: positive(
+            "client_secret_lifetime",
+            args.client_secret_lifetime
+                .or(file.client_secret_lifetime)
+                .unwrap_or(d.client_secret),
+        )?,
+        session: positive(
+            "session_lifetime",
+            args.session_lifetime
+                .or(file.session_lifetime)
+                .unwrap_or(d.session),
+        )?,
+    };
+    Ok(Settings {
+        listen,
+        public_url,
+        database_url: args
+            .db
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+        log_format: args
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(LogFormat::Pretty),
+        lifetimes,
+        policy: Policy {
+            allow_http_callbacks: args
+                .allow_http_callbacks
+                .or(file.allow_http_callbacks)
+                .unwrap_or(false),
+        },
+    })
+}
