@@ -89,6 +89,7 @@ impl Snapshot {
                         }
                         ChangeKind::OrgPolicyChanged => policy_changed = true,
                         ChangeKind::KeysChanged => result.keys_changed = true,
+                        ChangeKind::Unknown => {}
                     }
                 }
             }

@@ -37,6 +37,9 @@ pub enum ConsumeOutcome {
     Consumed,
     /// Somebody consumed it first; the authorization has been revoked as a precaution.
     AlreadyUsed,
+    /// The client secret version that authenticated the request was replaced in the meantime;
+    /// nothing was consumed or stored.
+    SecretRetired,
 }
 
 /// Everything Keygate keeps. Implemented by each backend crate.

@@ -285,3 +285,44 @@ pub async fn rotated_refresh_tokens_form_a_chain_and_reusing_a_spent_one_revokes
     assert_eq!(revocations.len(), 1, "{changes:?}");
     assert_eq!(revocations[0].subject, grant.id.to_string());
 }
+
+/// A secret replaced between a client's authentication and its redemption mints nothing: the
+/// code stays unused and no refresh token is stored (the replacement could not revoke it).
+pub async fn redeeming_or_rotating_under_a_replaced_secret_stores_nothing(store: Arc<dyn Store>) {
+    let ada = user(&*store, "ada@example.com").await;
+    let tracker = app(&*store, ada.id, "Tracker").await;
+    let (_, first_refresh) =
+        exchanged_grant(&*store, ada.id, tracker.app.id, tracker.secret.id).await;
+    let pending = grant(&*store, ada.id, tracker.app.id).await;
+    let replacement = crate::fixtures::new_secret(tracker.app.id, "the replacement secret");
+    store
+        .replace_client_secret(tracker.app.id, replacement, NOW + 5)
+        .await
+        .expect("replace secret");
+
+    let late = refresh_token(pending.id, Some(tracker.secret.id), "late", NOW + 6);
+    let late_hash = late.hash;
+    let outcome = store
+        .redeem_code(pending.code, late, NOW + 6)
+        .await
+        .expect("redeem");
+    assert_eq!(outcome, ConsumeOutcome::SecretRetired);
+    let code = store
+        .code_by_hash(pending.code)
+        .await
+        .expect("code")
+        .expect("a code");
+    assert_eq!(code.used_at, None, "the code was not consumed");
+    assert!(store
+        .refresh_by_hash(late_hash)
+        .await
+        .expect("refresh")
+        .is_none());
+
+    let rotated = refresh_token(pending.id, Some(tracker.secret.id), "rotated", NOW + 7);
+    let outcome = store
+        .rotate_refresh(first_refresh, rotated, NOW + 7)
+        .await
+        .expect("rotate");
+    assert_eq!(outcome, ConsumeOutcome::SecretRetired);
+}

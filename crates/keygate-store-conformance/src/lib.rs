@@ -110,6 +110,7 @@ macro_rules! __every_test {
             grants::redeeming_a_used_code_again_revokes_its_authorization,
             grants::rotate_refresh_succeeds_exactly_once_under_concurrency,
             grants::rotated_refresh_tokens_form_a_chain_and_reusing_a_spent_one_revokes_it,
+            grants::redeeming_or_rotating_under_a_replaced_secret_stores_nothing,
             feed::revoking_an_authorization_twice_announces_it_once,
             feed::revoking_a_users_authorizations_can_be_limited_to_one_app,
             feed::the_change_feed_lists_changes_oldest_first_after_a_sequence_number,

@@ -70,17 +70,15 @@ pub(crate) async fn changes_since(
     .fetch_all(&store.reader)
     .await
     .db()?;
-    // A kind this build does not know was written by a newer one; skipping it keeps old nodes
-    // running through a rolling upgrade.
+    // A kind this build does not know (written by a newer one) comes back as `Unknown`, so the
+    // reader still advances past it during a rolling upgrade.
     Ok(found
         .into_iter()
-        .filter_map(|r| {
-            ChangeKind::from_stored(&r.kind).map(|kind| Change {
-                seq: r.seq,
-                kind,
-                subject: r.subject,
-                at: r.at,
-            })
+        .map(|r| Change {
+            seq: r.seq,
+            kind: ChangeKind::from_stored(&r.kind),
+            subject: r.subject,
+            at: r.at,
         })
         .collect())
 }

@@ -160,6 +160,11 @@ pub(crate) async fn redeem_code(
     now: UnixTime,
 ) -> Result<ConsumeOutcome, StoreError> {
     let mut tx = store.write().await?;
+    if !secret_still_exists(&mut tx, &refresh).await? {
+        // The secret that authenticated this request was replaced after the check; whatever it
+        // would mint now would escape the replacement's revocation.
+        return Ok(ConsumeOutcome::SecretRetired);
+    }
     let consumed: Option<String> = sqlx::query_scalar(
         "UPDATE codes SET used_at = ? WHERE hash = ? AND used_at IS NULL
          RETURNING authorization_id",
@@ -197,6 +202,22 @@ pub(crate) async fn redeem_code(
     };
     tx.commit().await.db()?;
     Ok(outcome)
+}
+
+/// Whether the secret version that minted `token` is still stored (public clients have none).
+async fn secret_still_exists(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    token: &NewRefreshToken,
+) -> Result<bool, StoreError> {
+    let Some(secret) = token.secret_id else {
+        return Ok(true);
+    };
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM client_secrets WHERE id = ?")
+        .bind(secret.to_string())
+        .fetch_optional(&mut **tx)
+        .await
+        .db()?;
+    Ok(found.is_some())
 }
 
 #[derive(sqlx::FromRow)]
@@ -252,6 +273,11 @@ pub(crate) async fn rotate_refresh(
     now: UnixTime,
 ) -> Result<ConsumeOutcome, StoreError> {
     let mut tx = store.write().await?;
+    if !secret_still_exists(&mut tx, &successor).await? {
+        // The secret that authenticated this request was replaced after the check; whatever it
+        // would mint now would escape the replacement's revocation.
+        return Ok(ConsumeOutcome::SecretRetired);
+    }
     let consumed: Option<String> = sqlx::query_scalar(
         "UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL
          RETURNING authorization_id",

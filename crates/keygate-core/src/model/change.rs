@@ -12,6 +12,8 @@ pub enum ChangeKind {
     OrgPolicyChanged,
     /// The set of signing keys changed.
     KeysChanged,
+    /// Written by a newer Keygate; older nodes skip it (rolling upgrades).
+    Unknown,
 }
 
 impl ChangeKind {
@@ -21,16 +23,18 @@ impl ChangeKind {
             Self::AuthorizationRevoked => "authorization_revoked",
             Self::OrgPolicyChanged => "org_policy_changed",
             Self::KeysChanged => "keys_changed",
+            Self::Unknown => "unknown",
         }
     }
 
-    /// Parses the stored spelling.
-    pub fn from_stored(s: &str) -> Option<Self> {
+    /// Parses the stored spelling; a kind this build does not know is [`Self::Unknown`], so a
+    /// reader still advances past it.
+    pub fn from_stored(s: &str) -> Self {
         match s {
-            "authorization_revoked" => Some(Self::AuthorizationRevoked),
-            "org_policy_changed" => Some(Self::OrgPolicyChanged),
-            "keys_changed" => Some(Self::KeysChanged),
-            _ => None,
+            "authorization_revoked" => Self::AuthorizationRevoked,
+            "org_policy_changed" => Self::OrgPolicyChanged,
+            "keys_changed" => Self::KeysChanged,
+            _ => Self::Unknown,
         }
     }
 }

@@ -126,9 +126,13 @@ pub async fn exchange_code(
             now,
         )
         .await?;
-    if outcome == ConsumeOutcome::AlreadyUsed {
-        tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code redeemed concurrently; authorization revoked");
-        return Err(TokenError::GrantAlreadyUsed);
+    match outcome {
+        ConsumeOutcome::Consumed => {}
+        ConsumeOutcome::AlreadyUsed => {
+            tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code redeemed concurrently; authorization revoked");
+            return Err(TokenError::GrantAlreadyUsed);
+        }
+        ConsumeOutcome::SecretRetired => return Err(TokenError::ClientFailedValidation),
     }
     let access_token = mint_access(
         kg,
@@ -241,6 +245,7 @@ pub async fn refresh(
             tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token rotated concurrently; authorization revoked");
             return Err(TokenError::RefreshAlreadyUsed);
         }
+        ConsumeOutcome::SecretRetired => return Err(TokenError::ClientFailedValidation),
     }
     let access_token = mint_access(
         kg,
