@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use keygate_core::apps::{self, Registration};
-use keygate_core::model::ClientKind;
+use keygate_core::model::{ClientKind, NewBuild, NewWorkItem};
 use keygate_core::{accounts, Keygate};
 use tokio::net::TcpListener;
 
@@ -33,7 +33,7 @@ pub async fn seed(kg: &Keygate) -> anyhow::Result<Seeded> {
     let clock = kg.clock.as_ref();
     let user = accounts::create_user(store, clock, DEMO_EMAIL, "Demo User", DEMO_PASSWORD).await?;
     accounts::create_org(store, clock, "fabrikam", DEMO_EMAIL).await?;
-    accounts::create_project(
+    let project = accounts::create_project(
         store,
         clock,
         "fabrikam",
@@ -41,6 +41,7 @@ pub async fn seed(kg: &Keygate) -> anyhow::Result<Seeded> {
         "The demo project",
     )
     .await?;
+    seed_project_data(kg, &project, user.id).await?;
     let registered = apps::register_app(
         kg,
         user.id,
@@ -62,6 +63,70 @@ pub async fn seed(kg: &Keygate) -> anyhow::Result<Seeded> {
         app_id: registered.app.id.to_upper(),
         client_secret: registered.client_secret.unwrap_or_default(),
     })
+}
+
+/// A few builds and work items, so every REST endpoint has something to return.
+async fn seed_project_data(
+    kg: &Keygate,
+    project: &keygate_core::model::Project,
+    user: keygate_core::ids::UserId,
+) -> anyhow::Result<()> {
+    let now = kg.clock.now();
+    let builds = [
+        ("20261124.1", "completed", "succeeded", "refs/heads/main"),
+        (
+            "20261124.2",
+            "completed",
+            "failed",
+            "refs/heads/feature/login",
+        ),
+        ("20261125.1", "inProgress", "", "refs/heads/main"),
+    ];
+    for (i, (number, status, result, branch)) in builds.into_iter().enumerate() {
+        kg.store
+            .queue_build(NewBuild {
+                id: 0,
+                project_id: project.id,
+                build_number: number.into(),
+                definition_name: "Fabrikam-Fiber-CI".into(),
+                status: status.into(),
+                result: result.into(),
+                source_branch: branch.into(),
+                requested_for: user,
+                queue_time: now - 3600 * (3 - i as i64),
+            })
+            .await?;
+    }
+    let items = [
+        (
+            "User Story",
+            "Customers can sign in with their work account",
+            "Active",
+        ),
+        ("Bug", "Fiber status page shows the wrong region", "New"),
+        ("Task", "Rotate the OAuth client secret", "Closed"),
+    ];
+    for (kind, title, state) in items {
+        let fields = serde_json::json!({
+            "System.Title": title,
+            "System.State": state,
+            "System.WorkItemType": kind,
+            "System.TeamProject": project.name,
+            "System.CreatedBy": "Demo User",
+        });
+        kg.store
+            .create_work_item(NewWorkItem {
+                id: 0,
+                project_id: project.id,
+                rev: 1,
+                work_item_type: kind.into(),
+                fields_json: fields.to_string(),
+                created_by: user,
+                created_at: now,
+            })
+            .await?;
+    }
+    Ok(())
 }
 
 /// `keygate demo`.
@@ -102,10 +167,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "\nKeygate demo is running at {base}  (database: {})\n\n\
          Sign in:        {base}/_signin\n  email:        {DEMO_EMAIL}\n  password:     {DEMO_PASSWORD}\n\
-         Organization:   fabrikam (project Fabrikam-Fiber)\n\n\
+         Organization:   fabrikam (project Fabrikam-Fiber, with builds and work items 1-3)\n\n\
          Demo app:\n  App ID:        {}\n  Client Secret: {}\n  Callback URL:  {DEMO_CALLBACK}\n\n\
          Paste this in a browser to authorize the demo app:\n  {authorize}\n\n\
-         Then exchange the code from the callback URL:\n  curl -s {base}/oauth2/token \\\n    -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\\n    -d client_assertion=$CLIENT_SECRET -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer \\\n    -d assertion=$CODE -d redirect_uri={DEMO_CALLBACK}\n\n\
+         Then exchange the code from the callback URL (CLIENT_SECRET and CODE as above):\n  curl -s {base}/oauth2/token \\\n    -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\\n    -d client_assertion=$CLIENT_SECRET -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer \\\n    -d assertion=$CODE -d redirect_uri={DEMO_CALLBACK}\n\n\
+         And call the API with the access token:\n  curl -s -H \"Authorization: Bearer $ACCESS_TOKEN\" {base}/fabrikam/Fabrikam-Fiber/_apis/build/builds\n\n\
          Press Ctrl-C to stop.\n",
         db.display(),
         seeded.app_id,
