@@ -21,6 +21,7 @@
 
 mod accounts;
 mod apps;
+mod bulk;
 mod changes;
 mod error;
 mod grants;
@@ -31,6 +32,8 @@ mod rows;
 mod store_impl;
 mod user_grants;
 mod work;
+
+pub use bulk::SeedAuthorization;
 
 use std::str::FromStr;
 use std::time::Duration;

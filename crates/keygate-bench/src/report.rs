@@ -1,0 +1,265 @@
+//! Reports: one run as a table row and as JSON, tables of several runs, and Keygate/peer ratios.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::runner::RunResult;
+
+/// Latency quantiles in milliseconds.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Latency {
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// What one run measured, as printed and as written to JSON.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// A free label (`keygate`, `oidc-provider`, `1M authorizations`, ...).
+    pub label: String,
+    /// Base URL driven.
+    pub target: String,
+    /// Concurrent connections.
+    pub connections: usize,
+    /// Fixed total rate asked for, steps per second (`None`: as fast as possible).
+    pub rate: Option<f64>,
+    /// Measured window in seconds.
+    pub seconds: f64,
+    /// Steps completed (successful or not) in the window.
+    pub steps: u64,
+    /// Successful steps.
+    pub ok: u64,
+    /// Failed steps.
+    pub errors: u64,
+    /// Failed steps by kind.
+    pub error_kinds: BTreeMap<String, u64>,
+    /// HTTP requests sent (several per step in `full-flow`).
+    pub requests: u64,
+    /// Steps per second.
+    pub throughput: f64,
+    /// Successful steps per second.
+    pub ok_per_sec: f64,
+    /// Step latency.
+    pub latency_ms: Latency,
+    /// Connections the server closed that were opened again.
+    pub reconnects: u64,
+    /// Largest resident memory of the server process seen, MiB.
+    pub max_rss_mib: Option<f64>,
+}
+
+impl Report {
+    /// Builds the report of a finished run.
+    pub fn new(
+        scenario: &str,
+        label: &str,
+        target: &str,
+        rate: Option<f64>,
+        r: &RunResult,
+    ) -> Self {
+        let s = &r.stats;
+        let secs = r.elapsed.as_secs_f64().max(1e-9);
+        let steps = s.ok + s.error_count();
+        Self {
+            scenario: scenario.to_owned(),
+            label: label.to_owned(),
+            target: target.to_owned(),
+            connections: r.connections,
+            rate,
+            seconds: round(r.elapsed.as_secs_f64(), 3),
+            steps,
+            ok: s.ok,
+            errors: s.error_count(),
+            error_kinds: s.errors.clone(),
+            requests: s.requests,
+            throughput: round(steps as f64 / secs, 1),
+            ok_per_sec: round(s.ok as f64 / secs, 1),
+            latency_ms: Latency {
+                p50: round(s.latency_ms(0.5), 3),
+                p90: round(s.latency_ms(0.9), 3),
+                p99: round(s.latency_ms(0.99), 3),
+                max: round(s.latency_ms(1.0), 3),
+            },
+            reconnects: s.reconnects,
+            max_rss_mib: r.max_rss_kib.map(|k| round(k as f64 / 1024.0, 1)),
+        }
+    }
+}
+
+fn round(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (v * f).round() / f
+}
+
+const HEADERS: [&str; 11] = [
+    "scenario", "label", "conns", "rate", "steps", "errors", "steps/s", "p50 ms", "p90 ms",
+    "p99 ms", "RSS MiB",
+];
+
+fn cells(r: &Report) -> [String; 11] {
+    [
+        r.scenario.clone(),
+        r.label.clone(),
+        r.connections.to_string(),
+        r.rate.map_or("max".into(), |v| format!("{v:.0}")),
+        r.steps.to_string(),
+        r.errors.to_string(),
+        format!("{:.0}", r.throughput),
+        format!("{:.2}", r.latency_ms.p50),
+        format!("{:.2}", r.latency_ms.p90),
+        format!("{:.2}", r.latency_ms.p99),
+        r.max_rss_mib.map_or("-".into(), |v| format!("{v:.1}")),
+    ]
+}
+
+/// Several reports as an aligned text table, or as a Markdown table.
+pub fn table(reports: &[Report], markdown: bool) -> String {
+    let rows: Vec<[String; 11]> = reports.iter().map(cells).collect();
+    let header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
+    let mut out = String::new();
+    if markdown {
+        let _ = writeln!(out, "| {} |", header.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(HEADERS.len()));
+        for row in &rows {
+            let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+    } else {
+        let mut widths: Vec<usize> = header.iter().map(String::len).collect();
+        for row in &rows {
+            for (w, c) in widths.iter_mut().zip(row.iter()) {
+                *w = (*w).max(c.len());
+            }
+        }
+        let line = |cols: &[String]| {
+            cols.iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    if i < 2 {
+                        format!("{c:<w$}")
+                    } else {
+                        format!("{c:>w$}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        let _ = writeln!(out, "{}", line(&header));
+        for row in &rows {
+            let _ = writeln!(out, "{}", line(row));
+        }
+    }
+    for r in reports.iter().filter(|r| r.errors > 0) {
+        let kinds: Vec<String> = r
+            .error_kinds
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "errors in {} ({}): {}",
+            r.scenario,
+            r.label,
+            kinds.join(", ")
+        );
+    }
+    out
+}
+
+/// `ours / peer` of successful steps per second, per scenario present in both lists.
+pub fn ratios(ours: &[Report], peers: &[Report]) -> Vec<(String, f64, f64, f64)> {
+    ours.iter()
+        .filter_map(|o| {
+            let p = peers.iter().find(|p| p.scenario == o.scenario)?;
+            let ratio = if p.ok_per_sec > 0.0 {
+                o.ok_per_sec / p.ok_per_sec
+            } else {
+                f64::INFINITY
+            };
+            Some((
+                o.scenario.clone(),
+                o.ok_per_sec,
+                p.ok_per_sec,
+                round(ratio, 2),
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(scenario: &str, label: &str, ok_per_sec: f64, errors: u64) -> Report {
+        Report {
+            scenario: scenario.into(),
+            label: label.into(),
+            target: "http://127.0.0.1:1".into(),
+            connections: 8,
+            rate: None,
+            seconds: 10.0,
+            steps: 100 + errors,
+            ok: 100,
+            errors,
+            error_kinds: if errors > 0 {
+                BTreeMap::from([("HTTP 429".to_string(), errors)])
+            } else {
+                BTreeMap::new()
+            },
+            requests: 100 + errors,
+            throughput: ok_per_sec,
+            ok_per_sec,
+            latency_ms: Latency {
+                p50: 1.0,
+                p90: 2.0,
+                p99: 3.0,
+                max: 4.0,
+            },
+            reconnects: 0,
+            max_rss_mib: Some(20.0),
+        }
+    }
+
+    #[test]
+    fn the_table_lists_every_run_and_names_the_kinds_of_errors() {
+        let t = table(
+            &[
+                report("refresh", "keygate", 1000.0, 0),
+                report("refresh", "peer", 10.0, 3),
+            ],
+            false,
+        );
+        assert!(t.lines().next().is_some_and(|h| h.starts_with("scenario")));
+        assert!(t.contains("keygate"));
+        assert!(t.contains("errors in refresh (peer): HTTP 429: 3"));
+        let md = table(&[report("api", "keygate", 5.0, 0)], true);
+        assert!(md.starts_with("| scenario |"));
+    }
+
+    #[test]
+    fn ratios_pair_runs_by_scenario() {
+        let ours = [
+            report("refresh", "keygate", 1000.0, 0),
+            report("api", "keygate", 9.0, 0),
+        ];
+        let peers = [report("refresh", "peer", 250.0, 0)];
+        let r = ratios(&ours, &peers);
+        assert_eq!(r, vec![("refresh".to_string(), 1000.0, 250.0, 4.0)]);
+    }
+
+    #[test]
+    fn a_report_survives_a_json_round_trip() {
+        let r = report("api", "keygate", 5.0, 1);
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), r);
+    }
+}

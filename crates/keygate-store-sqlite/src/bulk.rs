@@ -1,0 +1,215 @@
+//! Bulk seeding for benchmarks: many authorizations with their codes and refresh tokens in one
+//! transaction of multi-row `INSERT`s.
+//!
+//! This is not a use case and not part of the `Store` contract: it appends nothing to the change
+//! feed and checks nothing a real grant checks. It exists so `keygate-bench seed` can put a
+//! million authorizations in a database in a minute instead of a million fsynced transactions.
+
+use keygate_core::clock::UnixTime;
+use keygate_core::ids::SecretId;
+use keygate_core::model::{NewAuthorization, NewCode, NewRefreshToken};
+use keygate_core::StoreError;
+use sqlx::{QueryBuilder, Sqlite};
+
+use crate::error::DbResultExt;
+use crate::SqliteStore;
+
+/// Rows per `INSERT` statement (8 bound values each stays far below SQLite's variable limit).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// One seeded authorization: the authorization, its code (redeemed or not) and optionally the
+/// live end of its refresh-token chain.
+#[derive(Debug, Clone)]
+pub struct SeedAuthorization {
+    /// The authorization.
+    pub authorization: NewAuthorization,
+    /// The client secret version that exchanged its code.
+    pub secret_id: Option<SecretId>,
+    /// Its authorization code.
+    pub code: NewCode,
+    /// When the code was redeemed, if it was.
+    pub code_used_at: Option<UnixTime>,
+    /// Its live refresh token, if the code was redeemed.
+    pub refresh: Option<NewRefreshToken>,
+}
+
+impl SqliteStore {
+    /// Inserts seeded authorizations, their codes and refresh tokens in one write transaction.
+    /// For benchmark seeding only: nothing is announced on the change feed. `Conflict` when a
+    /// row already exists (the whole batch is rolled back).
+    pub async fn bulk_insert_seed_authorizations(
+        &self,
+        rows: &[SeedAuthorization],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write().await?;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO authorizations (id, user_id, app_id, scopes, created_at, revoked_at, secret_id) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                let a = &r.authorization;
+                b.push_bind(a.id.to_string())
+                    .push_bind(a.user_id.to_string())
+                    .push_bind(a.app_id.to_string())
+                    .push_bind(a.scopes.to_string())
+                    .push_bind(a.created_at)
+                    .push("NULL")
+                    .push_bind(r.secret_id.map(|s| s.to_string()));
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .or_conflict("authorization")?;
+
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO codes (hash, authorization_id, redirect_uri, code_challenge, expires_at, used_at) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.code.hash.as_bytes().to_vec())
+                    .push_bind(r.authorization.id.to_string())
+                    .push_bind(r.code.redirect_uri.clone())
+                    .push_bind(r.code.code_challenge.clone())
+                    .push_bind(r.code.expires_at)
+                    .push_bind(r.code_used_at);
+            });
+            q.build().execute(&mut *tx).await.or_conflict("code")?;
+
+            let refresh: Vec<&NewRefreshToken> =
+                chunk.iter().filter_map(|r| r.refresh.as_ref()).collect();
+            if refresh.is_empty() {
+                continue;
+            }
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "INSERT INTO refresh_tokens (hash, access_id, authorization_id, parent_hash, secret_id, created_at, expires_at, used_at) ",
+            );
+            q.push_values(refresh, |mut b, t| {
+                b.push_bind(t.hash.as_bytes().to_vec())
+                    .push_bind(t.access_id.to_string())
+                    .push_bind(t.authorization_id.to_string())
+                    .push("NULL")
+                    .push_bind(t.secret_id.map(|s| s.to_string()))
+                    .push_bind(t.created_at)
+                    .push_bind(t.expires_at)
+                    .push("NULL");
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .or_conflict("refresh token")?;
+        }
+        tx.commit().await.db()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use keygate_core::ids::{AccessId, AppId, AuthorizationId, UserId};
+    use keygate_core::model::{ClientKind, ClientSecret, NewApp, NewClientSecret, NewUser};
+    use keygate_core::scopes::ScopeSet;
+    use keygate_core::secrets::TokenHash;
+    use keygate_core::Store;
+
+    use super::*;
+
+    fn seeded(user: UserId, app: AppId, secret: SecretId, i: usize) -> SeedAuthorization {
+        let id = AuthorizationId::new_random();
+        SeedAuthorization {
+            authorization: NewAuthorization {
+                id,
+                user_id: user,
+                app_id: app,
+                scopes: ScopeSet::parse("vso.profile").expect("scope"),
+                created_at: 100,
+            },
+            secret_id: Some(secret),
+            code: NewCode {
+                hash: TokenHash::of(&format!("code {i}")),
+                redirect_uri: "https://localhost/cb".into(),
+                code_challenge: None,
+                expires_at: 1000,
+            },
+            code_used_at: Some(110),
+            refresh: Some(NewRefreshToken {
+                hash: TokenHash::of(&format!("refresh {i}")),
+                access_id: AccessId::new_random(),
+                authorization_id: id,
+                secret_id: Some(secret),
+                created_at: 110,
+                expires_at: 100_000,
+            }),
+        }
+    }
+
+    #[tokio::test]
+    async fn seeded_authorizations_are_found_like_granted_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
+        let store = SqliteStore::connect(&url).await.expect("connect");
+        let user = store
+            .create_user(NewUser {
+                id: UserId::new_random(),
+                email: "seed@example.com".into(),
+                display_name: "Seed".into(),
+                public_alias: "seed".into(),
+                password_hash: "x".into(),
+                created_at: 1,
+            })
+            .await
+            .expect("user");
+        let (app, secret) = (AppId::new_random(), SecretId::new_random());
+        store
+            .create_app(
+                NewApp {
+                    id: app,
+                    owner_id: user.id,
+                    name: "A".into(),
+                    company_name: "C".into(),
+                    description: String::new(),
+                    website: "https://a.example".into(),
+                    company_website: String::new(),
+                    terms_url: String::new(),
+                    privacy_url: String::new(),
+                    logo_url: String::new(),
+                    callback_url: "https://localhost/cb".into(),
+                    scopes: ScopeSet::parse("vso.profile").expect("scope"),
+                    kind: ClientKind::Confidential,
+                    created_at: 1,
+                },
+                NewClientSecret {
+                    secret: ClientSecret {
+                        id: secret,
+                        app_id: app,
+                        created_at: 1,
+                        expires_at: 10_000,
+                    },
+                    hash: TokenHash::of("secret"),
+                },
+            )
+            .await
+            .expect("app");
+        let rows: Vec<SeedAuthorization> =
+            (0..1200).map(|i| seeded(user.id, app, secret, i)).collect();
+        store
+            .bulk_insert_seed_authorizations(&rows)
+            .await
+            .expect("bulk insert");
+
+        let code = store
+            .code_by_hash(TokenHash::of("code 1199"))
+            .await
+            .expect("code")
+            .expect("stored");
+        assert_eq!(code.used_at, Some(110));
+        let refresh = store
+            .refresh_by_hash(TokenHash::of("refresh 7"))
+            .await
+            .expect("refresh")
+            .expect("stored");
+        assert_eq!(refresh.authorization_id, rows[7].authorization.id);
+        assert_eq!(refresh.used_at, None);
+
+        let again = store.bulk_insert_seed_authorizations(&rows[..1]).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    }
+}
