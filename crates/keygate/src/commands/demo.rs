@@ -164,6 +164,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         DEMO_SCOPES.replace(' ', "+"),
         form_encode(DEMO_CALLBACK),
     );
+    let webapp = webapp_command(&base, &seeded);
     println!(
         "\nKeygate demo is running at {base}  (database: {})\n\n\
          Sign in:        {base}/_signin\n  email:        {DEMO_EMAIL}\n  password:     {DEMO_PASSWORD}\n\
@@ -172,12 +173,23 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
          Paste this in a browser to authorize the demo app:\n  {authorize}\n\n\
          Then exchange the code from the callback URL (CLIENT_SECRET and CODE as above):\n  curl -s {base}/oauth2/token \\\n    -d client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\\n    -d client_assertion=$CLIENT_SECRET -d grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer \\\n    -d assertion=$CODE -d redirect_uri={DEMO_CALLBACK}\n\n\
          And call the API with the access token:\n  curl -s -H \"Authorization: Bearer $ACCESS_TOKEN\" {base}/fabrikam/Fabrikam-Fiber/_apis/build/builds\n\n\
+         Or run the sample web app against it (in another terminal, from the repository), then open\n\
+         https://localhost:5001/ and accept its self-signed certificate:\n  {webapp}\n\n\
          Press Ctrl-C to stop.\n",
         db.display(),
         seeded.app_id,
         seeded.client_secret,
     );
     listen_and_serve(&settings, state, listener).await
+}
+
+/// The command line that runs the sample web app (examples/webapp) against this demo; the
+/// seeded app's callback is the web app's default one.
+fn webapp_command(base: &str, seeded: &Seeded) -> String {
+    format!(
+        "WEBAPP_CLIENT_SECRET='{}' cargo run -p keygate-webapp -- --keygate-url {base} --app-id {}",
+        seeded.client_secret, seeded.app_id
+    )
 }
 
 fn form_encode(s: &str) -> String {
