@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -48,15 +49,17 @@ impl Browser {
             return None;
         }
 
-        let port = free_port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
+        // Port 0: chromedriver picks a free port and says which, so no other process can take it
+        // between our choice and its bind.
+        let mut driver = Command::new(&chromedriver)
+            .arg("--port=0")
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| panic!("could not start {}: {e}", chromedriver.display()));
+        let port = announced_port(&mut driver).await;
         let webdriver = format!("http://127.0.0.1:{port}");
         wait_until_ready(&webdriver).await;
 
@@ -150,9 +153,33 @@ impl Browser {
     }
 }
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
+/// Reads chromedriver's "started successfully on port N." line, then keeps draining its output
+/// so it never blocks on a full pipe.
+async fn announced_port(driver: &mut Child) -> u16 {
+    let stdout = driver
+        .stdout
+        .take()
+        .expect("chromedriver's stdout is piped");
+    let mut lines = BufReader::new(stdout).lines();
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(rest) = line.split("on port ").nth(1) {
+                if let Ok(port) = rest.trim_end_matches('.').trim().parse::<u16>() {
+                    if port != 0 {
+                        return Some(port);
+                    }
+                }
+            }
+        }
+        None
+    };
+    let port = tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .ok()
+        .flatten()
+        .expect("chromedriver announces the port it listens on within 20 s");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    port
 }
 
 /// Polls chromedriver's `/status` until it answers (with a deadline).
