@@ -6,6 +6,7 @@ use crate::context::Keygate;
 use crate::credentials::MintError;
 use crate::ids::{AppId, SecretId, UserId};
 use crate::model::{App, ClientKind, ClientSecret, NewClientSecret};
+use crate::oauth::redirect::validate_callback;
 use crate::scopes::{catalogue, ScopeSet};
 use crate::store::StoreError;
 use crate::validate;
@@ -35,6 +36,13 @@ pub struct Registration {
     pub scopes: String,
     /// Confidential (with a secret) or public.
     pub kind: Option<ClientKind>,
+}
+
+impl Registration {
+    /// Whether the app registers as a public client (for re-rendering the form).
+    pub fn is_public(&self) -> bool {
+        self.kind == Some(ClientKind::Public)
+    }
 }
 
 /// Field name -> what is wrong with it, for re-rendering the form.
@@ -113,7 +121,11 @@ pub fn validate_registration(
         website: take("website", validate::web_url(&reg.website, false, true)),
         callback_url: take(
             "callback_url",
-            validate::callback_url(&reg.callback_url, allow_http_callbacks),
+            validate_callback(
+                &reg.callback_url,
+                reg.kind.unwrap_or(ClientKind::Confidential),
+                allow_http_callbacks,
+            ),
         ),
         scopes: ScopeSet::default(),
         kind: reg.kind.unwrap_or(ClientKind::Confidential),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Lifetimes;
 use crate::credentials::Credentials;
+use crate::keys::SigningAlgorithm;
 use crate::store::Store;
 
 /// Store, clock, keys and settings: what a use case runs against.
@@ -23,11 +24,33 @@ pub struct Keygate {
 }
 
 /// Server-wide protocol switches.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Policy {
     /// Accept plain `http://` callback URLs at registration (development only).
     pub allow_http_callbacks: bool,
+    /// Refuse authorization requests without a PKCE challenge from every client, not only from
+    /// public ones (RFC 9700 §2.1.1).
+    pub require_pkce: bool,
+    /// The algorithm of keys this node generates (the first key, and `keygate keys rotate`).
+    pub signing_algorithm: SigningAlgorithm,
+    /// Seconds a `next` signing key is published before it starts signing, so that resource
+    /// servers caching the JWKS learn it first.
+    pub key_publish_ahead: i64,
 }
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            allow_http_callbacks: false,
+            require_pkce: false,
+            signing_algorithm: SigningAlgorithm::default(),
+            key_publish_ahead: DEFAULT_KEY_PUBLISH_AHEAD,
+        }
+    }
+}
+
+/// Ten minutes: twice the `max-age` the JWKS is served with.
+pub const DEFAULT_KEY_PUBLISH_AHEAD: i64 = 600;
 
 impl std::fmt::Debug for Keygate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

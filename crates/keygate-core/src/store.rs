@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 
 use crate::clock::UnixTime;
-use crate::ids::{AppId, AuthorizationId, OrgId, ProjectId, UserId};
+use crate::ids::{AppId, AuthorizationId, OrgId, ProjectId, SecretId, UserId};
 use crate::model::*;
 use crate::secrets::TokenHash;
 
@@ -208,4 +208,36 @@ pub trait Store: Send + Sync + 'static {
         &self,
         since: UnixTime,
     ) -> Result<Vec<(AuthorizationId, UnixTime)>, StoreError>;
+
+    // --- standard OAuth: client credentials, introspection, key rotation ---
+    /// An authorization by id, whatever its state; `None` when it does not exist (or its app was
+    /// deleted).
+    async fn authorization_by_id(
+        &self,
+        id: AuthorizationId,
+    ) -> Result<Option<Authorization>, StoreError>;
+    /// The live client-credentials authorization of an app's secret version, created (for the
+    /// app's registered scopes, under the app's owner) if it has none, so that replacing the
+    /// secret or deleting the app revokes the tokens minted under it. It is not a consent: it is
+    /// neither listed among nor revoked with the owner's own authorizations.
+    /// `NotFound("client secret")` when the version no longer exists.
+    async fn client_credentials_authorization(
+        &self,
+        app: AppId,
+        secret: SecretId,
+        at: UnixTime,
+    ) -> Result<AuthorizationId, StoreError>;
+    /// Stores a `next` signing key (published, not yet signing) and announces it;
+    /// `Conflict("next signing key")` when one is already waiting.
+    async fn add_next_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError>;
+    /// Makes the `next` key active and retires the active one (`retired_at = at`), announcing
+    /// it; `false` when no key is waiting.
+    async fn promote_next_signing_key(&self, at: UnixTime) -> Result<bool, StoreError>;
+    /// Deletes the retired keys retired at or before `cutoff` and announces it if any went;
+    /// returns how many.
+    async fn delete_retired_signing_keys(
+        &self,
+        cutoff: UnixTime,
+        at: UnixTime,
+    ) -> Result<u64, StoreError>;
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use keygate_core::bearer::Snapshot;
 use keygate_core::credentials::Credentials;
-use keygate_core::keys::{generate_es256, KeyError, KeyRing};
+use keygate_core::keys::{generate, rotation, KeyError, KeyRing};
 use keygate_core::secrets::random_token;
 use keygate_core::{Clock, Keygate, Lifetimes, Policy, Store, StoreError};
 use tokio::net::TcpListener;
@@ -50,7 +50,8 @@ pub async fn build_state(
     options: ServerOptions,
 ) -> Result<AppState, StartError> {
     let now = options.clock.now();
-    let keys = store.ensure_signing_key(generate_es256(now)?).await?;
+    let first = generate(options.policy.signing_algorithm, "active", now)?;
+    let keys = store.ensure_signing_key(first).await?;
     let ring = KeyRing::load(&keys)?;
     let host = options
         .public_url
@@ -99,6 +100,9 @@ async fn follow_changes(state: AppState) {
             },
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not catch up with the change feed"),
+        }
+        if let Err(e) = rotation::upkeep(kg).await {
+            tracing::warn!(error = %e, "could not rotate signing keys");
         }
     }
 }

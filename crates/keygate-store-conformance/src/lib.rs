@@ -26,6 +26,7 @@ pub mod feed;
 pub mod fixtures;
 pub mod grants;
 pub mod settings;
+pub mod standard;
 pub mod work;
 
 use std::future::Future;
@@ -121,6 +122,10 @@ macro_rules! __every_test {
             work::builds_are_numbered_by_the_store_and_listed_newest_first,
             work::work_items_are_found_only_in_their_project,
             work::the_store_answers_a_ping,
+            standard::authorization_by_id_reads_it_in_any_state_until_its_app_is_deleted,
+            standard::client_credentials_authorizations_follow_their_secret_version,
+            standard::client_credentials_authorizations_are_not_the_owners_consents,
+            standard::signing_keys_rotate_from_next_to_active_to_retired_to_gone,
         }
     };
 }
@@ -141,6 +146,7 @@ mod tests {
         include_str!("feed.rs"),
         include_str!("grants.rs"),
         include_str!("settings.rs"),
+        include_str!("standard.rs"),
         include_str!("work.rs"),
     ];
 

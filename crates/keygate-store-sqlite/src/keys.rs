@@ -101,3 +101,77 @@ pub(crate) async fn signing_keys(store: &SqliteStore) -> Result<Vec<SigningKeyRe
         .db()?;
     Ok(found.into_iter().map(SigningKeyRecord::from).collect())
 }
+
+pub(crate) async fn add_next_signing_key(
+    store: &SqliteStore,
+    key: SigningKeyRecord,
+) -> Result<(), StoreError> {
+    let mut tx = store.write().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO signing_keys (kid, algorithm, private_der, state, created_at, retired_at)
+         SELECT ?, ?, ?, 'next', ?, NULL
+         WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE state = 'next')",
+    )
+    .bind(&key.kid)
+    .bind(&key.algorithm)
+    .bind(&key.private_der)
+    .bind(key.created_at)
+    .execute(&mut *tx)
+    .await
+    .or_conflict("signing key")?;
+    if inserted.rows_affected() == 0 {
+        return Err(StoreError::Conflict("next signing key"));
+    }
+    // Published at once: every node reloads its ring and serves the key in its JWKS.
+    append_change(&mut tx, ChangeKind::KeysChanged, &key.kid, key.created_at).await?;
+    tx.commit().await.db()
+}
+
+pub(crate) async fn promote_next_signing_key(
+    store: &SqliteStore,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let mut tx = store.write().await?;
+    let next: Option<String> =
+        sqlx::query_scalar("SELECT kid FROM signing_keys WHERE state = 'next'")
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+    let Some(kid) = next else {
+        return Ok(false);
+    };
+    // Retire first: the unique index allows one active key at a time.
+    sqlx::query("UPDATE signing_keys SET state = 'retired', retired_at = ? WHERE state = 'active'")
+        .bind(at)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+    sqlx::query("UPDATE signing_keys SET state = 'active' WHERE kid = ?")
+        .bind(&kid)
+        .execute(&mut *tx)
+        .await
+        .db()?;
+    append_change(&mut tx, ChangeKind::KeysChanged, &kid, at).await?;
+    tx.commit().await.db()?;
+    Ok(true)
+}
+
+pub(crate) async fn delete_retired_signing_keys(
+    store: &SqliteStore,
+    cutoff: i64,
+    at: i64,
+) -> Result<u64, StoreError> {
+    let mut tx = store.write().await?;
+    let deleted: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM signing_keys WHERE state = 'retired' AND retired_at <= ? RETURNING kid",
+    )
+    .bind(cutoff)
+    .fetch_all(&mut *tx)
+    .await
+    .db()?;
+    for kid in &deleted {
+        append_change(&mut tx, ChangeKind::KeysChanged, kid, at).await?;
+    }
+    tx.commit().await.db()?;
+    Ok(deleted.len() as u64)
+}

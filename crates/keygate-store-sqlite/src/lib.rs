@@ -29,6 +29,7 @@ mod keys;
 mod orgs;
 mod projects;
 mod rows;
+mod standard;
 mod store_impl;
 mod user_grants;
 mod work;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use keygate_core::clock::UnixTime;
-use keygate_core::ids::{AppId, AuthorizationId, OrgId, ProjectId, UserId};
+use keygate_core::ids::{AppId, AuthorizationId, OrgId, ProjectId, SecretId, UserId};
 use keygate_core::model::*;
 use keygate_core::secrets::TokenHash;
 use keygate_core::store::ConsumeOutcome;
@@ -10,7 +10,7 @@ use keygate_core::{Store, StoreError};
 
 use crate::error::DbResultExt;
 use crate::SqliteStore;
-use crate::{accounts, apps, changes, grants, keys, orgs, projects, user_grants, work};
+use crate::{accounts, apps, changes, grants, keys, orgs, projects, standard, user_grants, work};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -250,5 +250,37 @@ impl Store for SqliteStore {
         since: UnixTime,
     ) -> Result<Vec<(AuthorizationId, UnixTime)>, StoreError> {
         changes::authorizations_revoked_since(self, since).await
+    }
+
+    async fn authorization_by_id(
+        &self,
+        id: AuthorizationId,
+    ) -> Result<Option<Authorization>, StoreError> {
+        standard::authorization_by_id(self, id).await
+    }
+
+    async fn client_credentials_authorization(
+        &self,
+        app: AppId,
+        secret: SecretId,
+        at: UnixTime,
+    ) -> Result<AuthorizationId, StoreError> {
+        standard::client_credentials_authorization(self, app, secret, at).await
+    }
+
+    async fn add_next_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError> {
+        keys::add_next_signing_key(self, key).await
+    }
+
+    async fn promote_next_signing_key(&self, at: UnixTime) -> Result<bool, StoreError> {
+        keys::promote_next_signing_key(self, at).await
+    }
+
+    async fn delete_retired_signing_keys(
+        &self,
+        cutoff: UnixTime,
+        at: UnixTime,
+    ) -> Result<u64, StoreError> {
+        keys::delete_retired_signing_keys(self, cutoff, at).await
     }
 }

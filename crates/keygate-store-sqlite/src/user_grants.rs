@@ -35,7 +35,7 @@ pub(crate) async fn revoke_user_authorizations(
         Some(app) => {
             sqlx::query_scalar(
                 "UPDATE authorizations SET revoked_at = ?
-                 WHERE user_id = ? AND app_id = ? AND revoked_at IS NULL
+                 WHERE user_id = ? AND app_id = ? AND revoked_at IS NULL AND client_credentials = 0
                  RETURNING id",
             )
             .bind(at)
@@ -47,7 +47,7 @@ pub(crate) async fn revoke_user_authorizations(
         None => {
             sqlx::query_scalar(
                 "UPDATE authorizations SET revoked_at = ?
-                 WHERE user_id = ? AND revoked_at IS NULL
+                 WHERE user_id = ? AND revoked_at IS NULL AND client_credentials = 0
                  RETURNING id",
             )
             .bind(at)

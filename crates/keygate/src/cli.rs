@@ -32,6 +32,9 @@ pub enum Command {
     /// Manage registered apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }
 
 /// Where the database is; every admin command takes it.
@@ -88,6 +91,17 @@ pub struct ServeArgs {
     /// Accept plain-http callback URLs at registration (development only).
     #[arg(long, env = "KEYGATE_ALLOW_HTTP_CALLBACKS")]
     pub allow_http_callbacks: Option<bool>,
+    /// Require PKCE (S256) from every client, confidential ones too. Default false (public
+    /// clients always need it).
+    #[arg(long, env = "KEYGATE_REQUIRE_PKCE")]
+    pub require_pkce: Option<bool>,
+    /// Algorithm of the signing key made on first start and by `keygate keys rotate`:
+    /// ES256 (default), RS256 or EdDSA.
+    #[arg(long, env = "KEYGATE_SIGNING_ALGORITHM")]
+    pub signing_algorithm: Option<String>,
+    /// Seconds a rotated key is published before it starts signing. Default 600.
+    #[arg(long, env = "KEYGATE_KEY_PUBLISH_AHEAD")]
+    pub key_publish_ahead: Option<i64>,
 }
 
 /// `keygate demo`.
@@ -295,10 +309,46 @@ pub struct AppCreateArgs {
     /// Accept a plain-http callback URL (development only).
     #[arg(long)]
     pub allow_http_callback: bool,
+    /// Register a public client (native or browser app): no secret, PKCE mandatory, loopback
+    /// (`http://127.0.0.1:port/...`) and private-use scheme callbacks allowed.
+    #[arg(long)]
+    pub public: bool,
     /// Database.
     #[command(flatten)]
     pub db: DbArgs,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `keygate keys ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Publish a new signing key as `next`; running servers start signing with it after the
+    /// publish-ahead delay, and keep the old key published until its tokens have expired.
+    Rotate {
+        /// Algorithm of the new key (ES256, RS256 or EdDSA). Default: the configured one.
+        #[arg(long)]
+        algorithm: Option<String>,
+        /// Make the new key sign at once instead of after the publish-ahead delay (for a key
+        /// that must stop signing now; tokens verified against a cached JWKS may fail until it
+        /// is fetched again).
+        #[arg(long)]
+        immediately: bool,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the signing keys and their states.
+    List {
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

@@ -4,6 +4,8 @@
 use std::path::Path;
 
 use anyhow::Context;
+use keygate_core::context::DEFAULT_KEY_PUBLISH_AHEAD;
+use keygate_core::keys::SigningAlgorithm;
 use keygate_core::{Lifetimes, Policy};
 use serde::Deserialize;
 use url::Url;
@@ -29,6 +31,9 @@ pub struct ConfigFile {
     client_secret_lifetime: Option<i64>,
     session_lifetime: Option<i64>,
     allow_http_callbacks: Option<bool>,
+    require_pkce: Option<bool>,
+    signing_algorithm: Option<String>,
+    key_publish_ahead: Option<i64>,
 }
 
 impl ConfigFile {
@@ -147,6 +152,17 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
                 .allow_http_callbacks
                 .or(file.allow_http_callbacks)
                 .unwrap_or(false),
+            require_pkce: args.require_pkce.or(file.require_pkce).unwrap_or(false),
+            signing_algorithm: match args.signing_algorithm.clone().or(file.signing_algorithm) {
+                Some(name) => name.parse()?,
+                None => SigningAlgorithm::default(),
+            },
+            key_publish_ahead: positive(
+                "key_publish_ahead",
+                args.key_publish_ahead
+                    .or(file.key_publish_ahead)
+                    .unwrap_or(DEFAULT_KEY_PUBLISH_AHEAD),
+            )?,
         },
     })
 }

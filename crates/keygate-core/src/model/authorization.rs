@@ -110,3 +110,20 @@ pub struct AuthorizationSummary {
     /// When the last live refresh token expires.
     pub expires_at: UnixTime,
 }
+
+/// An authorization as stored, whatever its state (for introspection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// The `aui`.
+    pub id: AuthorizationId,
+    /// Who consented (for client credentials: the app's owner).
+    pub user_id: UserId,
+    /// The app.
+    pub app_id: AppId,
+    /// Scopes granted.
+    pub scopes: ScopeSet,
+    /// When it was given.
+    pub created_at: UnixTime,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<UnixTime>,
+}

@@ -11,7 +11,8 @@ pub use account::{
 };
 pub use app::{App, ClientKind, ClientSecret, NewApp, NewClientSecret};
 pub use authorization::{
-    AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken, RefreshRecord,
+    Authorization, AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken,
+    RefreshRecord,
 };
 pub use change::{Change, ChangeKind, SigningKeyRecord};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};

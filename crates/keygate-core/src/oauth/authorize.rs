@@ -9,8 +9,9 @@ use url::Url;
 use crate::context::Keygate;
 use crate::credentials::MintError;
 use crate::ids::{AppId, AuthorizationId};
+use crate::model::ClientKind;
 use crate::model::{App, NewAuthorization, NewCode, User};
-use crate::oauth::pkce;
+use crate::oauth::{pkce, redirect};
 use crate::scopes::ScopeSet;
 use crate::store::StoreError;
 
@@ -155,7 +156,7 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
         .clone()
         .filter(|r| !r.is_empty())
         .ok_or(AuthorizePageError::MissingRedirectUri)?;
-    if redirect_uri != app.callback_url {
+    if !redirect::redirect_matches(&app.callback_url, &redirect_uri, app.kind) {
         return Err(AuthorizePageError::RedirectUriMismatch.into());
     }
     let state = p.state.clone();
@@ -223,6 +224,14 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             ))
         }
     };
+    if code_challenge.is_none() && (app.kind == ClientKind::Public || kg.policy.require_pkce) {
+        // RFC 7636 §4.4.1; OAuth 2.1 requires it of public clients, RFC 9700 §2.1.1 advises it
+        // for all.
+        return Err(refuse(
+            "invalid_request",
+            "code_challenge is required (PKCE, method S256)",
+        ));
+    }
     Ok(ValidAuthorize {
         app,
         redirect_uri,

@@ -1,8 +1,14 @@
 //! The OAuth use cases: authorize and consent (protocol §3), the token endpoint (protocol §4).
 
 pub mod authorize;
+pub mod client;
+pub mod client_credentials;
+pub mod introspect;
 pub mod pkce;
+pub mod redirect;
+pub mod revoke;
 pub mod token;
 mod token_error;
+mod token_error_rfc;
 
 pub use token_error::TokenError;

@@ -7,6 +7,7 @@ use crate::context::Keygate;
 use crate::credentials::looks_like_jwt;
 use crate::ids::AccessId;
 use crate::model::{ClientSecret, NewRefreshToken};
+use crate::oauth::client::Client;
 use crate::oauth::pkce;
 use crate::oauth::TokenError;
 use crate::scopes::ScopeSet;
@@ -61,22 +62,35 @@ fn non_empty(v: Option<&str>) -> Option<&str> {
     v.filter(|s| !s.is_empty())
 }
 
+/// What a code exchange carries, whichever flavour sent it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CodeGrant<'a> {
+    /// The code (`assertion` in the Azure flavour, `code` in the standard one).
+    pub code: Option<&'a str>,
+    /// `redirect_uri`, which must repeat the one used at authorize.
+    pub redirect_uri: Option<&'a str>,
+    /// PKCE `code_verifier` (RFC 7636 §4.5).
+    pub code_verifier: Option<&'a str>,
+    /// Refuse a `code_verifier` for a code issued without a challenge, the sign of a PKCE
+    /// downgrade (RFC 9700 §4.8.2); the Azure flavour tolerates the stray field.
+    pub refuse_unexpected_verifier: bool,
+}
+
 /// Exchanges an authorization code (RFC 6749 §4.1.3) for the client `client`.
 pub async fn exchange_code(
     kg: &Keygate,
-    client: &ClientSecret,
-    code: Option<&str>,
-    redirect_uri: Option<&str>,
-    code_verifier: Option<&str>,
+    client: &Client,
+    grant: CodeGrant<'_>,
 ) -> Result<IssuedTokens, TokenError> {
-    let code = non_empty(code).ok_or(TokenError::GrantMissing)?;
-    let redirect_uri = non_empty(redirect_uri).ok_or(TokenError::RedirectUriMissing)?;
+    let code_verifier = grant.code_verifier;
+    let code = non_empty(grant.code).ok_or(TokenError::GrantMissing)?;
+    let redirect_uri = non_empty(grant.redirect_uri).ok_or(TokenError::RedirectUriMissing)?;
     let hash = TokenHash::of(code);
     let record = kg
         .store
         .code_by_hash(hash)
         .await?
-        .filter(|r| r.app_id == client.app_id)
+        .filter(|r| r.app_id == client.app_id())
         .ok_or(TokenError::GrantInvalid)?;
     let now = kg.clock.now();
     if record.used_at.is_some() {
@@ -96,11 +110,17 @@ pub async fn exchange_code(
     if record.redirect_uri != redirect_uri {
         return Err(TokenError::RedirectUriMismatch);
     }
-    if let Some(challenge) = &record.code_challenge {
-        match non_empty(code_verifier) {
-            Some(v) if pkce::verifies(v, challenge) => {}
-            _ => return Err(TokenError::GrantInvalid),
+    match (&record.code_challenge, non_empty(code_verifier)) {
+        (Some(challenge), Some(v)) if pkce::verifies(v, challenge) => {}
+        (Some(_), _) => return Err(TokenError::GrantInvalid),
+        // A public client proves nothing but PKCE (authorize insists on it; so does this).
+        (None, _) if client.is_public() || kg.policy.require_pkce => {
+            return Err(TokenError::GrantInvalid)
         }
+        (None, Some(_)) if grant.refuse_unexpected_verifier => {
+            return Err(TokenError::GrantInvalid)
+        }
+        (None, _) => {}
     }
     let access_id = AccessId::new_random();
     let refresh_expires = now + kg.lifetimes.refresh_token;
@@ -119,7 +139,7 @@ pub async fn exchange_code(
                 hash: refresh.hash,
                 access_id,
                 authorization_id: record.authorization_id,
-                secret_id: Some(client.id),
+                secret_id: client.secret_id(),
                 created_at: now,
                 expires_at: refresh_expires,
             },
@@ -151,7 +171,7 @@ pub async fn exchange_code(
     })
 }
 
-fn mint_access(
+pub(crate) fn mint_access(
     kg: &Keygate,
     scopes: &ScopeSet,
     user: crate::ids::UserId,
@@ -170,19 +190,43 @@ fn mint_access(
 }
 
 /// The `expires_in` reported: the lifetime less the second already under way (3600 -> 3599).
-fn reported_lifetime(kg: &Keygate) -> i64 {
+pub(crate) fn reported_lifetime(kg: &Keygate) -> i64 {
     (kg.lifetimes.access_token - 1).max(0)
+}
+
+/// What a refresh request says about the redirect URI.
+#[derive(Debug, Clone, Copy)]
+pub enum RedirectRule<'a> {
+    /// The Azure flavour: the registered callback URL must be repeated on refresh too.
+    MustMatchCallback(Option<&'a str>),
+    /// RFC 6749 §6: a refresh request has no `redirect_uri`.
+    NotChecked,
+}
+
+/// What a refresh carries, whichever flavour sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshGrant<'a> {
+    /// The refresh token.
+    pub refresh_token: Option<&'a str>,
+    /// Whether and how `redirect_uri` is checked.
+    pub redirect_uri: RedirectRule<'a>,
+    /// RFC 6749 §6 `scope`: narrows the new access token to a subset of what was granted.
+    pub scope: Option<&'a str>,
 }
 
 /// Exchanges a refresh token for a new pair (RFC 6749 §6), rotating it.
 pub async fn refresh(
     kg: &Keygate,
-    client: &ClientSecret,
-    refresh_token: Option<&str>,
-    redirect_uri: Option<&str>,
+    client: &Client,
+    grant: RefreshGrant<'_>,
 ) -> Result<IssuedTokens, TokenError> {
-    let token = non_empty(refresh_token).ok_or(TokenError::GrantMissing)?;
-    let redirect_uri = non_empty(redirect_uri).ok_or(TokenError::RedirectUriMissing)?;
+    let token = non_empty(grant.refresh_token).ok_or(TokenError::GrantMissing)?;
+    let redirect_uri = match grant.redirect_uri {
+        RedirectRule::MustMatchCallback(uri) => {
+            Some(non_empty(uri).ok_or(TokenError::RedirectUriMissing)?)
+        }
+        RedirectRule::NotChecked => None,
+    };
     if !looks_like_jwt(token) {
         return Err(TokenError::RefreshInvalid);
     }
@@ -192,8 +236,8 @@ pub async fn refresh(
         .refresh_by_hash(hash)
         .await?
         .ok_or(TokenError::RefreshInvalid)?;
-    if record.app_id != client.app_id {
-        return Err(TokenError::ClientFailedValidation);
+    if record.app_id != client.app_id() {
+        return Err(TokenError::RefreshOfAnotherClient);
     }
     let now = kg.clock.now();
     let access_id = AccessId::new_random();
@@ -202,7 +246,7 @@ pub async fn refresh(
         hash,
         access_id,
         authorization_id: record.authorization_id,
-        secret_id: Some(client.id),
+        secret_id: client.secret_id(),
         created_at: now,
         expires_at,
     };
@@ -220,14 +264,23 @@ pub async fn refresh(
     if now >= record.expires_at {
         return Err(TokenError::RefreshInvalid);
     }
-    let app = kg
-        .store
-        .app_by_id(client.app_id)
-        .await?
-        .ok_or(TokenError::ClientFailedValidation)?;
-    if redirect_uri != app.callback_url {
-        return Err(TokenError::RedirectUriMismatch);
+    if let Some(redirect_uri) = redirect_uri {
+        let app = kg
+            .store
+            .app_by_id(client.app_id())
+            .await?
+            .ok_or(TokenError::ClientFailedValidation)?;
+        if redirect_uri != app.callback_url {
+            return Err(TokenError::RedirectUriMismatch);
+        }
     }
+    let granted = match non_empty(grant.scope) {
+        None => record.scopes.clone(),
+        Some(raw) => match ScopeSet::parse(raw) {
+            Ok(s) if s.is_subset(&record.scopes) => s,
+            _ => return Err(TokenError::ScopeInvalid),
+        },
+    };
     let refresh = kg.credentials.mint_refresh_token(
         access_id,
         record.user_id,
@@ -249,7 +302,7 @@ pub async fn refresh(
     }
     let access_token = mint_access(
         kg,
-        &record.scopes,
+        &granted,
         record.user_id,
         record.app_id,
         record.authorization_id,
@@ -260,6 +313,6 @@ pub async fn refresh(
         access_token,
         refresh_token: refresh.value,
         expires_in: reported_lifetime(kg),
-        scopes: record.scopes,
+        scopes: granted,
     })
 }

@@ -51,6 +51,31 @@ pub enum TokenError {
     /// A fault on our side; the cause is logged, never shown.
     #[error("An internal error occurred")]
     Server,
+    /// `grant_type` names a grant this server does not offer (standard flavour).
+    #[error("grant_type must be provided")]
+    GrantTypeUnsupported,
+    /// The client used more than one authentication method (RFC 6749 §2.3).
+    #[error("Only one client authentication method may be used")]
+    ClientAuthAmbiguous,
+    /// The client may not use this grant type (a public client asking for client credentials).
+    #[error("The client is not allowed to use this grant type")]
+    GrantTypeNotAllowed,
+    /// The requested scope is unknown, not registered, or wider than what was granted.
+    #[error("The requested scope is invalid")]
+    ScopeInvalid,
+    /// A refresh token issued to another app.
+    #[error("Client failed validation")]
+    RefreshOfAnotherClient,
+    /// Introspection or revocation without a `token`.
+    #[error("A token must be provided")]
+    TokenMissing,
+    /// Revocation of a token issued to another app (RFC 7009 §2.1).
+    #[error("The token was not issued to this client")]
+    TokenOfAnotherClient,
+    /// The database could not be reached in time; nothing was consumed, so the client may retry
+    /// (HTTP 503).
+    #[error("The service is temporarily unavailable")]
+    Unavailable,
 }
 
 impl TokenError {
@@ -59,9 +84,10 @@ impl TokenError {
         use TokenError::*;
         match self {
             ClientSecretMissing | ClientSecretMalformed => "invalid_client",
-            ClientFailedValidation => "unauthorized_client",
+            ClientFailedValidation | RefreshOfAnotherClient => "unauthorized_client",
             GrantInvalid | AuthorizationNotFound => "invalid_grant",
             Server => "server_error",
+            Unavailable => "temporarily_unavailable",
             _ => "invalid_request",
         }
     }
@@ -71,14 +97,24 @@ impl TokenError {
         self.to_string()
     }
 
-    /// Whether this is our fault (HTTP 500) rather than the client's (HTTP 400).
+    /// Whether this is our fault (HTTP 500, or 503 when [`Self::is_unavailable`]) rather than the
+    /// client's (HTTP 400).
     pub fn is_server_fault(&self) -> bool {
-        matches!(self, TokenError::Server)
+        matches!(self, TokenError::Server | TokenError::Unavailable)
+    }
+
+    /// Whether the database was unreachable (HTTP 503: retry later).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, TokenError::Unavailable)
     }
 }
 
 impl From<crate::store::StoreError> for TokenError {
     fn from(e: crate::store::StoreError) -> Self {
+        if let crate::store::StoreError::Unavailable(_) = e {
+            tracing::warn!(error = %e, "database unavailable at the token endpoint");
+            return TokenError::Unavailable;
+        }
         tracing::error!(error = %e, "store failure at the token endpoint");
         TokenError::Server
     }
@@ -88,5 +124,28 @@ impl From<crate::credentials::MintError> for TokenError {
     fn from(e: crate::credentials::MintError) -> Self {
         tracing::error!(error = %e, "could not sign a credential");
         TokenError::Server
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn an_unreachable_database_is_a_retryable_server_fault() {
+        let e = TokenError::from(StoreError::Unavailable("connection refused".into()));
+        assert_eq!(e, TokenError::Unavailable);
+        assert!(e.is_server_fault());
+        assert!(e.is_unavailable());
+        assert_eq!(e.azure_code(), "temporarily_unavailable");
+    }
+
+    #[test]
+    fn other_store_failures_are_internal_errors() {
+        let e = TokenError::from(StoreError::Corrupt("bad row".into()));
+        assert_eq!(e, TokenError::Server);
+        assert!(e.is_server_fault());
+        assert!(!e.is_unavailable());
     }
 }

@@ -99,7 +99,10 @@ async fn register_app(
         website: form.text("website"),
         callback_url: form.text("callback_url"),
         scopes: FormFields::all(&body, "scopes").join(" "),
-        kind: Some(ClientKind::Confidential),
+        kind: Some(match form.get("client_type") {
+            Some("public") => ClientKind::Public,
+            _ => ClientKind::Confidential,
+        }),
     };
     match apps::register_app(&state.kg, user.id, &registration, None).await {
         Ok(registered) => {

@@ -4,9 +4,13 @@ mod api;
 mod apps;
 mod assets;
 mod authorize;
+mod discovery;
 mod health;
+mod introspect;
 mod profile;
+mod revoke;
 mod signin;
+mod standard_oauth;
 mod token;
 
 use axum::http::{header, HeaderMap, HeaderName};
@@ -29,6 +33,9 @@ pub fn router(state: AppState) -> Router {
         .merge(apps::router())
         .merge(authorize::router())
         .merge(token::router())
+        .merge(discovery::router())
+        .merge(introspect::router())
+        .merge(revoke::router())
         .merge(api::router())
         .merge(profile::router())
         .layer(frame)

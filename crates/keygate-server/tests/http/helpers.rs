@@ -56,6 +56,26 @@ impl TestApp {
 
     /// Starts a server on an existing database file (for restart tests).
     pub async fn spawn_on(path: &Path, client: Client, clock: Arc<ManualClock>) -> Self {
+        Self::spawn_with(path, client, clock, Policy::default()).await
+    }
+
+    /// Starts a server with protocol switches other than the defaults, on a fresh database.
+    pub async fn spawn_with_policy(policy: Policy) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keygate.db");
+        let clock = Arc::new(ManualClock::starting_now());
+        let mut app = Self::spawn_with(&path, browser(), clock, policy).await;
+        app._dir = Some(dir);
+        app
+    }
+
+    /// Starts a server with `policy` on an existing database file.
+    pub async fn spawn_with(
+        path: &Path,
+        client: Client,
+        clock: Arc<ManualClock>,
+        policy: Policy,
+    ) -> Self {
         let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
             .await
             .unwrap();
@@ -67,7 +87,7 @@ impl TestApp {
             ServerOptions {
                 public_url: base.parse().unwrap(),
                 lifetimes: Lifetimes::default(),
-                policy: Policy::default(),
+                policy,
                 clock: clock.clone(),
             },
         )

@@ -10,6 +10,12 @@
 mod api;
 mod apps_pages;
 mod authorize;
+mod client_credentials;
+mod discovery;
 mod helpers;
+mod introspection;
+mod public_clients;
 mod signin;
+mod standard_helpers;
+mod standard_token;
 mod token;

@@ -144,21 +144,34 @@ async fn create(args: AppCreateArgs) -> anyhow::Result<()> {
         website: args.website,
         callback_url: args.callback_url,
         scopes: args.scopes,
-        kind: Some(ClientKind::Confidential),
+        kind: Some(if args.public {
+            ClientKind::Public
+        } else {
+            ClientKind::Confidential
+        }),
     };
     let registered = apps::register_app(&kg, owner.id, &registration, None).await?;
-    let secret = registered.client_secret.unwrap_or_default();
+    let secret = registered.client_secret;
     if args.json {
         print(
             true,
-            &json!({"app_id": registered.app.id.to_upper(), "client_secret": secret}),
+            &json!({
+                "app_id": registered.app.id.to_upper(),
+                "client_secret": secret,
+                "client_type": registered.app.kind.as_str(),
+            }),
             &[],
             &[],
         );
     } else {
         println!("App ID:        {}", registered.app.id.to_upper());
-        println!("Client Secret: {secret}");
-        println!("(The secret is shown once; Keygate keeps only its hash.)");
+        match secret {
+            Some(secret) => {
+                println!("Client Secret: {secret}");
+                println!("(The secret is shown once; Keygate keeps only its hash.)");
+            }
+            None => println!("Client type:   public (no secret; PKCE is required)"),
+        }
     }
     Ok(())
 }

@@ -149,6 +149,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         client_secret_lifetime: None,
         session_lifetime: None,
         allow_http_callbacks: None,
+        require_pkce: None,
+        signing_algorithm: None,
+        key_publish_ahead: None,
     };
     let settings = resolve(&serve_args)?;
     init_logging(settings.log_format);

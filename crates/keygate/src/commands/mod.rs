@@ -3,6 +3,7 @@
 mod accounts;
 mod apps;
 mod demo;
+mod keys;
 mod serve;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Org(c) => accounts::org(c).await,
         Command::Project(c) => accounts::project(c).await,
         Command::App(c) => apps::run(c).await,
+        Command::Keys(c) => keys::run(c).await,
     }
 }
 
@@ -38,6 +40,9 @@ pub async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
         client_secret_lifetime: None,
         session_lifetime: None,
         allow_http_callbacks: None,
+        require_pkce: None,
+        signing_algorithm: None,
+        key_publish_ahead: None,
     };
     let s = settings::resolve(&args)?;
     let store = crate::storage::open(&s.database_url).await?;
