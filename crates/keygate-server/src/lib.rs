@@ -3,17 +3,22 @@
 //!
 //! The server takes an `Arc<dyn Store>` and never names a backend; the binary picks one.
 
+mod connections;
 mod csrf;
 mod error;
-mod forms;
+pub mod forms;
 mod headers;
+pub mod limits;
 mod pages;
+pub mod rate_limit;
 mod routes;
 mod session;
 mod startup;
 mod state;
+pub mod tls;
 
-pub use startup::{build_state, serve, ServerOptions, StartError};
+pub use limits::Limits;
+pub use startup::{build_state, serve, serve_tls, ServerOptions, StartError};
 pub use state::AppState;
 
 /// The full route table over a built state.

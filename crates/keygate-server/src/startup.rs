@@ -63,6 +63,8 @@ pub async fn build_state(
         .await?;
     let snapshot = Snapshot::load(store.as_ref(), now, options.lifetimes.access_token).await?;
     let secure_cookies = options.public_url.scheme() == "https";
+    let limits = crate::limits::Limits::default();
+    let rate_limits = crate::rate_limit::RateLimits::new(&limits, options.clock.clone());
     Ok(AppState {
         kg: Keygate {
             store,
@@ -76,6 +78,8 @@ pub async fn build_state(
         public_url: options.public_url,
         secure_cookies,
         product_name: "Keygate",
+        limits: Arc::new(limits),
+        rate_limits: Arc::new(rate_limits),
     })
 }
 
@@ -107,20 +111,36 @@ async fn follow_changes(state: AppState) {
     }
 }
 
-/// Serves until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves plain HTTP until `shutdown` resolves, then lets in-flight requests finish.
+/// The connection limits are the state's ([`AppState::with_limits`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, None, state, shutdown).await
+}
+
+/// Serves HTTPS with `tls` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve_tls(
+    listener: TcpListener,
+    tls: Arc<crate::tls::ServerConfig>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_with(listener, Some(tls), state, shutdown).await
+}
+
+async fn serve_with(
+    listener: TcpListener,
+    tls: Option<Arc<crate::tls::ServerConfig>>,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let follower = tokio::spawn(follow_changes(state.clone()));
+    let limits = state.limits.clone();
     let app = crate::router(state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let result = crate::connections::serve_connections(listener, tls, app, &limits, shutdown).await;
     follower.abort();
     result
 }

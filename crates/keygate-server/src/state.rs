@@ -21,9 +21,23 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Sign-in and consent pages mention these in the footer.
     pub product_name: &'static str,
+    /// Body size, timeouts, connection cap and rate limits.
+    pub limits: Arc<crate::limits::Limits>,
+    /// The rate limiters built from `limits`.
+    pub rate_limits: Arc<crate::rate_limit::RateLimits>,
 }
 
 impl AppState {
+    /// The same state serving under `limits` (fresh rate-limit buckets).
+    pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
+        self.rate_limits = Arc::new(crate::rate_limit::RateLimits::new(
+            &limits,
+            self.kg.clock.clone(),
+        ));
+        self.limits = Arc::new(limits);
+        self
+    }
+
     /// The public base URL without a trailing slash, for building links.
     pub fn base(&self) -> String {
         self.public_url.as_str().trim_end_matches('/').to_owned()

@@ -25,8 +25,7 @@ use crate::state::AppState;
 
 /// Every route, with the security headers layered over all of them.
 pub fn router(state: AppState) -> Router {
-    let (frame, sniff, csp) = headers::layers();
-    Router::new()
+    let routes = Router::new()
         .merge(health::router())
         .merge(assets::router())
         .merge(signin::router())
@@ -37,11 +36,12 @@ pub fn router(state: AppState) -> Router {
         .merge(introspect::router())
         .merge(revoke::router())
         .merge(api::router())
-        .merge(profile::router())
-        .layer(frame)
-        .layer(sniff)
-        .layer(csp)
-        .with_state(state)
+        .merge(profile::router());
+    // Inside out: body and rate limits, the request deadline over them, and the security
+    // headers over every answer, refusals included.
+    let routes = crate::limits::apply(routes, &state);
+    let routes = crate::limits::deadline(routes, &state);
+    headers::apply(routes, &state).with_state(state)
 }
 
 /// The header bar for a page, and the pre-session cookie to set when the browser has none.

@@ -1,0 +1,143 @@
+//! The accept loop: at most `max_connections` connections at once, a deadline on every request
+//! head (idle keep-alive connections included) and on the TLS handshake, HTTP/1.1 over TCP or
+//! TLS, and a graceful stop that lets requests in flight finish.
+//!
+//! `axum::serve` offers neither a connection cap nor header timeouts, so the loop is written here
+//! on hyper's own connection builder.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::{Extension, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+use tower::Layer;
+
+use crate::limits::Limits;
+use crate::tls::ServerConfig;
+
+/// How long a stop waits for requests in flight beyond the request timeout.
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+/// What each connection task needs.
+#[derive(Clone)]
+struct ConnectionSettings {
+    app: Router,
+    http: hyper::server::conn::http1::Builder,
+    tls: Option<TlsAcceptor>,
+    handshake_timeout: Duration,
+}
+
+/// Accepts and serves connections until `shutdown` resolves, then drains them.
+pub(crate) async fn serve_connections(
+    listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
+    app: Router,
+    limits: &Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let settings = ConnectionSettings {
+        app,
+        http,
+        tls: tls.map(TlsAcceptor::from),
+        handshake_timeout: limits.tls_handshake_timeout,
+    };
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        // Take a slot before accepting: past the cap, new clients wait in the listen backlog
+        // instead of holding a socket and a task each.
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let settings = settings.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            serve_one(settings, watcher, stream, remote).await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    let drain = limits.request_timeout + DRAIN_GRACE;
+    if tokio::time::timeout(drain, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the drain period; closing them");
+    }
+    Ok(())
+}
+
+/// Errors about one connection are that client's; others (out of file descriptors) get a pause
+/// so the loop does not spin.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind::*;
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "could not accept a connection");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+async fn serve_one(
+    settings: ConnectionSettings,
+    watcher: Watcher,
+    stream: TcpStream,
+    remote: SocketAddr,
+) {
+    match &settings.tls {
+        None => serve_http(&settings, watcher, stream, remote).await,
+        Some(acceptor) => {
+            match tokio::time::timeout(settings.handshake_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => serve_http(&settings, watcher, tls, remote).await,
+                Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                Err(_) => tracing::debug!("TLS handshake timed out"),
+            }
+        }
+    }
+}
+
+async fn serve_http<S>(settings: &ConnectionSettings, watcher: Watcher, io: S, remote: SocketAddr)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let app = Extension(ConnectInfo(remote)).layer(settings.app.clone());
+    let connection = settings
+        .http
+        .serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    if let Err(e) = watcher.watch(connection).await {
+        // Header timeouts and clients that hang up land here; they are not server faults.
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
