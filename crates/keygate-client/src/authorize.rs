@@ -61,6 +61,7 @@ pub fn authorize_request(config: &ClientConfig, options: AuthorizeOptions) -> Au
         q.append_pair("client_id", &config.app_id);
         match config.flavour {
             Flavour::Azure => q.append_pair("response_type", "Assertion"),
+            Flavour::Standard => q.append_pair("response_type", "code"),
         };
         q.append_pair("state", &state);
         q.append_pair("scope", &config.scopes);
@@ -192,6 +193,15 @@ mod tests {
         assert_eq!(get("state"), Some(a.state.as_str()));
         assert_eq!(get("code_challenge"), None);
         assert!(a.pkce_verifier.is_none());
+    }
+
+    #[test]
+    fn the_standard_flavour_asks_for_response_type_code() {
+        let a = authorize_request(
+            &config().with_flavour(Flavour::Standard),
+            AuthorizeOptions::default(),
+        );
+        assert!(a.url.as_str().contains("response_type=code&"), "{}", a.url);
     }
 
     #[test]

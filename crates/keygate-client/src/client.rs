@@ -8,8 +8,9 @@ use crate::api::ApiClient;
 use crate::authorize::{authorize_request, AuthorizeOptions, AuthorizeRequest};
 use crate::config::ClientConfig;
 use crate::error::Error;
+use crate::grant::{self, TokenRequest};
 use crate::http::{default_http_client, send};
-use crate::token::{exchange_form, parse_token_response, refresh_form, TokenSet};
+use crate::token::{parse_token_response, TokenSet};
 
 /// An app's OAuth client. Cheap to clone; share one per app.
 #[derive(Clone, Debug)]
@@ -51,14 +52,14 @@ impl OAuthClient {
         code: &str,
         pkce_verifier: Option<&str>,
     ) -> Result<TokenSet, Error> {
-        self.post_token(&exchange_form(&self.config, code, pkce_verifier))
+        self.post_token(grant::exchange(&self.config, code, pkce_verifier))
             .await
     }
 
     /// Trades a refresh token for a new access token and a new refresh token; the one passed in
-    /// stops working (protocol §4).
+    /// stops working (protocol §4; RFC 6749 §6 with [`crate::Flavour::Standard`]).
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, Error> {
-        self.post_token(&refresh_form(&self.config, refresh_token))
+        self.post_token(grant::refresh(&self.config, refresh_token))
             .await
     }
 
@@ -67,12 +68,15 @@ impl OAuthClient {
         ApiClient::new(self.http.clone(), self.endpoints.clone(), access_token)
     }
 
-    async fn post_token(&self, form: &[(&'static str, String)]) -> Result<TokenSet, Error> {
-        let request = self
+    async fn post_token(&self, token_request: TokenRequest) -> Result<TokenSet, Error> {
+        let mut request = self
             .http
             .post(self.config.endpoints.token.clone())
             .header("Accept", "application/json")
-            .form(form);
+            .form(&token_request.form);
+        if let Some(authorization) = token_request.authorization {
+            request = request.header("Authorization", authorization);
+        }
         let answer = send(request).await?;
         parse_token_response(answer.status, &answer.body, SystemTime::now())
     }

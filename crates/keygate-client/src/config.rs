@@ -21,6 +21,11 @@ pub enum Flavour {
     /// code or refresh token in `assertion`, PascalCase error bodies (protocol §3, §4).
     #[default]
     Azure,
+    /// Standard OAuth 2.0 (RFC 6749): `response_type=code`, `grant_type=authorization_code` and
+    /// `refresh_token`, the client authenticated by HTTP Basic (`client_secret_basic`), or by
+    /// `client_id` alone for a public client; RFC 6749 §5.2 error bodies. Keygate serves it at
+    /// the same endpoints; the hosted service does not.
+    Standard,
 }
 
 /// The URLs an app talks to. Keygate serves all of them from one base URL; the hosted service
@@ -177,6 +182,33 @@ impl ClientConfig {
             endpoints,
             flavour: Flavour::Azure,
         })
+    }
+
+    /// A public client (no secret; PKCE protects its codes) of a server speaking standard OAuth.
+    pub fn public(endpoints: Endpoints, app_id: &str, redirect_uri: &str) -> Result<Self, Error> {
+        let app_id = app_id.trim();
+        if app_id.is_empty() {
+            return Err(Error::Config("the App ID is empty".into()));
+        }
+        Ok(Self {
+            app_id: app_id.to_owned(),
+            client_secret: String::new(),
+            redirect_uri: parse_url("redirect URI", redirect_uri)?,
+            scopes: DEFAULT_SCOPES.to_owned(),
+            endpoints,
+            flavour: Flavour::Standard,
+        })
+    }
+
+    /// Whether this is a public client (no secret).
+    pub fn is_public(&self) -> bool {
+        self.client_secret.is_empty()
+    }
+
+    /// The same configuration speaking `flavour`.
+    pub fn with_flavour(mut self, flavour: Flavour) -> Self {
+        self.flavour = flavour;
+        self
     }
 
     /// The same configuration asking for `scopes` (space separated).

@@ -10,7 +10,11 @@
 //! however malformed, makes it panic.
 //!
 //! It depends on no server crate: point it at Keygate with [`ClientConfig::keygate`] or at the
-//! hosted service with [`ClientConfig::azure_devops`].
+//! hosted service with [`ClientConfig::azure_devops`]. It speaks the Azure flavour of the token
+//! endpoint by default; `config.with_flavour(Flavour::Standard)` switches to standard OAuth 2.0
+//! (RFC 6749: `response_type=code`, HTTP Basic client authentication), and
+//! [`ClientConfig::public`] makes a public client that relies on PKCE. Keygate serves both
+//! flavours at the same endpoints.
 //!
 //! # Example
 //!
@@ -64,6 +68,7 @@ mod authorize;
 mod client;
 mod config;
 mod error;
+mod grant;
 mod http;
 mod token;
 mod token_failure;

@@ -7,11 +7,8 @@ use std::time::{Duration, SystemTime};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::config::{ClientConfig, Flavour};
 use crate::error::{Error, ErrorCode, ErrorShape, OAuthError};
 
-const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// No access token lives longer than this; a larger `expires_in` is clamped to it.
 const MAX_LIFETIME: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
@@ -26,6 +23,8 @@ pub struct TokenSet {
     pub token_type: String,
     /// The lifetime the server gave the access token.
     pub expires_in: Duration,
+    /// The granted scopes, when the server says (standard OAuth does; the Azure flavour does not).
+    pub scope: Option<String>,
     /// When this SDK received the tokens; `expires_in` counts from here.
     pub received_at: SystemTime,
 }
@@ -62,44 +61,8 @@ impl fmt::Debug for TokenSet {
             )
             .field("token_type", &self.token_type)
             .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
             .finish()
-    }
-}
-
-/// The form that exchanges `code` (protocol §4, first column).
-pub(crate) fn exchange_form(
-    config: &ClientConfig,
-    code: &str,
-    pkce_verifier: Option<&str>,
-) -> Vec<(&'static str, String)> {
-    let mut form = match config.flavour {
-        Flavour::Azure => vec![
-            ("client_assertion_type", ASSERTION_TYPE.to_owned()),
-            ("client_assertion", config.client_secret.clone()),
-            ("grant_type", JWT_BEARER_GRANT.to_owned()),
-            ("assertion", code.to_owned()),
-            ("redirect_uri", config.redirect_uri.to_string()),
-        ],
-    };
-    if let Some(v) = pkce_verifier {
-        form.push(("code_verifier", v.to_owned()));
-    }
-    form
-}
-
-/// The form that refreshes (protocol §4, second column: the refresh token goes in `assertion`).
-pub(crate) fn refresh_form(
-    config: &ClientConfig,
-    refresh_token: &str,
-) -> Vec<(&'static str, String)> {
-    match config.flavour {
-        Flavour::Azure => vec![
-            ("client_assertion_type", ASSERTION_TYPE.to_owned()),
-            ("client_assertion", config.client_secret.clone()),
-            ("grant_type", "refresh_token".to_owned()),
-            ("assertion", refresh_token.to_owned()),
-            ("redirect_uri", config.redirect_uri.to_string()),
-        ],
     }
 }
 
@@ -133,6 +96,7 @@ struct TokenBody {
     refresh_token: Option<String>,
     token_type: Option<String>,
     expires_in: Option<Seconds>,
+    scope: Option<String>,
 }
 
 /// Reads a token endpoint answer: tokens on 200, a typed refusal in either error shape, and
@@ -170,6 +134,7 @@ pub(crate) fn parse_token_response(
             refresh_token: parsed.refresh_token.filter(|t| !t.is_empty()),
             token_type: parsed.token_type.unwrap_or_default(),
             expires_in,
+            scope: parsed.scope,
             received_at,
         });
     }
@@ -273,11 +238,12 @@ mod tests {
     fn the_standard_success_body_with_a_numeric_expires_in_is_read() {
         let t = parse(
             200,
-            r#"{"access_token":"x","token_type":"Bearer","expires_in":3600}"#,
+            r#"{"access_token":"x","token_type":"Bearer","expires_in":3600,"scope":"vso.build"}"#,
         )
         .unwrap();
         assert_eq!(t.expires_in, Duration::from_secs(3600));
         assert_eq!(t.refresh_token, None);
+        assert_eq!(t.scope.as_deref(), Some("vso.build"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The web app's settings: flags, each also readable from a `WEBAPP_*` environment variable.
 
-use clap::Parser;
-use keygate_client::{ClientConfig, Endpoints, DEFAULT_SCOPES};
+use clap::{Parser, ValueEnum};
+use keygate_client::{ClientConfig, Endpoints, Flavour, DEFAULT_SCOPES};
 
 /// A sample web app that signs users in through Keygate (or the hosted Azure DevOps service) and
 /// shows their token, projects and builds.
@@ -41,6 +41,19 @@ pub struct Settings {
     /// Do not send a PKCE challenge.
     #[arg(long, env = "WEBAPP_NO_PKCE")]
     pub no_pkce: bool,
+    /// The token endpoint's wire flavour: `azure` (the hosted service's) or `standard` (RFC 6749,
+    /// which Keygate also serves).
+    #[arg(long, env = "WEBAPP_FLAVOUR", value_enum, default_value_t = WireFlavour::Azure)]
+    pub flavour: WireFlavour,
+}
+
+/// `--flavour`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WireFlavour {
+    /// `response_type=Assertion`, `client_assertion`, PascalCase errors.
+    Azure,
+    /// `response_type=code`, HTTP Basic client authentication, RFC 6749 errors.
+    Standard,
 }
 
 impl Settings {
@@ -57,7 +70,11 @@ impl Settings {
             &self.client_secret,
             &self.callback_url,
         )?
-        .with_scopes(&self.scopes))
+        .with_scopes(&self.scopes)
+        .with_flavour(match self.flavour {
+            WireFlavour::Azure => Flavour::Azure,
+            WireFlavour::Standard => Flavour::Standard,
+        }))
     }
 
     /// The host names the self-signed certificate must cover: the callback's host, and the

@@ -14,6 +14,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chromium::{screenshot_dir, Browser};
+use keygate_webapp::config::WireFlavour;
 use support::{World, BUILD_NUMBER, EMAIL, ORG, PASSWORD, PROJECT};
 
 /// From the web app's home page through Keygate's sign-in to its consent page. Returns the
@@ -181,5 +182,33 @@ async fn deny_on_the_consent_page_ends_on_the_webapps_access_denied_page() {
     // No token was kept.
     b.client.goto(&world.webapp_url("/token")).await.unwrap();
     assert_eq!(b.text_of("#error-title").await, "Not signed in");
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_standard_flavour_the_same_pages_end_with_a_bearer_token() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let world = World::start_with(WireFlavour::Standard).await;
+
+    authorize_until_consent(&b, &world, false).await;
+    b.wait_for("button[value=accept]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("#fingerprint").await;
+    let page = b.text_of("main").await;
+    assert!(
+        page.contains("Token type\nBearer") || page.contains("Token type Bearer"),
+        "{page}"
+    );
+    let before = b.text_of("#fingerprint").await;
+    b.wait_for("#refresh").await.click().await.unwrap();
+    b.wait_for("#refreshed").await;
+    assert_ne!(b.text_of("#fingerprint").await, before);
+    b.wait_for("#projects").await.click().await.unwrap();
+    assert!(b.text_of("table.builds").await.contains(BUILD_NUMBER));
     b.close().await;
 }

@@ -2,6 +2,11 @@
 //! organization, a project with a build and a work item, and a registered app; plus a
 //! cookie-keeping "browser" that signs in and answers the consent page.
 
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of the harness"
+)]
+
 use std::sync::Arc;
 
 use keygate_client::{AuthorizeRequest, ClientConfig, OAuthClient};
@@ -23,6 +28,7 @@ pub const PROJECT: &str = "Fabrikam-Fiber";
 
 pub struct Keygate {
     pub base: String,
+    state: AppState,
     pub app_id: String,
     pub client_secret: String,
     pub work_item: i64,
@@ -60,6 +66,7 @@ impl Keygate {
         let (app_id, client_secret, work_item) = seed(&state).await;
         Self {
             base,
+            state,
             app_id,
             client_secret,
             work_item,
@@ -77,6 +84,29 @@ impl Keygate {
         ClientConfig::keygate(&self.base, &self.app_id, &self.client_secret, CALLBACK)
             .unwrap()
             .with_scopes(SCOPES)
+    }
+
+    /// Registers a public app (no secret) with the same callback; returns its App ID.
+    pub async fn register_public_app(&self) -> String {
+        let kg = &self.state.kg;
+        let owner = kg.store.user_by_email(EMAIL).await.unwrap().unwrap();
+        let registered = register_app(
+            kg,
+            owner.id,
+            &Registration {
+                company_name: "Fabrikam".into(),
+                name: "Fiber for phones".into(),
+                website: "https://fabrikam.example".into(),
+                callback_url: CALLBACK.into(),
+                scopes: SCOPES.into(),
+                kind: Some(ClientKind::Public),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
+        registered.app.id.to_upper()
     }
 
     pub fn client(&self) -> OAuthClient {

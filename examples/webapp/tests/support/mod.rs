@@ -10,6 +10,7 @@ use keygate_core::model::{ClientKind, NewBuild};
 use keygate_core::{accounts, Lifetimes, ManualClock, Policy};
 use keygate_server::{build_state, serve, ServerOptions};
 use keygate_store_sqlite::SqliteStore;
+use keygate_webapp::config::WireFlavour;
 use keygate_webapp::Settings;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -32,7 +33,13 @@ pub struct World {
 }
 
 impl World {
+    /// Keygate and the web app speaking the Azure flavour.
     pub async fn start() -> Self {
+        Self::start_with(WireFlavour::Azure).await
+    }
+
+    /// Keygate and the web app speaking `flavour`.
+    pub async fn start_with(flavour: WireFlavour) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let webapp_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let webapp = format!(
@@ -74,6 +81,7 @@ impl World {
             listen: webapp_listener.local_addr().unwrap().to_string(),
             scopes: keygate_client::DEFAULT_SCOPES.into(),
             no_pkce: false,
+            flavour,
         };
         let handle = axum_server::Handle::new();
         let served = handle.clone();
