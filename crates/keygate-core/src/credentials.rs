@@ -6,6 +6,8 @@
 //! their signature alone; access tokens are verified from their signature and claims, with no
 //! storage round trip.
 
+mod signer;
+
 use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::{Header, Validation};
@@ -16,11 +18,12 @@ use crate::ids::{AccessId, AppId, AuthorizationId, SecretId, UserId};
 use crate::keys::KeyRing;
 use crate::scopes::{ScopeSet, AUTHORIZATION_GRANT_SCOPE};
 use crate::secrets::{random_token, TokenHash};
+use signer::{CachedSigner, SignError};
 
 /// Why a credential could not be minted.
 #[derive(Debug, thiserror::Error)]
 #[error("could not sign a credential")]
-pub struct MintError(#[source] jsonwebtoken::errors::Error);
+pub struct MintError(#[source] SignError);
 
 /// A freshly minted opaque credential: the string for the client and the hash for the store.
 #[derive(Clone)]
@@ -121,6 +124,8 @@ pub enum BearerRejection {
 pub struct Credentials {
     issuer: String,
     keys: RwLock<Arc<KeyRing>>,
+    /// The active key parsed for signing, made at the first signature after each key change.
+    signer: RwLock<Option<Arc<CachedSigner>>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -137,6 +142,7 @@ impl Credentials {
         Self {
             issuer,
             keys: RwLock::new(Arc::new(keys)),
+            signer: RwLock::new(None),
         }
     }
 
@@ -160,6 +166,29 @@ impl Credentials {
             Err(poisoned) => poisoned.into_inner(),
         };
         *guard = Arc::new(keys);
+        drop(guard);
+        *self.signer.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The signer of the active key, parsed once per key.
+    fn signer(&self, keys: &KeyRing) -> Result<Arc<CachedSigner>, MintError> {
+        let active = keys.active();
+        let cached = self
+            .signer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|s| s.kid() == active.kid && s.algorithm() == active.algorithm)
+            .cloned();
+        if let Some(signer) = cached {
+            return Ok(signer);
+        }
+        let fresh = Arc::new(
+            CachedSigner::new(&active.kid, active.algorithm, &active.encoding)
+                .map_err(MintError)?,
+        );
+        *self.signer.write().unwrap_or_else(|p| p.into_inner()) = Some(fresh.clone());
+        Ok(fresh)
     }
 
     fn sign<T: Serialize>(&self, claims: &T) -> Result<String, MintError> {
@@ -168,7 +197,9 @@ impl Credentials {
         let mut header = Header::new(active.algorithm);
         header.typ = Some("JWT".into());
         header.kid = Some(active.kid.clone());
-        jsonwebtoken::encode(&header, claims, &active.encoding).map_err(MintError)
+        self.signer(&keys)?
+            .encode(&header, claims)
+            .map_err(MintError)
     }
 
     fn minted(value: String) -> Minted {
