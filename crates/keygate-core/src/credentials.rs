@@ -99,11 +99,43 @@ pub struct AccessClaims {
     pub exp: UnixTime,
 }
 
-/// Claims that betray a credential of another kind presented as an access token.
+/// What a presented bearer token claims, read in one pass (so its signature is verified once):
+/// the access-token claims, and `aci`, which betrays a refresh token.
 #[derive(Deserialize)]
-struct KindProbe {
+struct Presented {
     aci: Option<serde::de::IgnoredAny>,
     scp: Option<String>,
+    nameid: Option<UserId>,
+    aui: Option<AuthorizationId>,
+    appid: Option<AppId>,
+    iss: Option<String>,
+    aud: Option<String>,
+    nbf: Option<UnixTime>,
+    exp: Option<UnixTime>,
+}
+
+impl Presented {
+    /// The access-token claims, or why this is not an access token.
+    fn access_claims(self) -> Result<AccessClaims, BearerRejection> {
+        let is_code = self
+            .scp
+            .as_deref()
+            .is_some_and(|s| s.split(' ').any(|x| x == AUTHORIZATION_GRANT_SCOPE));
+        if self.aci.is_some() || is_code {
+            return Err(BearerRejection::NotAnAccessToken);
+        }
+        let missing = BearerRejection::Invalid;
+        Ok(AccessClaims {
+            nameid: self.nameid.ok_or(missing)?,
+            scp: self.scp.ok_or(missing)?,
+            aui: self.aui.ok_or(missing)?,
+            appid: self.appid.ok_or(missing)?,
+            iss: self.iss.ok_or(missing)?,
+            aud: self.aud.ok_or(missing)?,
+            nbf: self.nbf.ok_or(missing)?,
+            exp: self.exp.ok_or(missing)?,
+        })
+    }
 }
 
 /// Why a bearer token was refused.
@@ -312,20 +344,10 @@ impl Credentials {
         validation.required_spec_claims.clear();
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.issuer]);
-        let probe = jsonwebtoken::decode::<KindProbe>(token, key, &validation)
+        let claims = jsonwebtoken::decode::<Presented>(token, key, &validation)
             .map_err(|_| BearerRejection::Invalid)?
-            .claims;
-        if probe.aci.is_some()
-            || probe
-                .scp
-                .as_deref()
-                .is_some_and(|s| s.split(' ').any(|x| x == AUTHORIZATION_GRANT_SCOPE))
-        {
-            return Err(BearerRejection::NotAnAccessToken);
-        }
-        let claims = jsonwebtoken::decode::<AccessClaims>(token, key, &validation)
-            .map_err(|_| BearerRejection::Invalid)?
-            .claims;
+            .claims
+            .access_claims()?;
         if now >= claims.exp || now < claims.nbf {
             return Err(BearerRejection::Expired);
         }
