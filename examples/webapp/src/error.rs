@@ -27,6 +27,9 @@ pub enum AppError {
     /// No such page.
     #[error("not found")]
     NotFound,
+    /// A page asked for with the wrong method (a bookmarked form target, say).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// The authorization server or the API refused or failed.
     #[error(transparent)]
     Client(#[from] ClientError),
@@ -82,6 +85,12 @@ impl AppError {
                 StatusCode::NOT_FOUND,
                 "Page not found",
                 "There is no such page.".into(),
+            ),
+            AppError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "This page cannot be opened that way",
+                "It is the target of a button. Go back to the page with the button and press it."
+                    .into(),
             ),
             AppError::Client(e) => client_page(e),
         }

@@ -190,7 +190,7 @@ async fn token_pages_need_a_token_and_refresh_needs_the_forms_csrf_token() {
 }
 
 #[tokio::test]
-async fn every_answer_carries_the_security_headers_and_unknown_pages_are_readable() {
+async fn every_answer_carries_the_security_headers_and_unknown_pages_and_methods_are_readable() {
     let world = World::start().await;
     let b = browser();
     for (path, status) in [
@@ -212,4 +212,15 @@ async fn every_answer_carries_the_security_headers_and_unknown_pages_are_readabl
     }
     let missing = b.get(world.webapp_url("/nowhere")).send().await.unwrap();
     assert!(missing.text().await.unwrap().contains("Page not found"));
+    let wrong_method = b
+        .get(world.webapp_url("/token/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(wrong_method
+        .text()
+        .await
+        .unwrap()
+        .contains("This page cannot be opened that way"));
 }
