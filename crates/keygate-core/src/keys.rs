@@ -4,6 +4,7 @@
 //! A key's life (design notes, "Keys"): `next` (published, not yet signing) -> `active` (signs)
 //! -> `retired` (published until the access tokens it signed have expired) -> deleted.
 
+pub mod at_rest;
 mod ring;
 pub mod rotation;
 
@@ -109,6 +110,8 @@ pub fn generate(
     let private_der = generate_pkcs8(algorithm)?;
     let (_, jwk) = parse(algorithm, &private_der).map_err(|_| KeyError::Generate)?;
     let kid = jwk.thumbprint(ThumbprintHash::SHA256);
+    // Sealed under the master key when one is installed (keys at rest).
+    let private_der = at_rest::for_storage(&kid, private_der).map_err(|_| KeyError::Generate)?;
     Ok(SigningKeyRecord {
         kid,
         algorithm: algorithm.as_str().into(),
@@ -200,7 +203,9 @@ pub(crate) fn parse_record(rec: &SigningKeyRecord) -> Result<ParsedKey, KeyError
         .algorithm
         .parse()
         .map_err(|e: UnknownAlgorithm| unusable(e.to_string()))?;
-    let (encoding, mut jwk) = parse(algorithm, &rec.private_der).map_err(unusable)?;
+    let der =
+        at_rest::from_storage(&rec.kid, &rec.private_der).map_err(|e| unusable(e.to_string()))?;
+    let (encoding, mut jwk) = parse(algorithm, &der).map_err(unusable)?;
     jwk.common.key_id = Some(rec.kid.clone());
     jwk.common.public_key_use = Some(PublicKeyUse::Signature);
     Ok(ParsedKey {

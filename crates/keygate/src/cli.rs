@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Run the server on a fresh demo database with a seeded user, organization, project and app.
     Demo(DemoArgs),
     /// Manage users.
@@ -91,6 +91,9 @@ pub struct ServeArgs {
     /// Accept plain-http callback URLs at registration (development only).
     #[arg(long, env = "KEYGATE_ALLOW_HTTP_CALLBACKS")]
     pub allow_http_callbacks: Option<bool>,
+    /// Request limits, rate limits, TLS and the master key.
+    #[command(flatten)]
+    pub hardening: crate::hardening::HardeningArgs,
     /// Require PKCE (S256) from every client, confidential ones too. Default false (public
     /// clients always need it).
     #[arg(long, env = "KEYGATE_REQUIRE_PKCE")]
@@ -110,6 +113,9 @@ pub struct DemoArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// Serve https with a self-signed certificate for localhost made on the fly.
+    #[arg(long)]
+    pub https: bool,
 }
 
 /// `keygate user ...`.

@@ -2,9 +2,11 @@
 
 mod cli;
 mod commands;
+mod hardening;
 mod output;
 mod settings;
 mod storage;
+mod tls;
 
 use std::process::ExitCode;
 

@@ -31,6 +31,15 @@ pub struct ConfigFile {
     client_secret_lifetime: Option<i64>,
     session_lifetime: Option<i64>,
     allow_http_callbacks: Option<bool>,
+    pub(crate) max_body_bytes: Option<usize>,
+    pub(crate) header_timeout: Option<u64>,
+    pub(crate) request_timeout: Option<u64>,
+    pub(crate) max_connections: Option<usize>,
+    pub(crate) token_rate_limit: Option<u32>,
+    pub(crate) sign_in_rate_limit: Option<u32>,
+    pub(crate) tls_cert: Option<std::path::PathBuf>,
+    pub(crate) tls_key: Option<std::path::PathBuf>,
+    pub(crate) master_key_file: Option<std::path::PathBuf>,
     require_pkce: Option<bool>,
     signing_algorithm: Option<String>,
     key_publish_ahead: Option<i64>,
@@ -63,6 +72,8 @@ pub struct Settings {
     pub lifetimes: Lifetimes,
     /// Protocol switches.
     pub policy: Policy,
+    /// Request limits, TLS and the master key.
+    pub hardening: crate::hardening::Hardening,
 }
 
 /// The database URL an admin command uses.
@@ -86,6 +97,7 @@ fn positive(name: &str, v: i64) -> anyhow::Result<i64> {
 /// Resolves `serve` settings.
 pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
     let file = ConfigFile::load(args.db.config.as_deref())?;
+    let hardening = crate::hardening::resolve(&args.hardening, &file)?;
     let listen = args
         .listen
         .clone()
@@ -95,7 +107,14 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
         .public_url
         .clone()
         .or(file.public_url)
-        .unwrap_or_else(|| format!("http://{listen}"));
+        .unwrap_or_else(|| {
+            let scheme = if hardening.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{listen}")
+        });
     let public_url =
         Url::parse(&public_url).with_context(|| format!("invalid public URL {public_url}"))?;
     anyhow::ensure!(
@@ -134,6 +153,7 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
         )?,
     };
     Ok(Settings {
+        hardening,
         listen,
         public_url,
         database_url: args

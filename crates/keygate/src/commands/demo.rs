@@ -135,6 +135,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
     let db = dir.join("keygate-demo.db");
     let _ = std::fs::remove_file(&db);
+    let hardening = if args.https {
+        let files = crate::tls::self_signed_localhost(&dir)?;
+        crate::hardening::HardeningArgs {
+            tls_cert: Some(files.cert),
+            tls_key: Some(files.key),
+            ..Default::default()
+        }
+    } else {
+        Default::default()
+    };
     let serve_args = ServeArgs {
         listen: Some(args.listen.clone()),
         public_url: None,
@@ -149,6 +159,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         client_secret_lifetime: None,
         session_lifetime: None,
         allow_http_callbacks: None,
+        hardening,
         require_pkce: None,
         signing_algorithm: None,
         key_publish_ahead: None,
@@ -183,6 +194,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         seeded.app_id,
         seeded.client_secret,
     );
+    if let Some(tls) = &settings.hardening.tls {
+        println!(
+            "Serving https with a self-signed certificate for localhost, made for this run:\n  {}\n\
+             Tell curl to trust it with --cacert {0}, or accept it once in the browser.\n",
+            tls.cert.display()
+        );
+    }
     listen_and_serve(&settings, state, listener).await
 }
 

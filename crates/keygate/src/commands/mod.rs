@@ -17,7 +17,7 @@ use crate::settings;
 /// Runs the chosen subcommand.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve(args) => serve::run(args).await,
+        Command::Serve(args) => serve::run(*args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::User(c) => accounts::user(c).await,
         Command::Org(c) => accounts::org(c).await,
@@ -40,11 +40,13 @@ pub async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
         client_secret_lifetime: None,
         session_lifetime: None,
         allow_http_callbacks: None,
+        hardening: Default::default(),
         require_pkce: None,
         signing_algorithm: None,
         key_publish_ahead: None,
     };
     let s = settings::resolve(&args)?;
+    crate::hardening::install_master_key(&s.hardening)?;
     let store = crate::storage::open(&s.database_url).await?;
     let state = build_state(
         store,

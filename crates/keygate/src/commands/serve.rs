@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use keygate_core::SystemClock;
-use keygate_server::{build_state, serve, AppState, ServerOptions};
+use keygate_server::{build_state, serve, serve_tls, AppState, ServerOptions};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
@@ -47,6 +47,9 @@ pub async fn shutdown_signal() {
 
 /// Opens the store and builds the server state for `settings`.
 pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
+    if !crate::hardening::install_master_key(&settings.hardening)? {
+        tracing::warn!("{}", crate::hardening::NO_MASTER_KEY_WARNING);
+    }
     let store = storage::open(&settings.database_url).await?;
     Ok(build_state(
         store,
@@ -57,7 +60,8 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
             clock: Arc::new(SystemClock),
         },
     )
-    .await?)
+    .await?
+    .with_limits(settings.hardening.limits.clone()))
 }
 
 /// Binds and serves `state` until shutdown.
@@ -66,10 +70,14 @@ pub async fn listen_and_serve(
     state: AppState,
     listener: TcpListener,
 ) -> anyhow::Result<()> {
-    tracing::info!(listen = %settings.listen, public_url = %settings.public_url, "keygate is serving");
-    serve(listener, state, shutdown_signal())
-        .await
-        .context("the server stopped with an error")
+    tracing::info!(listen = %settings.listen, public_url = %settings.public_url, tls = settings.hardening.tls.is_some(), "keygate is serving");
+    let served = match &settings.hardening.tls {
+        Some(files) => {
+            serve_tls(listener, crate::tls::load(files)?, state, shutdown_signal()).await
+        }
+        None => serve(listener, state, shutdown_signal()).await,
+    };
+    served.context("the server stopped with an error")
 }
 
 /// `keygate serve`.
