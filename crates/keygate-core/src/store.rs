@@ -209,6 +209,14 @@ pub trait Store: Send + Sync + 'static {
         since: UnixTime,
     ) -> Result<Vec<(AuthorizationId, UnixTime)>, StoreError>;
 
+    /// Wakes (with `()`) soon after any process appended to the change feed, for backends that
+    /// can tell (PostgreSQL's LISTEN/NOTIFY), so a node catches up at once instead of at its next
+    /// poll. `None` means the backend cannot tell and nodes rely on polling alone; a lagged or
+    /// closed receiver only means "catch up now".
+    fn change_notifications(&self) -> Option<tokio::sync::broadcast::Receiver<()>> {
+        None
+    }
+
     // --- standard OAuth: client credentials, introspection, key rotation ---
     /// An authorization by id, whatever its state; `None` when it does not exist (or its app was
     /// deleted).

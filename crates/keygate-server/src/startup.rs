@@ -15,6 +15,7 @@ use url::Url;
 use crate::state::AppState;
 
 /// How often each node catches up with the change feed; the propagation bound is this plus a query.
+/// Backends with change notifications wake the node sooner.
 pub const CHANGE_POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 /// What the server needs besides a store.
@@ -83,12 +84,35 @@ pub async fn build_state(
     })
 }
 
-/// Keeps the snapshot (and key ring) current with the change feed until the task is dropped.
+/// Waits for the next poll tick, or for the store's notification that the feed grew, whichever
+/// comes first. A closed notification channel falls back to polling alone.
+async fn next_wake(
+    ticker: &mut tokio::time::Interval,
+    notifications: &mut Option<tokio::sync::broadcast::Receiver<()>>,
+) {
+    let Some(rx) = notifications.as_mut() else {
+        ticker.tick().await;
+        return;
+    };
+    tokio::select! {
+        _ = ticker.tick() => {}
+        received = rx.recv() => {
+            if let Err(tokio::sync::broadcast::error::RecvError::Closed) = received {
+                *notifications = None;
+            }
+            // A lagged receiver means several notifications at once: one catch-up covers them.
+        }
+    }
+}
+
+/// Keeps the snapshot (and key ring) current with the change feed until the task is dropped:
+/// on every poll tick, and at once when the store reports that the feed grew.
 async fn follow_changes(state: AppState) {
     let mut ticker = tokio::time::interval(CHANGE_POLL_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut notifications = state.kg.store.change_notifications();
     loop {
-        ticker.tick().await;
+        next_wake(&mut ticker, &mut notifications).await;
         let kg = &state.kg;
         match state
             .snapshot
