@@ -19,6 +19,7 @@ mod limits;
 mod parser_properties;
 mod public_clients;
 mod rate_limits;
+mod security_bcp;
 mod security_headers;
 mod signin;
 mod standard_helpers;
