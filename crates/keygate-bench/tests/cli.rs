@@ -180,6 +180,29 @@ async fn a_full_flow_signs_in_authorizes_exchanges_calls_and_refreshes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_credentials_and_refresh_work_in_the_standard_flavour() {
+    let bench = seeded_server().await;
+    let (code, report) = bench
+        .run("client-credentials", &["-n", "40", "-c", "2"])
+        .await;
+    assert_eq!(code, 0);
+    assert_clean(&report, 40);
+    let (code, report) = bench
+        .run("refresh", &["-n", "20", "-c", "2", "--flavour", "standard"])
+        .await;
+    assert_eq!(code, 0);
+    assert_clean(&report, 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn introspection_reports_the_client_credentials_token_active() {
+    let bench = seeded_server().await;
+    let (code, report) = bench.run("introspect", &["-n", "30", "-c", "3"]).await;
+    assert_eq!(code, 0);
+    assert_clean(&report, 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_request_counts_as_an_error_and_sets_the_exit_code() {
     let bench = seeded_server().await;
     let tokens = bench.dir.path().join("forged.txt");
