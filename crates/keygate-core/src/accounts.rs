@@ -1,8 +1,10 @@
 //! Account use cases: create users, organizations and projects; sign in and out.
 
+use crate::audit::{self, Entry, Origin};
 use crate::clock::Clock;
+use crate::context::Keygate;
 use crate::ids::{OrgId, ProjectId, RepositoryId, UserId};
-use crate::model::{NewProject, NewSession, NewUser, Org, Project, User};
+use crate::model::{AuditKind, NewProject, NewSession, NewUser, Org, Project, User};
 use crate::password::{hash_password, verify_password};
 use crate::secrets::{random_token, TokenHash};
 use crate::store::{Store, StoreError};
@@ -194,12 +196,15 @@ pub enum SignIn {
 }
 
 /// Checks credentials and starts a session. Unknown email and wrong password take the same work.
+/// A refusal is recorded in the audit log, naming the account only when it exists (what was
+/// typed as an email may be a mistyped password).
 pub async fn sign_in(
     store: &dyn Store,
     clock: &dyn Clock,
     session_lifetime: i64,
     email: &str,
     password: &str,
+    origin: &Origin,
 ) -> Result<SignIn, StoreError> {
     let now = clock.now();
     let email = email.trim().to_ascii_lowercase();
@@ -220,15 +225,7 @@ pub async fn sign_in(
         .unwrap_or(false);
     match creds {
         Some(c) if ok => {
-            let session = random_token();
-            store
-                .create_session(NewSession {
-                    hash: TokenHash::of(&session),
-                    user_id: c.user.id,
-                    created_at: now,
-                    expires_at: now + session_lifetime,
-                })
-                .await?;
+            let session = start_session(store, clock, session_lifetime, &c.user).await?;
             Ok(SignIn::SignedIn {
                 session,
                 user: c.user,
@@ -236,7 +233,60 @@ pub async fn sign_in(
         }
         _ => {
             store.record_sign_in_failure(&email, now).await?;
+            let target = creds
+                .map(|c| format!("user:{}", c.user.id))
+                .unwrap_or_else(|| "unknown".into());
+            audit::record_to(
+                store,
+                clock,
+                origin,
+                Entry::new(AuditKind::SignInFailed, target),
+            )
+            .await;
             Ok(SignIn::Refused)
         }
     }
+}
+
+/// Starts a browser session for `user` and returns the cookie value (shown once).
+pub async fn start_session(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    session_lifetime: i64,
+    user: &User,
+) -> Result<String, StoreError> {
+    let now = clock.now();
+    let session = random_token();
+    store
+        .create_session(NewSession {
+            hash: TokenHash::of(&session),
+            user_id: user.id,
+            created_at: now,
+            expires_at: now + session_lifetime,
+        })
+        .await?;
+    Ok(session)
+}
+
+/// Sets an organization's third-party OAuth policy (protocol §7), announced to every node and
+/// recorded in the audit log.
+pub async fn set_org_oauth_policy(
+    kg: &Keygate,
+    org: &Org,
+    allowed: bool,
+) -> Result<(), StoreError> {
+    kg.store
+        .set_org_oauth_policy(org.id, allowed, kg.clock.now())
+        .await?;
+    audit::record(
+        kg,
+        Entry::new(AuditKind::PolicyChanged, format!("org:{}", org.id))
+            .org(org.id)
+            .detail(format!(
+                "third_party_oauth={}",
+                if allowed { "allow" } else { "deny" }
+            )),
+    )
+    .await;
+    Ok(())
 }

@@ -2,10 +2,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::audit::{self, Entry};
 use crate::context::Keygate;
-use crate::credentials::MintError;
+use crate::credentials::{looks_like_jwt, MintError};
 use crate::ids::{AppId, SecretId, UserId};
-use crate::model::{App, ClientKind, ClientSecret, NewClientSecret};
+use crate::model::{
+    App, AuditKind, ClientKind, ClientSecret, NewClientSecret, SecretSlot, SlottedSecret,
+};
 use crate::oauth::redirect::validate_callback;
 use crate::scopes::{catalogue, ScopeSet};
 use crate::store::StoreError;
@@ -178,11 +181,13 @@ pub struct ValidRegistration {
     kind: ClientKind,
 }
 
+/// A new secret version for `app`: minted, or (seeding) the `fixed` JWT-shaped string given.
 fn new_secret(
     kg: &Keygate,
     app: AppId,
     owner: UserId,
-) -> Result<(NewClientSecret, String), MintError> {
+    fixed: Option<&str>,
+) -> Result<(NewClientSecret, String), AppError> {
     let now = kg.clock.now();
     let secret = ClientSecret {
         id: SecretId::new_random(),
@@ -190,16 +195,27 @@ fn new_secret(
         created_at: now,
         expires_at: now + kg.lifetimes.client_secret,
     };
-    let minted =
-        kg.credentials
-            .mint_client_secret(app, secret.id, owner, now, secret.expires_at)?;
-    Ok((
-        NewClientSecret {
-            secret,
-            hash: minted.hash,
-        },
-        minted.value,
-    ))
+    let (value, hash) = match fixed {
+        Some(value) => {
+            // The token endpoint refuses a client assertion that is not shaped like a JWT.
+            if !looks_like_jwt(value) || value.len() < 64 {
+                let mut errors = FieldErrors::new();
+                errors.insert(
+                    "client_secret",
+                    "must be a JWT-shaped client secret (as Keygate prints one)".into(),
+                );
+                return Err(AppError::Invalid(errors));
+            }
+            (value.to_owned(), crate::secrets::TokenHash::of(value))
+        }
+        None => {
+            let minted =
+                kg.credentials
+                    .mint_client_secret(app, secret.id, owner, now, secret.expires_at)?;
+            (minted.value, minted.hash)
+        }
+    };
+    Ok((NewClientSecret { secret, hash }, value))
 }
 
 /// Registers an app for `owner`; `id` fixes the App ID (seeding), otherwise a random one is made.
@@ -208,6 +224,19 @@ pub async fn register_app(
     owner: UserId,
     reg: &Registration,
     id: Option<AppId>,
+) -> Result<Registered, AppError> {
+    register_app_with_secret(kg, owner, reg, id, None).await
+}
+
+/// As [`register_app`], with the primary secret fixed to `secret` when given (seeding: a test
+/// suite keeps stable credentials). A fixed secret must be JWT-shaped, as the token endpoint
+/// requires of a client assertion.
+pub async fn register_app_with_secret(
+    kg: &Keygate,
+    owner: UserId,
+    reg: &Registration,
+    id: Option<AppId>,
+    secret: Option<&str>,
 ) -> Result<Registered, AppError> {
     let v =
         validate_registration(reg, kg.policy.allow_http_callbacks).map_err(AppError::Invalid)?;
@@ -227,28 +256,105 @@ pub async fn register_app(
         kind: v.kind,
         created_at: kg.clock.now(),
     };
-    let (secret, value) = new_secret(kg, app.id, owner)?;
+    let (secret, value) = new_secret(kg, app.id, owner, secret)?;
     let public = app.kind == ClientKind::Public;
     let app = kg.store.create_app(app, secret).await?;
+    audit::record(
+        kg,
+        Entry::new(AuditKind::AppRegistered, format!("app:{}", app.id))
+            .app(app.id)
+            .detail(format!("scopes={}", app.scopes)),
+    )
+    .await;
     Ok(Registered {
         app,
         client_secret: (!public).then_some(value),
     })
 }
 
-/// Replaces an app's secret. The old secret stops working at once, and so does every token it
-/// minted. Returns the new secret.
+/// Changes an app's registration details. Scopes cannot change after creation (protocol §2):
+/// a registration whose scopes differ is refused.
+pub async fn update_app(kg: &Keygate, app: &App, reg: &Registration) -> Result<App, AppError> {
+    let v =
+        validate_registration(reg, kg.policy.allow_http_callbacks).map_err(AppError::Invalid)?;
+    if v.scopes != app.scopes {
+        let mut errors = FieldErrors::new();
+        errors.insert(
+            "scopes",
+            "cannot be changed after registration; register a new app instead".into(),
+        );
+        return Err(AppError::Invalid(errors));
+    }
+    let updated = App {
+        name: v.name,
+        company_name: v.company_name,
+        description: v.description,
+        website: v.website,
+        company_website: v.company_website,
+        terms_url: v.terms_url,
+        privacy_url: v.privacy_url,
+        logo_url: v.logo_url,
+        callback_url: v.callback_url,
+        ..app.clone()
+    };
+    let updated = kg.store.update_app(updated).await.map_err(not_found)?;
+    audit::record(
+        kg,
+        Entry::new(AuditKind::AppUpdated, format!("app:{}", app.id)).app(app.id),
+    )
+    .await;
+    Ok(updated)
+}
+
+fn not_found(e: StoreError) -> AppError {
+    match e {
+        StoreError::NotFound(_) => AppError::NotFound,
+        other => other.into(),
+    }
+}
+
+/// Replaces an app's primary secret. The old secret stops working at once, and so does every
+/// token it minted. Returns the new secret.
 pub async fn regenerate_secret(kg: &Keygate, app: &App) -> Result<String, AppError> {
+    rotate_secret(kg, app, SecretSlot::Primary, None).await
+}
+
+/// Creates or replaces the secret in `slot`; the other slot keeps working, so clients move to
+/// the new secret without downtime. The secret that held the slot stops working at once, and so
+/// does every authorization whose code it redeemed. `fixed` stores a given JWT-shaped secret
+/// (seeding) instead of minting one. Returns the new secret.
+pub async fn rotate_secret(
+    kg: &Keygate,
+    app: &App,
+    slot: SecretSlot,
+    fixed: Option<&str>,
+) -> Result<String, AppError> {
     if app.kind == ClientKind::Public {
         return Err(AppError::NoSecret);
     }
-    let (secret, value) = new_secret(kg, app.id, app.owner_id)?;
+    let (secret, value) = new_secret(kg, app.id, app.owner_id, fixed)?;
+    let secret_id = secret.secret.id;
     let revoked = kg
         .store
-        .replace_client_secret(app.id, secret, kg.clock.now())
-        .await?;
-    tracing::info!(app.id = %app.id, revoked, "client secret regenerated");
+        .replace_client_secret(app.id, slot, secret, kg.clock.now())
+        .await
+        .map_err(not_found)?;
+    tracing::info!(app.id = %app.id, slot = %slot, revoked, "client secret regenerated");
+    audit::record(
+        kg,
+        Entry::new(AuditKind::SecretRegenerated, format!("app:{}", app.id))
+            .app(app.id)
+            .detail(format!(
+                "slot={slot} version={secret_id} revoked_authorizations={revoked}"
+            )),
+    )
+    .await;
     Ok(value)
+}
+
+/// The app's secret versions (never the secrets), primary first.
+pub async fn secrets_of(kg: &Keygate, app: AppId) -> Result<Vec<SlottedSecret>, AppError> {
+    Ok(kg.store.client_secrets_of_app(app).await?)
 }
 
 /// Deletes an app; its tokens stop working and its App ID is refused from then on.
@@ -256,11 +362,13 @@ pub async fn delete_app(kg: &Keygate, app: AppId) -> Result<(), AppError> {
     kg.store
         .delete_app(app, kg.clock.now())
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => AppError::NotFound,
-            other => other.into(),
-        })?;
+        .map_err(not_found)?;
     tracing::info!(app.id = %app, "app deleted");
+    audit::record(
+        kg,
+        Entry::new(AuditKind::AppDeleted, format!("app:{app}")).app(app),
+    )
+    .await;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::audit::Origin;
 use crate::clock::Clock;
 use crate::config::Lifetimes;
 use crate::credentials::Credentials;
@@ -21,6 +22,19 @@ pub struct Keygate {
     pub lifetimes: Lifetimes,
     /// Protocol switches.
     pub policy: Policy,
+    /// Who is acting and from where, for the audit log; see [`Keygate::acting_as`].
+    pub origin: Origin,
+}
+
+impl Keygate {
+    /// The same context acting for `origin`: the use cases called on it record their audit
+    /// events with that actor and client address.
+    pub fn acting_as(&self, origin: Origin) -> Keygate {
+        Keygate {
+            origin,
+            ..self.clone()
+        }
+    }
 }
 
 /// Server-wide protocol switches.
@@ -57,6 +71,7 @@ impl std::fmt::Debug for Keygate {
         f.debug_struct("Keygate")
             .field("lifetimes", &self.lifetimes)
             .field("policy", &self.policy)
+            .field("origin", &self.origin)
             .finish_non_exhaustive()
     }
 }

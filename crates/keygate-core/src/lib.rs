@@ -5,12 +5,16 @@
 //! cases, and each storage backend implements [`Store`].
 
 pub mod accounts;
+pub mod admin;
 pub mod apps;
+pub mod audit;
+pub mod authorizations;
 pub mod bearer;
 pub mod clock;
 pub mod config;
 pub mod context;
 pub mod credentials;
+pub mod dump;
 pub mod ids;
 pub mod keys;
 pub mod model;

@@ -42,6 +42,17 @@ pub enum ConsumeOutcome {
     SecretRetired,
 }
 
+/// Connection pool use, summed over a backend's pools.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open.
+    pub connections: u32,
+    /// Of those, idle (not lent out).
+    pub idle: u32,
+    /// The most connections the pools will open.
+    pub max_connections: u32,
+}
+
 /// Everything Keygate keeps. Implemented by each backend crate.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -134,14 +145,21 @@ pub trait Store: Send + Sync + 'static {
     async fn app_by_id(&self, id: AppId) -> Result<Option<App>, StoreError>;
     /// The apps a user owns, or every app when `owner` is `None`.
     async fn list_apps(&self, owner: Option<UserId>) -> Result<Vec<App>, StoreError>;
-    /// Replaces an app's secret: the old version stops verifying and every authorization whose
-    /// tokens it minted is revoked, in one transaction. Returns how many were revoked.
+    /// Puts `secret` in one of the app's two secret slots. The version that held the slot (if
+    /// any) stops verifying and every authorization whose code it redeemed is revoked, in one
+    /// transaction; the other slot is untouched. Returns how many were revoked.
     async fn replace_client_secret(
         &self,
         app: AppId,
+        slot: SecretSlot,
         secret: NewClientSecret,
         at: UnixTime,
     ) -> Result<u64, StoreError>;
+    /// The secret versions an app holds, primary first (registration stores the primary).
+    async fn client_secrets_of_app(&self, app: AppId) -> Result<Vec<SlottedSecret>, StoreError>;
+    /// Changes an app's registration details (names, description, links, callback URL); its id,
+    /// owner, scopes, kind and creation time stay. `NotFound("app")` when it does not exist.
+    async fn update_app(&self, app: App) -> Result<App, StoreError>;
     /// Deletes an app, revoking every authorization it had, in one transaction.
     async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError>;
     /// A client secret version by the hash of the presented secret.
@@ -248,4 +266,30 @@ pub trait Store: Send + Sync + 'static {
         cutoff: UnixTime,
         at: UnixTime,
     ) -> Result<u64, StoreError>;
+
+    // --- operations: audit log, admin tokens, pool use ---
+    /// Appends an event to the audit log.
+    async fn record_audit_event(&self, event: NewAuditEvent) -> Result<(), StoreError>;
+    /// The audit events `query` selects, newest first.
+    async fn audit_events(&self, query: AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Stores an admin token (its hash only); `Conflict("admin token")` when the id is taken.
+    async fn create_admin_token(&self, token: NewAdminToken) -> Result<(), StoreError>;
+    /// A live (unrevoked) admin token by the hash of its value.
+    async fn admin_token_by_hash(&self, hash: TokenHash) -> Result<Option<AdminToken>, StoreError>;
+    /// Every admin token, live and revoked, oldest first.
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>, StoreError>;
+    /// Revokes an admin token; `false` when there is no live token with that id.
+    async fn revoke_admin_token(&self, id: &str, at: UnixTime) -> Result<bool, StoreError>;
+    /// How busy the backend's connection pools are, for `/metrics`; `None` when it cannot tell.
+    fn pool_stats(&self) -> Option<PoolStats> {
+        None
+    }
+
+    // --- moving between backends ---
+    /// Every row, read in one consistent snapshot (`keygate db copy`).
+    async fn export_dump(&self) -> Result<crate::dump::Dump, StoreError>;
+    /// Writes every row of `dump` in one transaction, keeping sequence numbers and store-assigned
+    /// ids, so the store continues numbering after them. `Conflict("data")` when the store already
+    /// holds any row: a copy never merges into a live database.
+    async fn import_dump(&self, dump: crate::dump::Dump) -> Result<(), StoreError>;
 }

@@ -3,12 +3,16 @@
 //!
 //! The server takes an `Arc<dyn Store>` and never names a backend; the binary picks one.
 
+mod audit_view;
 mod connections;
 mod csrf;
+pub mod emulator;
 mod error;
 pub mod forms;
 mod headers;
 pub mod limits;
+pub mod metrics;
+mod origin;
 mod pages;
 pub mod rate_limit;
 mod routes;
@@ -18,6 +22,7 @@ mod state;
 pub mod tls;
 
 pub use limits::Limits;
+pub use metrics::serve_metrics_listener as serve_metrics;
 pub use startup::{build_state, serve, serve_tls, ServerOptions, StartError};
 pub use state::AppState;
 

@@ -116,12 +116,16 @@ pub struct AppPage {
     pub kind: &'static str,
     /// Whether it has a secret.
     pub has_secret: bool,
-    /// When the secret expires, or empty.
-    pub secret_expires: String,
     /// Creation date.
     pub created: String,
     /// The secret, only right after creation or regeneration.
     pub new_secret: Option<String>,
+    /// Which slot `new_secret` went into.
+    pub new_secret_slot: &'static str,
+    /// The two secret slots.
+    pub secrets: Vec<SecretSlotRow>,
+    /// The app's audit events, newest first.
+    pub events: Vec<AuditRow>,
 }
 
 /// A confirmation step before a destructive action.
@@ -237,4 +241,34 @@ pub struct OrgPolicyPage {
     pub allowed: bool,
     /// What the last action did.
     pub notice: Option<String>,
+    /// The organization's audit events, newest first.
+    pub events: Vec<AuditRow>,
+}
+
+/// One audit event as the app and organization pages list it.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    /// When, in UTC.
+    pub when: String,
+    /// What happened (`secret_regenerated`, ...).
+    pub kind: String,
+    /// Who (`user:<id>`, `cli`, ...).
+    pub actor: String,
+    /// To what.
+    pub target: String,
+    /// The client's address, or empty.
+    pub address: String,
+    /// The short description.
+    pub detail: String,
+}
+
+/// One of an app's two client secrets as its page shows it (never the secret itself).
+#[derive(Debug, Clone)]
+pub struct SecretSlotRow {
+    /// `primary` or `alternative`.
+    pub slot: &'static str,
+    /// `Primary` or `Alternative`, for people.
+    pub label: &'static str,
+    /// When the secret in the slot expires, or `None` when the slot is empty.
+    pub expires: Option<String>,
 }

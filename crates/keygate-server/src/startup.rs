@@ -43,6 +43,9 @@ pub enum StartError {
     /// The public URL has no host.
     #[error("the public URL {0} has no host name")]
     PublicUrl(String),
+    /// The metrics registry could not be built.
+    #[error(transparent)]
+    Metrics(#[from] crate::metrics::MetricsError),
 }
 
 /// Loads (or on first start, creates) the signing key and CSRF key, and the revocation snapshot.
@@ -73,6 +76,7 @@ pub async fn build_state(
             credentials: Arc::new(Credentials::new(host, ring)),
             lifetimes: options.lifetimes,
             policy: options.policy,
+            origin: Default::default(),
         },
         snapshot: Arc::new(snapshot),
         csrf_key: Arc::new(csrf_key),
@@ -81,6 +85,9 @@ pub async fn build_state(
         product_name: "Keygate",
         limits: Arc::new(limits),
         rate_limits: Arc::new(rate_limits),
+        metrics: Arc::new(crate::metrics::Metrics::new()?),
+        metrics_public: true,
+        emulator: None,
     })
 }
 

@@ -25,6 +25,12 @@ pub struct AppState {
     pub limits: Arc<crate::limits::Limits>,
     /// The rate limiters built from `limits`.
     pub rate_limits: Arc<crate::rate_limit::RateLimits>,
+    /// Prometheus metrics of this server.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Whether `/metrics` is served on the public listener (not when it has its own).
+    pub metrics_public: bool,
+    /// Test-emulator switches, only when started with `--emulator`.
+    pub emulator: Option<Arc<crate::emulator::Emulator>>,
 }
 
 impl AppState {
@@ -35,6 +41,19 @@ impl AppState {
             self.kg.clock.clone(),
         ));
         self.limits = Arc::new(limits);
+        self
+    }
+
+    /// The same state with `/metrics` taken off the public listener, for a server that serves
+    /// it on a listener of its own ([`crate::serve_metrics`]).
+    pub fn with_private_metrics(mut self) -> Self {
+        self.metrics_public = false;
+        self
+    }
+
+    /// The same state in test-emulator mode.
+    pub fn with_emulator(mut self, emulator: crate::emulator::Emulator) -> Self {
+        self.emulator = Some(Arc::new(emulator));
         self
     }
 

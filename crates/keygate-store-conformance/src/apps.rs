@@ -80,7 +80,12 @@ pub async fn replacing_a_client_secret_revokes_exchanged_authorizations_and_anno
 
     let replacement = new_secret(registered.app.id, "the new secret");
     let revoked = store
-        .replace_client_secret(registered.app.id, replacement.clone(), NOW + 50)
+        .replace_client_secret(
+            registered.app.id,
+            keygate_core::model::SecretSlot::Primary,
+            replacement.clone(),
+            NOW + 50,
+        )
         .await
         .expect("replace secret");
     assert_eq!(revoked, 2);
@@ -141,7 +146,12 @@ pub async fn replacing_a_client_secret_revokes_exchanged_authorizations_and_anno
 pub async fn replacing_the_secret_of_a_missing_app_is_not_found(store: Arc<dyn Store>) {
     let missing = AppId::new_random();
     let result = store
-        .replace_client_secret(missing, new_secret(missing, "secret"), NOW)
+        .replace_client_secret(
+            missing,
+            keygate_core::model::SecretSlot::Primary,
+            new_secret(missing, "secret"),
+            NOW,
+        )
         .await;
     assert!(
         matches!(result, Err(StoreError::NotFound("app"))),

@@ -296,7 +296,12 @@ pub async fn redeeming_or_rotating_under_a_replaced_secret_stores_nothing(store:
     let pending = grant(&*store, ada.id, tracker.app.id).await;
     let replacement = crate::fixtures::new_secret(tracker.app.id, "the replacement secret");
     store
-        .replace_client_secret(tracker.app.id, replacement, NOW + 5)
+        .replace_client_secret(
+            tracker.app.id,
+            keygate_core::model::SecretSlot::Primary,
+            replacement,
+            NOW + 5,
+        )
         .await
         .expect("replace secret");
 

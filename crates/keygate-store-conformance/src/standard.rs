@@ -71,7 +71,12 @@ pub async fn client_credentials_authorizations_follow_their_secret_version(store
     let head = store.change_head().await.expect("head");
     let replacement = new_secret(id, "replacement");
     store
-        .replace_client_secret(id, replacement.clone(), NOW + 10)
+        .replace_client_secret(
+            id,
+            keygate_core::model::SecretSlot::Primary,
+            replacement.clone(),
+            NOW + 10,
+        )
         .await
         .expect("replace");
     let revoked = store.authorization_by_id(first).await.expect("read");

@@ -2,7 +2,9 @@
 
 use keygate_core::clock::UnixTime;
 use keygate_core::ids::{AppId, UserId};
-use keygate_core::model::{App, ClientKind, ClientSecret, NewApp, NewClientSecret};
+use keygate_core::model::{
+    App, ClientKind, ClientSecret, NewApp, NewClientSecret, SecretSlot, SlottedSecret,
+};
 use keygate_core::scopes::ScopeSet;
 use keygate_core::secrets::TokenHash;
 use keygate_core::StoreError;
@@ -86,17 +88,19 @@ impl TryFrom<SecretRow> for ClientSecret {
 async fn insert_secret(
     conn: &mut SqliteConnection,
     app: AppId,
+    slot: SecretSlot,
     new: &NewClientSecret,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO client_secrets (id, app_id, hash, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO client_secrets (id, app_id, hash, created_at, expires_at, slot)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(new.secret.id.to_string())
     .bind(app.to_string())
     .bind(new.hash.as_bytes())
     .bind(new.secret.created_at)
     .bind(new.secret.expires_at)
+    .bind(slot.as_str())
     .execute(conn)
     .await
     .or_conflict("client secret")?;
@@ -142,7 +146,7 @@ pub(crate) async fn create_app(
     .execute(&mut *tx)
     .await
     .or_conflict("app")?;
-    insert_secret(&mut tx, app.id, &secret).await?;
+    insert_secret(&mut tx, app.id, SecretSlot::Primary, &secret).await?;
     tx.commit().await.db()?;
     Ok(app)
 }
@@ -207,32 +211,99 @@ pub(crate) async fn client_secret_by_hash(
 pub(crate) async fn replace_client_secret(
     store: &SqliteStore,
     app: AppId,
+    slot: SecretSlot,
     secret: NewClientSecret,
     at: UnixTime,
 ) -> Result<u64, StoreError> {
     let mut tx = store.write().await?;
     require_app(&mut tx, app).await?;
-    // An authorization gets its secret_id when its code is exchanged; every secret version that
-    // exists now is about to go, so each such authorization had its tokens minted by one of them.
-    let revoked: Vec<String> = sqlx::query_scalar(
-        "UPDATE authorizations SET revoked_at = ?
-         WHERE app_id = ? AND revoked_at IS NULL AND secret_id IS NOT NULL
-         RETURNING id",
-    )
-    .bind(at)
-    .bind(app.to_string())
-    .fetch_all(&mut *tx)
-    .await
-    .db()?;
-    let count = announce_revocations(&mut tx, revoked, at).await?;
-    sqlx::query("DELETE FROM client_secrets WHERE app_id = ?")
+    let retired: Option<String> =
+        sqlx::query_scalar("DELETE FROM client_secrets WHERE app_id = ? AND slot = ? RETURNING id")
+            .bind(app.to_string())
+            .bind(slot.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+    let mut count = 0;
+    if let Some(retired) = retired {
+        // An authorization gets its secret_id when its code is exchanged (or, for client
+        // credentials, when it is made): what the retired version minted goes with it, and what
+        // the other slot's version minted stays.
+        let revoked: Vec<String> = sqlx::query_scalar(
+            "UPDATE authorizations SET revoked_at = ?
+             WHERE app_id = ? AND revoked_at IS NULL AND secret_id = ?
+             RETURNING id",
+        )
+        .bind(at)
         .bind(app.to_string())
-        .execute(&mut *tx)
+        .bind(&retired)
+        .fetch_all(&mut *tx)
         .await
         .db()?;
-    insert_secret(&mut tx, app, &secret).await?;
+        count = announce_revocations(&mut tx, revoked, at).await?;
+    }
+    insert_secret(&mut tx, app, slot, &secret).await?;
     tx.commit().await.db()?;
     Ok(count)
+}
+
+pub(crate) async fn client_secrets_of_app(
+    store: &SqliteStore,
+    app: AppId,
+) -> Result<Vec<SlottedSecret>, StoreError> {
+    let found: Vec<SlottedRow> = sqlx::query_as(
+        "SELECT slot, id, app_id, created_at, expires_at FROM client_secrets
+         WHERE app_id = ? ORDER BY slot = 'alternative', created_at",
+    )
+    .bind(app.to_string())
+    .fetch_all(&store.reader)
+    .await
+    .db()?;
+    found
+        .into_iter()
+        .map(|r| {
+            Ok(SlottedSecret {
+                slot: SecretSlot::parse(&r.slot).ok_or_else(|| {
+                    StoreError::Corrupt(format!("client_secrets.slot is {}", r.slot))
+                })?,
+                secret: ClientSecret::try_from(r.secret)?,
+            })
+        })
+        .collect()
+}
+
+#[derive(sqlx::FromRow)]
+struct SlottedRow {
+    slot: String,
+    #[sqlx(flatten)]
+    secret: SecretRow,
+}
+
+pub(crate) async fn update_app(store: &SqliteStore, app: App) -> Result<App, StoreError> {
+    let updated = sqlx::query(
+        "UPDATE apps SET name = ?, company_name = ?, description = ?, website = ?,
+             company_website = ?, terms_url = ?, privacy_url = ?, logo_url = ?, callback_url = ?
+         WHERE id = ?",
+    )
+    .bind(&app.name)
+    .bind(&app.company_name)
+    .bind(&app.description)
+    .bind(&app.website)
+    .bind(&app.company_website)
+    .bind(&app.terms_url)
+    .bind(&app.privacy_url)
+    .bind(&app.logo_url)
+    .bind(&app.callback_url)
+    .bind(app.id.to_string())
+    .execute(&store.writer)
+    .await
+    .db()?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::NotFound("app"));
+    }
+    app_by_id(store, app.id)
+        .await?
+        .ok_or(StoreError::NotFound("app"))
 }
 
 pub(crate) async fn delete_app(

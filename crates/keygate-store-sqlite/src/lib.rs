@@ -21,8 +21,10 @@
 
 mod accounts;
 mod apps;
+mod audit;
 mod bulk;
 mod changes;
+mod dump;
 mod error;
 mod grants;
 mod keys;
@@ -110,6 +112,17 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+
+    /// How many connections both pools hold and lend out.
+    pub fn pool_usage(&self) -> keygate_core::store::PoolStats {
+        let (writer, reader) = (&self.writer, &self.reader);
+        keygate_core::store::PoolStats {
+            connections: writer.size() + reader.size(),
+            idle: (writer.num_idle() + reader.num_idle()) as u32,
+            max_connections: writer.options().get_max_connections()
+                + reader.options().get_max_connections(),
+        }
     }
 
     /// Starts a write transaction that holds the write lock from its first statement.

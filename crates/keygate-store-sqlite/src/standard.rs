@@ -57,6 +57,13 @@ pub(crate) async fn client_credentials_authorization(
     secret: SecretId,
     at: UnixTime,
 ) -> Result<AuthorizationId, StoreError> {
+    // Nearly every request finds the live authorization, and finding it needs no write lock: on
+    // the one writer connection every client-credentials request would queue behind every other
+    // write. A secret replaced after this read revokes what it returns in the replacement's
+    // transaction (and the change feed tells every node), so a token minted on it is refused.
+    if let Some(id) = live_client_credentials(&store.reader, app, secret).await? {
+        return Ok(id);
+    }
     let mut tx = store.write().await?;
     // Checked in the same transaction as the insert: a secret replaced a moment ago must not get
     // a fresh authorization that its replacement's revocation has already passed over.
@@ -70,18 +77,8 @@ pub(crate) async fn client_credentials_authorization(
     .await
     .db()?;
     let (owner, scopes) = owner.ok_or(StoreError::NotFound("client secret"))?;
-    let live: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM authorizations
-         WHERE app_id = ? AND secret_id = ? AND client_credentials = 1 AND revoked_at IS NULL
-         ORDER BY created_at DESC, id LIMIT 1",
-    )
-    .bind(app.to_string())
-    .bind(secret.to_string())
-    .fetch_optional(&mut *tx)
-    .await
-    .db()?;
-    let id = match live {
-        Some(id) => rows::id(&id, "authorizations.id")?,
+    let id = match live_client_credentials(&mut *tx, app, secret).await? {
+        Some(id) => id,
         None => {
             let id = AuthorizationId::new_random();
             sqlx::query(
@@ -104,4 +101,27 @@ pub(crate) async fn client_credentials_authorization(
     };
     tx.commit().await.db()?;
     Ok(id)
+}
+
+/// The newest live client-credentials authorization of one secret version.
+async fn live_client_credentials<'c, E>(
+    executor: E,
+    app: AppId,
+    secret: SecretId,
+) -> Result<Option<AuthorizationId>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let live: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM authorizations
+         WHERE app_id = ? AND secret_id = ? AND client_credentials = 1 AND revoked_at IS NULL
+         ORDER BY created_at DESC, id LIMIT 1",
+    )
+    .bind(app.to_string())
+    .bind(secret.to_string())
+    .fetch_optional(executor)
+    .await
+    .db()?;
+    live.map(|id| rows::id(&id, "authorizations.id"))
+        .transpose()
 }

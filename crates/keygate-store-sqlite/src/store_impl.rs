@@ -2,15 +2,18 @@
 
 use async_trait::async_trait;
 use keygate_core::clock::UnixTime;
+use keygate_core::dump::Dump;
 use keygate_core::ids::{AppId, AuthorizationId, OrgId, ProjectId, SecretId, UserId};
 use keygate_core::model::*;
 use keygate_core::secrets::TokenHash;
-use keygate_core::store::ConsumeOutcome;
+use keygate_core::store::{ConsumeOutcome, PoolStats};
 use keygate_core::{Store, StoreError};
 
 use crate::error::DbResultExt;
 use crate::SqliteStore;
-use crate::{accounts, apps, changes, grants, keys, orgs, projects, standard, user_grants, work};
+use crate::{
+    accounts, apps, audit, changes, dump, grants, keys, orgs, projects, standard, user_grants, work,
+};
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -161,10 +164,19 @@ impl Store for SqliteStore {
     async fn replace_client_secret(
         &self,
         app: AppId,
+        slot: SecretSlot,
         secret: NewClientSecret,
         at: UnixTime,
     ) -> Result<u64, StoreError> {
-        apps::replace_client_secret(self, app, secret, at).await
+        apps::replace_client_secret(self, app, slot, secret, at).await
+    }
+
+    async fn client_secrets_of_app(&self, app: AppId) -> Result<Vec<SlottedSecret>, StoreError> {
+        apps::client_secrets_of_app(self, app).await
+    }
+
+    async fn update_app(&self, app: App) -> Result<App, StoreError> {
+        apps::update_app(self, app).await
     }
 
     async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError> {
@@ -282,5 +294,41 @@ impl Store for SqliteStore {
         at: UnixTime,
     ) -> Result<u64, StoreError> {
         keys::delete_retired_signing_keys(self, cutoff, at).await
+    }
+
+    async fn record_audit_event(&self, event: NewAuditEvent) -> Result<(), StoreError> {
+        audit::record_audit_event(self, event).await
+    }
+
+    async fn audit_events(&self, query: AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        audit::audit_events(self, query).await
+    }
+
+    async fn create_admin_token(&self, token: NewAdminToken) -> Result<(), StoreError> {
+        audit::create_admin_token(self, token).await
+    }
+
+    async fn admin_token_by_hash(&self, hash: TokenHash) -> Result<Option<AdminToken>, StoreError> {
+        audit::admin_token_by_hash(self, hash).await
+    }
+
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>, StoreError> {
+        audit::admin_tokens(self).await
+    }
+
+    async fn revoke_admin_token(&self, id: &str, at: UnixTime) -> Result<bool, StoreError> {
+        audit::revoke_admin_token(self, id, at).await
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        Some(self.pool_usage())
+    }
+
+    async fn export_dump(&self) -> Result<Dump, StoreError> {
+        dump::export_dump(self).await
+    }
+
+    async fn import_dump(&self, dump: Dump) -> Result<(), StoreError> {
+        dump::import_dump(self, dump).await
     }
 }

@@ -32,13 +32,22 @@ pub enum Command {
     /// Manage registered apps.
     #[command(subcommand)]
     App(AppCommand),
+    /// Read the audit log of security events.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Manage admin tokens for the registration REST API.
+    #[command(subcommand)]
+    AdminToken(AdminTokenCommand),
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Move a deployment between databases.
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
 /// Where the database is; every admin command takes it.
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct DbArgs {
     /// Database URL (`sqlite://keygate.db`). Default: from the config file, else `sqlite://keygate.db`.
     #[arg(long, env = "KEYGATE_DATABASE_URL")]
@@ -46,6 +55,17 @@ pub struct DbArgs {
     /// Optional TOML config file.
     #[arg(long, env = "KEYGATE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// PostgreSQL: most connections this process opens (size the server for the sum over nodes).
+    /// Default 10.
+    #[arg(long, env = "KEYGATE_DB_MAX_CONNECTIONS")]
+    pub db_max_connections: Option<u32>,
+    /// PostgreSQL: how long a request waits for a connection before it is answered 503
+    /// (`500ms`, `5s`, or seconds). Default 5s.
+    #[arg(long, env = "KEYGATE_DB_ACQUIRE_TIMEOUT")]
+    pub db_acquire_timeout: Option<crate::db_pool::Timeout>,
+    /// PostgreSQL: longest one statement may run before the server cancels it. Default 15s.
+    #[arg(long, env = "KEYGATE_DB_STATEMENT_TIMEOUT")]
+    pub db_statement_timeout: Option<crate::db_pool::Timeout>,
 }
 
 /// Log output format.
@@ -59,7 +79,8 @@ pub enum LogFormat {
 }
 
 /// Settings of a running server. Each flag can also be set by environment or config file.
-#[derive(Debug, Args, Clone)]
+/// `Default` is "nothing given": every setting falls back to env, config file, then default.
+#[derive(Debug, Args, Clone, Default)]
 pub struct ServeArgs {
     /// Address to listen on. Default `127.0.0.1:8080`.
     #[arg(long, env = "KEYGATE_LISTEN")]
@@ -73,27 +94,30 @@ pub struct ServeArgs {
     /// Log format. Default `pretty`.
     #[arg(long, env = "KEYGATE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
-    /// Access token lifetime in seconds. Default 3600.
+    /// Access token lifetime: seconds, or with a unit (30s, 15m, 1h, 365d). Default 3600.
     #[arg(long, env = "KEYGATE_ACCESS_TOKEN_LIFETIME")]
-    pub access_token_lifetime: Option<i64>,
-    /// Refresh token lifetime in seconds. Default 365 days.
+    pub access_token_lifetime: Option<crate::lifetime::Lifetime>,
+    /// Refresh token lifetime (seconds, or 30s, 15m, 1h, 365d). Default 365 days.
     #[arg(long, env = "KEYGATE_REFRESH_TOKEN_LIFETIME")]
-    pub refresh_token_lifetime: Option<i64>,
-    /// Authorization code lifetime in seconds. Default 900.
+    pub refresh_token_lifetime: Option<crate::lifetime::Lifetime>,
+    /// Authorization code lifetime (seconds, or 30s, 15m, ...). Default 900.
     #[arg(long, env = "KEYGATE_CODE_LIFETIME")]
-    pub code_lifetime: Option<i64>,
-    /// Client secret lifetime in seconds. Default 5 years.
+    pub code_lifetime: Option<crate::lifetime::Lifetime>,
+    /// Client secret lifetime (seconds, or 90d, ...). Default 5 years.
     #[arg(long, env = "KEYGATE_CLIENT_SECRET_LIFETIME")]
-    pub client_secret_lifetime: Option<i64>,
-    /// Browser session lifetime in seconds. Default 7 days.
+    pub client_secret_lifetime: Option<crate::lifetime::Lifetime>,
+    /// Browser session lifetime (seconds, or 8h, 7d, ...). Default 7 days.
     #[arg(long, env = "KEYGATE_SESSION_LIFETIME")]
-    pub session_lifetime: Option<i64>,
+    pub session_lifetime: Option<crate::lifetime::Lifetime>,
     /// Accept plain-http callback URLs at registration (development only).
     #[arg(long, env = "KEYGATE_ALLOW_HTTP_CALLBACKS")]
     pub allow_http_callbacks: Option<bool>,
     /// Request limits, rate limits, TLS and the master key.
     #[command(flatten)]
     pub hardening: crate::hardening::HardeningArgs,
+    /// Metrics listener, seed file and test-emulator mode.
+    #[command(flatten)]
+    pub operations: crate::operations::OperationsArgs,
     /// Require PKCE (S256) from every client, confidential ones too. Default false (public
     /// clients always need it).
     #[arg(long, env = "KEYGATE_REQUIRE_PKCE")]
@@ -252,10 +276,14 @@ pub enum AppCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Replace an app's client secret; the old one and every token it minted stop working.
+    /// Replace an app's primary (or alternative) client secret; the old one and every token it
+    /// minted stop working, and the other secret keeps working.
     RegenerateSecret {
         /// App ID.
         id: String,
+        /// Create or replace the alternative secret instead of the primary one.
+        #[arg(long)]
+        alternative: bool,
         /// Database.
         #[command(flatten)]
         db: DbArgs,
@@ -353,6 +381,86 @@ pub enum KeysCommand {
         /// Database.
         #[command(flatten)]
         db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `keygate audit ...`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List security events, newest first.
+    List {
+        /// Only events since then: an RFC 3339 time (2026-11-25T09:00:00Z) or a span back from
+        /// now (30m, 24h, 7d).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only events about this app (App ID).
+        #[arg(long)]
+        app: Option<String>,
+        /// At most this many events.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `keygate admin-token ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdminTokenCommand {
+    /// Make an admin token for the registration REST API and print it (shown once).
+    Create {
+        /// What the token is for.
+        #[arg(long, default_value = "admin")]
+        name: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List admin tokens (never their values).
+    List {
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an admin token by its id.
+    Revoke {
+        /// The token's id (from `list`).
+        id: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `keygate db ...`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy every row (users, organizations, apps, secrets, authorizations, token hashes,
+    /// signing keys, the change feed, ...) from one database into a new, empty one, e.g. from
+    /// `sqlite://keygate.db` to `postgres://...`. Stop the servers on the source first.
+    Copy {
+        /// The database to copy from.
+        #[arg(long)]
+        from: String,
+        /// The empty database to copy into (created and migrated if needed).
+        #[arg(long)]
+        to: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,

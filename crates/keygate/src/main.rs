@@ -2,8 +2,12 @@
 
 mod cli;
 mod commands;
+mod db_pool;
 mod hardening;
+mod lifetime;
+mod operations;
 mod output;
+mod seed;
 mod settings;
 mod storage;
 mod tls;

@@ -25,11 +25,11 @@ pub struct ConfigFile {
     public_url: Option<String>,
     database_url: Option<String>,
     log_format: Option<LogFormat>,
-    access_token_lifetime: Option<i64>,
-    refresh_token_lifetime: Option<i64>,
-    code_lifetime: Option<i64>,
-    client_secret_lifetime: Option<i64>,
-    session_lifetime: Option<i64>,
+    access_token_lifetime: Option<crate::lifetime::Lifetime>,
+    refresh_token_lifetime: Option<crate::lifetime::Lifetime>,
+    code_lifetime: Option<crate::lifetime::Lifetime>,
+    client_secret_lifetime: Option<crate::lifetime::Lifetime>,
+    session_lifetime: Option<crate::lifetime::Lifetime>,
     allow_http_callbacks: Option<bool>,
     pub(crate) max_body_bytes: Option<usize>,
     pub(crate) header_timeout: Option<u64>,
@@ -43,6 +43,10 @@ pub struct ConfigFile {
     require_pkce: Option<bool>,
     signing_algorithm: Option<String>,
     key_publish_ahead: Option<i64>,
+    metrics_listen: Option<String>,
+    pub(crate) db_max_connections: Option<u32>,
+    pub(crate) db_acquire_timeout: Option<crate::db_pool::Timeout>,
+    pub(crate) db_statement_timeout: Option<crate::db_pool::Timeout>,
 }
 
 impl ConfigFile {
@@ -74,6 +78,10 @@ pub struct Settings {
     pub policy: Policy,
     /// Request limits, TLS and the master key.
     pub hardening: crate::hardening::Hardening,
+    /// Where `/metrics` is served instead of the public listener, if anywhere.
+    pub metrics_listen: Option<String>,
+    /// Connection pool size and timeouts (PostgreSQL).
+    pub pool: keygate_store_postgres::PoolSettings,
 }
 
 /// The database URL an admin command uses.
@@ -98,6 +106,7 @@ fn positive(name: &str, v: i64) -> anyhow::Result<i64> {
 pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
     let file = ConfigFile::load(args.db.config.as_deref())?;
     let hardening = crate::hardening::resolve(&args.hardening, &file)?;
+    let pool = crate::db_pool::resolve(&args.db, &file)?;
     let listen = args
         .listen
         .clone()
@@ -127,33 +136,46 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
             "access_token_lifetime",
             args.access_token_lifetime
                 .or(file.access_token_lifetime)
+                .map(|l| l.0)
                 .unwrap_or(d.access_token),
         )?,
         refresh_token: positive(
             "refresh_token_lifetime",
             args.refresh_token_lifetime
                 .or(file.refresh_token_lifetime)
+                .map(|l| l.0)
                 .unwrap_or(d.refresh_token),
         )?,
         code: positive(
             "code_lifetime",
-            args.code_lifetime.or(file.code_lifetime).unwrap_or(d.code),
+            args.code_lifetime
+                .or(file.code_lifetime)
+                .map(|l| l.0)
+                .unwrap_or(d.code),
         )?,
         client_secret: positive(
             "client_secret_lifetime",
             args.client_secret_lifetime
                 .or(file.client_secret_lifetime)
+                .map(|l| l.0)
                 .unwrap_or(d.client_secret),
         )?,
         session: positive(
             "session_lifetime",
             args.session_lifetime
                 .or(file.session_lifetime)
+                .map(|l| l.0)
                 .unwrap_or(d.session),
         )?,
     };
     Ok(Settings {
+        pool,
         hardening,
+        metrics_listen: args
+            .operations
+            .metrics_listen
+            .clone()
+            .or(file.metrics_listen),
         listen,
         public_url,
         database_url: args

@@ -90,3 +90,49 @@ pub struct NewClientSecret {
     /// SHA-256 of the secret string.
     pub hash: TokenHash,
 }
+
+/// Which of an app's two client secrets (protocol §2): both verify until one is regenerated or
+/// expires, so a team rotates without downtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SecretSlot {
+    /// The secret made at registration.
+    Primary,
+    /// The second secret, made on request.
+    Alternative,
+}
+
+impl SecretSlot {
+    /// The stored (and wire) spelling.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Primary => "primary",
+            Self::Alternative => "alternative",
+        }
+    }
+
+    /// Parses the stored spelling, in any case; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        if s.eq_ignore_ascii_case("primary") {
+            Some(Self::Primary)
+        } else if s.eq_ignore_ascii_case("alternative") {
+            Some(Self::Alternative)
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for SecretSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A client secret version with the slot it occupies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlottedSecret {
+    /// Primary or alternative.
+    pub slot: SecretSlot,
+    /// The version.
+    pub secret: ClientSecret,
+}

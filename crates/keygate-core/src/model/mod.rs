@@ -1,7 +1,9 @@
 //! Records as the use cases see them; each backend maps its rows to these.
 
 mod account;
+mod admin;
 mod app;
+mod audit;
 mod authorization;
 mod change;
 mod work;
@@ -9,7 +11,9 @@ mod work;
 pub use account::{
     NewProject, NewSession, NewUser, Org, Project, Repository, User, UserCredentials,
 };
-pub use app::{App, ClientKind, ClientSecret, NewApp, NewClientSecret};
+pub use admin::{AdminToken, NewAdminToken};
+pub use app::{App, ClientKind, ClientSecret, NewApp, NewClientSecret, SecretSlot, SlottedSecret};
+pub use audit::{Actor, AuditEvent, AuditKind, AuditQuery, NewAuditEvent};
 pub use authorization::{
     Authorization, AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken,
     RefreshRecord,

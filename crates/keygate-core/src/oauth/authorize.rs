@@ -283,6 +283,7 @@ pub async fn accept(
         )
         .await?;
     tracing::info!(app.id = %req.app.id, user.id = %user.id, aui = %authorization.id, "authorization granted");
+    crate::audit::authorization_granted(kg, &authorization).await;
     Ok(redirect_with(
         &req.redirect_uri,
         &[("code", Some(&code.value)), ("state", req.state.as_deref())],

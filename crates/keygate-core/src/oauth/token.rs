@@ -99,6 +99,7 @@ pub async fn exchange_code(
             .revoke_authorization(record.authorization_id, now)
             .await?;
         tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code reused; authorization revoked");
+        crate::audit::code_reused(kg, record.app_id, record.authorization_id).await;
         return Err(TokenError::GrantAlreadyUsed);
     }
     if record.revoked_at.is_some() {
@@ -150,6 +151,7 @@ pub async fn exchange_code(
         ConsumeOutcome::Consumed => {}
         ConsumeOutcome::AlreadyUsed => {
             tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code redeemed concurrently; authorization revoked");
+            crate::audit::code_reused(kg, record.app_id, record.authorization_id).await;
             return Err(TokenError::GrantAlreadyUsed);
         }
         ConsumeOutcome::SecretRetired => return Err(TokenError::ClientFailedValidation),
@@ -256,6 +258,7 @@ pub async fn refresh(
             .revoke_authorization(record.authorization_id, now)
             .await?;
         tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token reused; authorization revoked");
+        crate::audit::refresh_reused(kg, record.app_id, record.authorization_id).await;
         return Err(TokenError::RefreshAlreadyUsed);
     }
     if record.revoked_at.is_some() {
@@ -296,6 +299,7 @@ pub async fn refresh(
         ConsumeOutcome::Consumed => {}
         ConsumeOutcome::AlreadyUsed => {
             tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token rotated concurrently; authorization revoked");
+            crate::audit::refresh_reused(kg, record.app_id, record.authorization_id).await;
             return Err(TokenError::RefreshAlreadyUsed);
         }
         ConsumeOutcome::SecretRetired => return Err(TokenError::ClientFailedValidation),

@@ -1,14 +1,14 @@
 //! App registration pages: register, view, regenerate the secret, delete, and the owner's list.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use keygate_core::apps::{self, AppError, FieldErrors, Registration};
 use keygate_core::ids::AppId;
-use keygate_core::model::{App, ClientKind, User};
+use keygate_core::model::{App, AuditQuery, ClientKind, SecretSlot, User};
 use keygate_core::scopes::{catalogue, Availability, ScopeSet};
 
 use super::nav;
@@ -16,8 +16,10 @@ use crate::csrf;
 use crate::error::PageError;
 use crate::forms::FormFields;
 use crate::headers::sensitive;
+use crate::origin::ClientAddr;
 use crate::pages::{
     render, AppPage, AppRow, ConfirmPage, ProfilePage, RegisterPage, ScopeGroup, ScopeOption,
+    SecretSlotRow,
 };
 use crate::session::SignedIn;
 use crate::state::AppState;
@@ -82,6 +84,7 @@ async fn register_app(
     State(state): State<AppState>,
     headers: HeaderMap,
     SignedIn(user): SignedIn,
+    addr: ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormFields::parse(&body);
@@ -104,7 +107,8 @@ async fn register_app(
             _ => ClientKind::Confidential,
         }),
     };
-    match apps::register_app(&state.kg, user.id, &registration, None).await {
+    let kg = state.acting_user(user.id, addr);
+    match apps::register_app(&kg, user.id, &registration, None).await {
         Ok(registered) => {
             tracing::info!(app.id = %registered.app.id, user.id = %user.id, "app registered");
             Ok(app_page(
@@ -112,7 +116,7 @@ async fn register_app(
                 &headers,
                 &user,
                 registered.app,
-                registered.client_secret,
+                registered.client_secret.map(|s| (SecretSlot::Primary, s)),
             )
             .await?)
         }
@@ -167,14 +171,38 @@ async fn app_page(
     headers: &HeaderMap,
     user: &User,
     app: App,
-    new_secret: Option<String>,
+    new_secret: Option<(SecretSlot, String)>,
 ) -> Result<Response, PageError> {
     let (nav, cookies) = nav(state, headers, Some(user));
     let has_secret = app.kind == ClientKind::Confidential;
-    let secret_expires = if has_secret {
-        date(app.created_at + state.kg.lifetimes.client_secret)
-    } else {
-        String::new()
+    let stored = apps::secrets_of(&state.kg, app.id)
+        .await
+        .map_err(app_error)?;
+    let secrets = [
+        (SecretSlot::Primary, "Primary"),
+        (SecretSlot::Alternative, "Alternative"),
+    ]
+    .into_iter()
+    .map(|(slot, label)| SecretSlotRow {
+        slot: slot.as_str(),
+        label,
+        expires: stored
+            .iter()
+            .find(|s| s.slot == slot)
+            .map(|s| date(s.secret.expires_at)),
+    })
+    .collect();
+    let events = crate::audit_view::rows(
+        state,
+        AuditQuery {
+            app: Some(app.id),
+            ..AuditQuery::default()
+        },
+    )
+    .await?;
+    let (new_secret_slot, new_secret) = match new_secret {
+        Some((slot, secret)) => (slot.as_str(), Some(secret)),
+        None => ("", None),
     };
     let page = AppPage {
         nav,
@@ -186,12 +214,30 @@ async fn app_page(
             "Public (PKCE, no secret)"
         },
         has_secret,
-        secret_expires,
         created: date(app.created_at),
         new_secret,
+        new_secret_slot,
+        secrets,
+        events,
         app,
     };
     Ok((sensitive(), AppendHeaders(cookies), render(&page)).into_response())
+}
+
+/// `?slot=primary|alternative` on the regenerate pages; primary when absent.
+#[derive(Debug, serde::Deserialize)]
+struct SlotQuery {
+    slot: Option<String>,
+}
+
+impl SlotQuery {
+    fn slot(&self) -> Result<SecretSlot, PageError> {
+        match self.slot.as_deref() {
+            None | Some("") => Ok(SecretSlot::Primary),
+            Some(s) => SecretSlot::parse(s)
+                .ok_or_else(|| PageError::BadRequest("Unknown secret slot.".into())),
+        }
+    }
 }
 
 /// The app, if it exists and belongs to `user`; someone else's app is reported as not found.
@@ -218,16 +264,18 @@ async fn regenerate_secret_form(
     headers: HeaderMap,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
+    Query(query): Query<SlotQuery>,
 ) -> Result<Response, PageError> {
+    let slot = query.slot()?;
     let app = owned_app(&state, &user, &id).await?;
     let (nav, cookies) = nav(&state, &headers, Some(&user));
     Ok((
         AppendHeaders(cookies),
         render(&ConfirmPage {
             nav,
-            title: format!("Regenerate the secret of {}?", app.name),
-            message: "The current client secret stops working at once, and so does every access and refresh token issued with it. Users will have to authorize the app again.".into(),
-            action: format!("/app/{}/regenerate", app.id),
+            title: format!("Regenerate the {slot} secret of {}?", app.name),
+            message: format!("The current {slot} client secret (if any) stops working at once, and so does every access and refresh token issued with it: users who authorized through it will have to authorize the app again. The other secret keeps working."),
+            action: format!("/app/{}/regenerate?slot={slot}", app.id),
             confirm_label: "Regenerate secret",
             cancel_url: format!("/app/{}", app.id),
         }),
@@ -240,16 +288,20 @@ async fn regenerate_secret(
     headers: HeaderMap,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
+    Query(query): Query<SlotQuery>,
+    addr: ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     if !csrf::verify(&state, &headers, FormFields::parse(&body).get("csrf")) {
         return Err(PageError::Csrf);
     }
+    let slot = query.slot()?;
     let app = owned_app(&state, &user, &id).await?;
-    let secret = apps::regenerate_secret(&state.kg, &app)
+    let kg = state.acting_user(user.id, addr);
+    let secret = apps::rotate_secret(&kg, &app, slot, None)
         .await
         .map_err(app_error)?;
-    app_page(&state, &headers, &user, app, Some(secret)).await
+    app_page(&state, &headers, &user, app, Some((slot, secret))).await
 }
 
 async fn delete_app_form(
@@ -279,13 +331,14 @@ async fn delete_app(
     headers: HeaderMap,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
+    addr: ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     if !csrf::verify(&state, &headers, FormFields::parse(&body).get("csrf")) {
         return Err(PageError::Csrf);
     }
     let app = owned_app(&state, &user, &id).await?;
-    apps::delete_app(&state.kg, app.id)
+    apps::delete_app(&state.acting_user(user.id, addr), app.id)
         .await
         .map_err(app_error)?;
     Ok(Redirect::to("/profile/view").into_response())

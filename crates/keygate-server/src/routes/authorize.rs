@@ -82,6 +82,7 @@ async fn authorize_form(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     MaybeUser(user): MaybeUser,
+    addr: crate::origin::ClientAddr,
 ) -> Response {
     let query = query.unwrap_or_default();
     let fields = FormFields::parse(query.as_bytes());
@@ -89,6 +90,12 @@ async fn authorize_form(
         Ok(v) => v,
         Err(e) => return refuse(e),
     };
+    let user =
+        match crate::emulator::before_consent(&state, &query, &fields, &valid, user, addr).await {
+            Ok(crate::emulator::Step::Continue(user)) => user,
+            Ok(crate::emulator::Step::Respond(response)) => return response,
+            Err(e) => return e.into_response(),
+        };
     let Some(user) = user else {
         return PageError::SignInRequired {
             return_url: format!("/oauth2/authorize?{query}"),
@@ -131,6 +138,7 @@ async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
     MaybeUser(user): MaybeUser,
+    addr: crate::origin::ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let fields = FormFields::parse(&body);
@@ -147,16 +155,18 @@ async fn decide(
         });
     };
     match fields.get("decision") {
-        Some("accept") => match authorize::accept(&state.kg, &valid, &user).await {
-            Ok(location) => Ok(found(&location)),
-            Err(e) => {
-                tracing::error!(error = %e, "could not record an authorization");
-                Err(match e {
-                    authorize::ConsentError::Store(s) => s.into(),
-                    authorize::ConsentError::Mint(_) => PageError::Internal,
-                })
+        Some("accept") => {
+            match authorize::accept(&state.acting_user(user.id, addr), &valid, &user).await {
+                Ok(location) => Ok(found(&location)),
+                Err(e) => {
+                    tracing::error!(error = %e, "could not record an authorization");
+                    Err(match e {
+                        authorize::ConsentError::Store(s) => s.into(),
+                        authorize::ConsentError::Mint(_) => PageError::Internal,
+                    })
+                }
             }
-        },
+        }
         Some("deny") => {
             tracing::info!(app.id = %valid.app.id, user.id = %user.id, "authorization denied");
             Ok(found(&authorize::deny(&valid)))

@@ -36,10 +36,12 @@ pub fn router(state: AppState) -> Router {
         .merge(introspect::router())
         .merge(revoke::router())
         .merge(api::router())
-        .merge(profile::router());
-    // Inside out: body and rate limits, the request deadline over them, and the security
-    // headers over every answer, refusals included.
+        .merge(profile::router())
+        .merge(crate::metrics::router(&state));
+    // Inside out: body and rate limits, metrics (which read token bodies), the request deadline
+    // over all of that, and the security headers over every answer, refusals included.
     let routes = crate::limits::apply(routes, &state);
+    let routes = crate::metrics::instrument(routes, &state);
     let routes = crate::limits::deadline(routes, &state);
     headers::apply(routes, &state).with_state(state)
 }

@@ -7,12 +7,14 @@ use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use keygate_core::ids::AppId;
-use keygate_core::model::User;
+use keygate_core::model::{AuditQuery, User};
+use keygate_core::{accounts, authorizations};
 
 use super::nav;
 use crate::csrf;
 use crate::error::PageError;
 use crate::forms::FormFields;
+use crate::origin::ClientAddr;
 use crate::pages::{render, AuthorizationRow, AuthorizationsPage, OrgPolicyPage};
 use crate::session::SignedIn;
 use crate::state::AppState;
@@ -82,6 +84,7 @@ async fn revoke_authorization(
     State(state): State<AppState>,
     headers: HeaderMap,
     SignedIn(user): SignedIn,
+    addr: ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormFields::parse(&body);
@@ -92,11 +95,12 @@ async fn revoke_authorization(
         .get("app_id")
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| PageError::BadRequest("No application was named.".into()))?;
-    let n = state
-        .kg
-        .store
-        .revoke_user_authorizations(user.id, Some(app), state.kg.clock.now())
-        .await?;
+    let n = authorizations::revoke_user_authorizations(
+        &state.acting_user(user.id, addr),
+        user.id,
+        Some(app),
+    )
+    .await?;
     tracing::info!(user.id = %user.id, app.id = %app, revoked = n, "authorization revoked by the user");
     authorizations_page(&state, &headers, &user, Some("Access revoked.".into())).await
 }
@@ -105,16 +109,18 @@ async fn revoke_all_authorizations(
     State(state): State<AppState>,
     headers: HeaderMap,
     SignedIn(user): SignedIn,
+    addr: ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     if !csrf::verify(&state, &headers, FormFields::parse(&body).get("csrf")) {
         return Err(PageError::Csrf);
     }
-    let n = state
-        .kg
-        .store
-        .revoke_user_authorizations(user.id, None, state.kg.clock.now())
-        .await?;
+    let n = authorizations::revoke_user_authorizations(
+        &state.acting_user(user.id, addr),
+        user.id,
+        None,
+    )
+    .await?;
     tracing::info!(user.id = %user.id, revoked = n, "all authorizations revoked by the user");
     authorizations_page(
         &state,
@@ -145,6 +151,7 @@ async fn org_policy_form(
     Path(org): Path<String>,
 ) -> Result<Response, PageError> {
     let org = owned_org(&state, &user, &org).await?;
+    let events = org_events(&state, &org).await?;
     let (nav, cookies) = nav(&state, &headers, Some(&user));
     Ok((
         AppendHeaders(cookies),
@@ -153,6 +160,7 @@ async fn org_policy_form(
             org_name: org.name,
             allowed: org.third_party_oauth_allowed,
             notice: None,
+            events,
         }),
     )
         .into_response())
@@ -163,6 +171,7 @@ async fn set_org_policy(
     headers: HeaderMap,
     SignedIn(user): SignedIn,
     Path(org): Path<String>,
+    addr: ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormFields::parse(&body);
@@ -175,12 +184,9 @@ async fn set_org_policy(
         Some("deny") => false,
         _ => return Err(PageError::BadRequest("Choose On or Off.".into())),
     };
-    state
-        .kg
-        .store
-        .set_org_oauth_policy(org.id, allowed, state.kg.clock.now())
-        .await?;
+    accounts::set_org_oauth_policy(&state.acting_user(user.id, addr), &org, allowed).await?;
     tracing::info!(org = %org.name, allowed, user.id = %user.id, "organization OAuth policy changed");
+    let events = org_events(&state, &org).await?;
     let (nav, cookies) = nav(&state, &headers, Some(&user));
     Ok((
         AppendHeaders(cookies),
@@ -189,7 +195,23 @@ async fn set_org_policy(
             org_name: org.name,
             allowed,
             notice: Some("Policy saved.".into()),
+            events,
         }),
     )
         .into_response())
+}
+
+/// The organization's audit events, newest first, for its owner.
+async fn org_events(
+    state: &AppState,
+    org: &keygate_core::model::Org,
+) -> Result<Vec<crate::pages::AuditRow>, PageError> {
+    Ok(crate::audit_view::rows(
+        state,
+        AuditQuery {
+            org: Some(org.id),
+            ..AuditQuery::default()
+        },
+    )
+    .await?)
 }

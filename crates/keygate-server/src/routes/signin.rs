@@ -80,6 +80,7 @@ async fn sign_in_form(
 async fn sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
+    addr: crate::origin::ClientAddr,
     body: Bytes,
 ) -> Result<Response, PageError> {
     let form = FormFields::parse(&body);
@@ -94,6 +95,7 @@ async fn sign_in(
         state.kg.lifetimes.session,
         &email,
         form.get("password").unwrap_or_default(),
+        &keygate_core::audit::Origin::new(keygate_core::model::Actor::Anonymous, addr.0),
     )
     .await?;
     match outcome {
@@ -119,6 +121,7 @@ async fn sign_in(
         }
         SignIn::Refused => {
             tracing::info!("sign-in failed");
+            state.metrics.sign_in_failed();
             let (nav, cookies) = nav(&state, &headers, None);
             Ok((
                 StatusCode::OK,

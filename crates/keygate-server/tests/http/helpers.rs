@@ -1,18 +1,19 @@
-//! `TestApp`: starts the real server on port 0 over a fresh SQLite file, with helpers named after
-//! the requests they make.
+//! `TestApp`: starts the real server on port 0 over a fresh database (SQLite, or PostgreSQL when
+//! `KEYGATE_TEST_POSTGRES_URL` is set: see `backend.rs`), with helpers named after the requests
+//! they make.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keygate_core::apps::{register_app, Registration};
 use keygate_core::model::{ClientKind, User};
 use keygate_core::{accounts, Lifetimes, ManualClock, Policy};
 use keygate_server::{build_state, serve, AppState, ServerOptions};
-use keygate_store_sqlite::SqliteStore;
 use reqwest::redirect::Policy as RedirectPolicy;
 use reqwest::{Client, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+
+use crate::backend::{fresh_db, DbGuard, TestDb};
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const CALLBACK: &str = "https://localhost:5001/oauth/callback";
@@ -25,10 +26,11 @@ pub struct TestApp {
     pub client: Client,
     pub clock: Arc<ManualClock>,
     pub state: AppState,
-    pub db_path: PathBuf,
+    /// The database, to start a second server on (`spawn_on`).
+    pub db_path: TestDb,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<DbGuard>,
 }
 
 /// A registered app and its secret.
@@ -47,43 +49,62 @@ pub fn browser() -> Client {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keygate.db");
-        let mut app = Self::spawn_on(&path, browser(), Arc::new(ManualClock::starting_now())).await;
-        app._dir = Some(dir);
+        let (db, guard) = fresh_db().await;
+        let mut app = Self::spawn_on(&db, browser(), Arc::new(ManualClock::starting_now())).await;
+        app._dir = Some(guard);
         app
     }
 
-    /// Starts a server on an existing database file (for restart tests).
-    pub async fn spawn_on(path: &Path, client: Client, clock: Arc<ManualClock>) -> Self {
-        Self::spawn_with(path, client, clock, Policy::default()).await
+    /// Starts a server on an existing database (for restart tests, and a second server).
+    pub async fn spawn_on(db: impl Into<TestDb>, client: Client, clock: Arc<ManualClock>) -> Self {
+        Self::spawn_with(db, client, clock, Policy::default()).await
     }
 
     /// Starts a server with protocol switches other than the defaults, on a fresh database.
     pub async fn spawn_with_policy(policy: Policy) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("keygate.db");
+        let (db, guard) = fresh_db().await;
         let clock = Arc::new(ManualClock::starting_now());
-        let mut app = Self::spawn_with(&path, browser(), clock, policy).await;
-        app._dir = Some(dir);
+        let mut app = Self::spawn_with(&db, browser(), clock, policy).await;
+        app._dir = Some(guard);
         app
     }
 
-    /// Starts a server with `policy` on an existing database file.
+    /// Starts a server with `policy` on an existing database.
     pub async fn spawn_with(
-        path: &Path,
+        db: impl Into<TestDb>,
         client: Client,
         clock: Arc<ManualClock>,
         policy: Policy,
     ) -> Self {
-        let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
-            .await
-            .unwrap();
+        Self::spawn_adjusted_on(db, client, clock, policy, |state| state).await
+    }
+
+    /// Starts a server on a fresh database whose state `adjust` changes first (emulator mode,
+    /// metrics off the public listener).
+    pub async fn spawn_adjusted(adjust: impl FnOnce(AppState) -> AppState) -> Self {
+        let (db, guard) = fresh_db().await;
+        let clock = Arc::new(ManualClock::starting_now());
+        let mut app =
+            Self::spawn_adjusted_on(&db, browser(), clock, Policy::default(), adjust).await;
+        app._dir = Some(guard);
+        app
+    }
+
+    /// Starts a server with `policy` on an existing database, its state changed by `adjust`.
+    pub async fn spawn_adjusted_on(
+        db: impl Into<TestDb>,
+        client: Client,
+        clock: Arc<ManualClock>,
+        policy: Policy,
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> Self {
+        let db = db.into();
+        let store = crate::backend::open(&db).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
         let state = build_state(
-            Arc::new(store),
+            store,
             ServerOptions {
                 public_url: base.parse().unwrap(),
                 lifetimes: Lifetimes::default(),
@@ -93,6 +114,7 @@ impl TestApp {
         )
         .await
         .unwrap();
+        let state = adjust(state);
         let (tx, rx) = oneshot::channel::<()>();
         let served = state.clone();
         let handle = tokio::spawn(async move {
@@ -107,7 +129,7 @@ impl TestApp {
             client,
             clock,
             state,
-            db_path: path.to_owned(),
+            db_path: db,
             shutdown: Some(tx),
             handle: Some(handle),
             _dir: None,

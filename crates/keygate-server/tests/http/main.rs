@@ -9,16 +9,22 @@
 
 mod api;
 mod apps_pages;
+mod audit;
 mod authorize;
+mod backend;
 mod client_credentials;
 mod discovery;
+mod emulator;
 mod helpers;
 mod introspection;
 mod limited_app;
 mod limits;
+mod metrics;
 mod parser_properties;
 mod public_clients;
 mod rate_limits;
+mod registration_api;
+mod secret_slots;
 mod security_bcp;
 mod security_headers;
 mod signin;

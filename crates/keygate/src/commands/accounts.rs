@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use anyhow::Context;
 use keygate_core::accounts;
-use keygate_core::{Clock, SystemClock};
+use keygate_core::SystemClock;
 use serde_json::json;
 
 use crate::cli::{OAuthPolicy, OrgCommand, ProjectCommand, UserCommand};
@@ -71,12 +71,10 @@ pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
             db,
             json,
         } => {
-            let store = storage::open(&database_url(&db)?).await?;
-            let org = accounts::require_org(store.as_ref(), &org).await?;
+            let kg = crate::commands::context(&db).await?;
+            let org = accounts::require_org(kg.store.as_ref(), &org).await?;
             let allowed = third_party_oauth == OAuthPolicy::Allow;
-            store
-                .set_org_oauth_policy(org.id, allowed, SystemClock.now())
-                .await?;
+            accounts::set_org_oauth_policy(&kg, &org, allowed).await?;
             let word = if allowed { "allow" } else { "deny" };
             print(
                 json,

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use keygate_core::apps::{self, Registration};
 use keygate_core::ids::AppId;
-use keygate_core::model::{App, ClientKind};
+use keygate_core::model::{App, ClientKind, SecretSlot};
 use keygate_core::Keygate;
 use serde_json::{json, Value};
 
@@ -87,20 +87,30 @@ pub async fn run(cmd: AppCommand) -> anyhow::Result<()> {
             print(json, &describe(&app), &["FIELD", "VALUE"], &rows);
             Ok(())
         }
-        AppCommand::RegenerateSecret { id, db, json } => {
+        AppCommand::RegenerateSecret {
+            id,
+            alternative,
+            db,
+            json,
+        } => {
             let kg = context(&db).await?;
             let app = find(&kg, &id).await?;
-            let secret = apps::regenerate_secret(&kg, &app).await?;
+            let slot = if alternative {
+                SecretSlot::Alternative
+            } else {
+                SecretSlot::Primary
+            };
+            let secret = apps::rotate_secret(&kg, &app, slot, None).await?;
             if json {
                 print(
                     true,
-                    &json!({"app_id": app.id.to_upper(), "client_secret": secret}),
+                    &json!({"app_id": app.id.to_upper(), "slot": slot.as_str(), "client_secret": secret}),
                     &[],
                     &[],
                 );
             } else {
                 println!(
-                    "New client secret for {} (shown once):\n{secret}",
+                    "New {slot} client secret for {} (shown once):\n{secret}",
                     app.id.to_upper()
                 );
             }

@@ -147,22 +147,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     let serve_args = ServeArgs {
         listen: Some(args.listen.clone()),
-        public_url: None,
         db: crate::cli::DbArgs {
             database_url: Some(format!("sqlite://{}", db.display())),
             config: None,
+            ..Default::default()
         },
         log_format: Some(LogFormat::Pretty),
-        access_token_lifetime: None,
-        refresh_token_lifetime: None,
-        code_lifetime: None,
-        client_secret_lifetime: None,
-        session_lifetime: None,
-        allow_http_callbacks: None,
         hardening,
-        require_pkce: None,
-        signing_algorithm: None,
-        key_publish_ahead: None,
+        ..ServeArgs::default()
     };
     let settings = resolve(&serve_args)?;
     init_logging(settings.log_format);

@@ -1,9 +1,13 @@
 //! Subcommand dispatch and what the subcommands share.
 
 mod accounts;
+mod admin_tokens;
 mod apps;
+mod audit;
+mod db;
 mod demo;
 mod keys;
+mod operations;
 mod serve;
 
 use std::sync::Arc;
@@ -23,31 +27,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Org(c) => accounts::org(c).await,
         Command::Project(c) => accounts::project(c).await,
         Command::App(c) => apps::run(c).await,
+        Command::Audit(c) => audit::run(c).await,
+        Command::AdminToken(c) => admin_tokens::run(c).await,
         Command::Keys(c) => keys::run(c).await,
+        Command::Db(c) => db::run(c).await,
     }
 }
 
 /// The use-case context an admin command runs against: the database and settings of `db`.
 pub async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
     let args = ServeArgs {
-        listen: None,
-        public_url: None,
         db: db.clone(),
-        log_format: None,
-        access_token_lifetime: None,
-        refresh_token_lifetime: None,
-        code_lifetime: None,
-        client_secret_lifetime: None,
-        session_lifetime: None,
-        allow_http_callbacks: None,
-        hardening: Default::default(),
-        require_pkce: None,
-        signing_algorithm: None,
-        key_publish_ahead: None,
+        ..ServeArgs::default()
     };
     let s = settings::resolve(&args)?;
     crate::hardening::install_master_key(&s.hardening)?;
-    let store = crate::storage::open(&s.database_url).await?;
+    let store = crate::storage::open_with(&s.database_url, &s.pool).await?;
     let state = build_state(
         store,
         ServerOptions {
@@ -58,5 +53,6 @@ pub async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
         },
     )
     .await?;
-    Ok(state.kg)
+    // Everything an admin command changes is recorded as done at the command line.
+    Ok(state.kg.acting_as(keygate_core::audit::Origin::cli()))
 }

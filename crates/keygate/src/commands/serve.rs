@@ -50,7 +50,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
     if !crate::hardening::install_master_key(&settings.hardening)? {
         tracing::warn!("{}", crate::hardening::NO_MASTER_KEY_WARNING);
     }
-    let store = storage::open(&settings.database_url).await?;
+    let store = storage::open_with(&settings.database_url, &settings.pool).await?;
     Ok(build_state(
         store,
         ServerOptions {
@@ -85,6 +85,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = resolve(&args)?;
     init_logging(settings.log_format);
     let state = prepare(&settings).await?;
+    let state = super::operations::prepare(&settings, &args.operations, state).await?;
     let listener = TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("could not listen on {}", settings.listen))?;

@@ -33,6 +33,9 @@ pub enum ApiError {
     /// The request body or parameters are unusable.
     #[error("{0}")]
     BadRequest(String),
+    /// The request conflicts with the resource's current state.
+    #[error("{0}")]
+    Conflict(String),
     /// The database is unreachable.
     #[error("the service is temporarily unavailable")]
     Unavailable,
@@ -121,6 +124,15 @@ impl IntoResponse for ApiError {
                     &message,
                     "System.ArgumentException, mscorlib",
                     "ArgumentException",
+                )),
+            )
+                .into_response(),
+            ApiError::Conflict(message) => (
+                StatusCode::CONFLICT,
+                axum::Json(envelope(
+                    &message,
+                    "System.InvalidOperationException, mscorlib",
+                    "InvalidOperationException",
                 )),
             )
                 .into_response(),

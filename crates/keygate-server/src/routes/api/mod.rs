@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod identity;
 mod projects;
+mod registration;
 mod work;
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -18,6 +19,7 @@ pub(super) fn router() -> Router<AppState> {
         .merge(identity::router())
         .merge(projects::router())
         .merge(work::router())
+        .merge(registration::router())
 }
 
 /// A JSON response whose content type echoes `api-version`, as the hosted service's does.

@@ -1,0 +1,33 @@
+//! A user's own decisions about the apps they authorized: revoke one app, or all (protocol §8).
+
+use crate::audit::{self, Entry};
+use crate::context::Keygate;
+use crate::ids::{AppId, UserId};
+use crate::model::AuditKind;
+use crate::store::StoreError;
+
+/// Revokes every live authorization `user` gave to `app`, or to every app with `None`; the
+/// tokens stop working on every node within the change feed's propagation bound. Returns how
+/// many authorizations were revoked.
+pub async fn revoke_user_authorizations(
+    kg: &Keygate,
+    user: UserId,
+    app: Option<AppId>,
+) -> Result<u64, StoreError> {
+    let revoked = kg
+        .store
+        .revoke_user_authorizations(user, app, kg.clock.now())
+        .await?;
+    if revoked > 0 {
+        let entry = match app {
+            Some(app) => Entry::new(AuditKind::AuthorizationRevoked, format!("app:{app}")).app(app),
+            None => Entry::new(AuditKind::AuthorizationRevoked, "all-apps"),
+        };
+        audit::record(
+            kg,
+            entry.detail(format!("user={user} revoked_authorizations={revoked}")),
+        )
+        .await;
+    }
+    Ok(revoked)
+}

@@ -1,0 +1,76 @@
+//! Which database a `TestApp` runs on: a fresh SQLite file, or, when `KEYGATE_TEST_POSTGRES_URL`
+//! is set, a fresh PostgreSQL database created on that server and dropped after the test. The
+//! whole HTTP suite thus runs on either backend without a test knowing which.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use keygate_core::Store;
+use keygate_store_postgres::scratch::{self, ScratchDatabase};
+use keygate_store_postgres::{PgStore, PoolSettings};
+use keygate_store_sqlite::SqliteStore;
+
+/// A test's database, to start (or restart) servers on.
+#[derive(Debug, Clone)]
+pub enum TestDb {
+    /// An SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL database URL.
+    Postgres(String),
+}
+
+impl From<&Path> for TestDb {
+    fn from(path: &Path) -> Self {
+        TestDb::Sqlite(path.to_owned())
+    }
+}
+
+impl From<&PathBuf> for TestDb {
+    fn from(path: &PathBuf) -> Self {
+        TestDb::Sqlite(path.clone())
+    }
+}
+
+impl From<&TestDb> for TestDb {
+    fn from(db: &TestDb) -> Self {
+        db.clone()
+    }
+}
+
+/// Keeps a fresh database alive for the test; dropping it removes the file or drops the database.
+pub enum DbGuard {
+    /// The temporary directory holding the SQLite file.
+    Dir(#[expect(dead_code, reason = "held for its Drop")] tempfile::TempDir),
+    /// The scratch PostgreSQL database.
+    Scratch(#[expect(dead_code, reason = "held for its Drop")] ScratchDatabase),
+}
+
+/// A fresh, empty database on the backend the environment selects.
+pub async fn fresh_db() -> (TestDb, DbGuard) {
+    if scratch::server_url().is_some() {
+        let db = ScratchDatabase::from_env()
+            .await
+            .expect("a scratch PostgreSQL database")
+            .expect("a configured server");
+        return (TestDb::Postgres(db.url().to_owned()), DbGuard::Scratch(db));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keygate.db");
+    (TestDb::Sqlite(path), DbGuard::Dir(dir))
+}
+
+/// Opens (migrating if needed) the store on `db`.
+pub async fn open(db: &TestDb) -> Arc<dyn Store> {
+    match db {
+        TestDb::Sqlite(path) => Arc::new(
+            SqliteStore::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap(),
+        ),
+        TestDb::Postgres(url) => Arc::new(
+            PgStore::connect(url, PoolSettings::default())
+                .await
+                .unwrap(),
+        ),
+    }
+}

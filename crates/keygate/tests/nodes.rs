@@ -1,0 +1,286 @@
+//! Three `keygate serve` processes on one PostgreSQL database behave as one server: a session,
+//! a code or a token from one node works on the others, a code or refresh token raced over all
+//! three is spent exactly once, and a revocation, secret regeneration, app deletion or policy
+//! change made on one node is enforced by the others within 1 second (the measured times are
+//! printed).
+//!
+//! Each test makes its own database on the server named by `KEYGATE_TEST_POSTGRES_URL`; without
+//! that variable the tests pass without running and say so.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod cluster;
+
+use std::time::{Duration, Instant};
+
+use cluster::*;
+use keygate_store_postgres::scratch::ScratchDatabase;
+use reqwest::{Client, StatusCode};
+
+const BOUND: Duration = Duration::from_secs(1);
+const RACERS: usize = 30;
+
+/// A scratch database, seeded, with three nodes on it.
+async fn cluster() -> Option<(ScratchDatabase, [Node; 3])> {
+    let db = ScratchDatabase::from_env()
+        .await
+        .expect("scratch database")?;
+    seed(db.url());
+    let (a, b, c) = tokio::join!(
+        Node::start(db.url(), &[]),
+        Node::start(db.url(), &[]),
+        Node::start(db.url(), &[])
+    );
+    Some((db, [a, b, c]))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_a_code_and_a_token_from_one_node_work_on_the_others() {
+    let Some((db, [a, b, c])) = cluster().await else {
+        return;
+    };
+    let (app_id, secret) = new_app(db.url(), "Shared");
+    let browser = browser();
+
+    sign_in(&browser, &a).await;
+    let r = browser.get(b.url("/profile/view")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "signed in on A, signed in on B");
+
+    // Consent on B (its CSRF token and session came from A's sign-in), redeem on C.
+    let code = authorize(&browser, &b, &app_id).await;
+    let (access, refresh_token) = tokens(exchange(&Client::new(), &c, &secret, &code).await).await;
+    for node in [&a, &b, &c] {
+        assert_eq!(
+            status(node, ME, &access).await,
+            StatusCode::OK,
+            "{}",
+            node.base
+        );
+    }
+
+    // A token minted on A works on C.
+    let (access, _) = tokens(refresh(&Client::new(), &a, &secret, &refresh_token).await).await;
+    assert_eq!(status(&c, ME, &access).await, StatusCode::OK);
+}
+
+/// Sends `RACERS` requests made by `request(node)` at once, spread over the three nodes, and
+/// returns their statuses.
+async fn race<F, Fut>(nodes: &[Node; 3], request: F) -> Vec<StatusCode>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = StatusCode> + Send + 'static,
+{
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(RACERS));
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..RACERS {
+        let sent = request(nodes[i % 3].base.clone());
+        let barrier = barrier.clone();
+        racers.spawn(async move {
+            barrier.wait().await;
+            sent.await
+        });
+    }
+    racers.join_all().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_simultaneous_redemptions_over_three_nodes_succeed_exactly_once() {
+    let Some((db, nodes)) = cluster().await else {
+        return;
+    };
+    let (app_id, secret) = new_app(db.url(), "Raced");
+    let browser = browser();
+    sign_in(&browser, &nodes[0]).await;
+
+    let code = authorize(&browser, &nodes[0], &app_id).await;
+    let statuses = race(&nodes, |base| {
+        let (secret, code) = (secret.clone(), code.clone());
+        async move {
+            let node = NodeRef(base);
+            node.token(
+                &secret,
+                "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                &code,
+            )
+            .await
+        }
+    })
+    .await;
+    let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(won, 1, "one code, one redemption: {statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|s| *s == StatusCode::OK || *s == StatusCode::BAD_REQUEST));
+
+    // Likewise one refresh token raced over the three nodes.
+    let code = authorize(&browser, &nodes[1], &app_id).await;
+    let (_, refresh_token) =
+        tokens(exchange(&Client::new(), &nodes[1], &secret, &code).await).await;
+    let statuses = race(&nodes, |base| {
+        let (secret, refresh_token) = (secret.clone(), refresh_token.clone());
+        async move {
+            NodeRef(base)
+                .token(&secret, "refresh_token", &refresh_token)
+                .await
+        }
+    })
+    .await;
+    let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(won, 1, "one refresh token, one rotation: {statuses:?}");
+    println!("{RACERS} racers over 3 nodes: 1 redemption and 1 rotation succeeded");
+}
+
+/// A node by base URL, for requests made from spawned tasks.
+struct NodeRef(String);
+
+impl NodeRef {
+    async fn token(&self, secret: &str, grant: &str, assertion: &str) -> StatusCode {
+        Client::new()
+            .post(format!("{}/oauth2/token", self.0))
+            .form(&[
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", secret),
+                ("grant_type", grant),
+                ("assertion", assertion),
+                ("redirect_uri", CALLBACK),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+}
+
+/// How long after `start` until `nodes` all refuse `token` on `path`.
+async fn time_until_refused(nodes: &[&Node], path: &str, token: &str, start: Instant) -> Duration {
+    let mut pending: Vec<&Node> = nodes.to_vec();
+    while !pending.is_empty() && start.elapsed() < BOUND * 5 {
+        let mut still = Vec::new();
+        for node in pending {
+            if status(node, path, token).await != StatusCode::UNAUTHORIZED {
+                still.push(node);
+            }
+        }
+        pending = still;
+    }
+    assert!(pending.is_empty(), "a node never refused the token");
+    start.elapsed()
+}
+
+/// A fresh app's access token, authorized on `a`, working everywhere.
+async fn live_token(
+    db: &str,
+    nodes: &[&Node; 3],
+    browser: &Client,
+    name: &str,
+    path: &str,
+) -> (String, String, String) {
+    let (app_id, secret) = new_app(db, name);
+    let code = authorize(browser, nodes[0], &app_id).await;
+    let (access, _) = tokens(exchange(&Client::new(), nodes[0], &secret, &code).await).await;
+    for node in nodes {
+        assert_eq!(status(node, path, &access).await, StatusCode::OK);
+    }
+    (app_id, secret, access)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second() {
+    let Some((db, [a, b, c])) = cluster().await else {
+        return;
+    };
+    let nodes = [&a, &b, &c];
+    let browser = browser();
+    sign_in(&browser, &a).await;
+    let mut worst = Duration::ZERO;
+    let mut report = Vec::new();
+
+    // The user revokes every authorization on A's page.
+    let (_, _, access) = live_token(db.url(), &nodes, &browser, "Revoked", ME).await;
+    let token = csrf(&browser, &a, "/profile/authorizations").await;
+    let start = Instant::now();
+    let r = browser
+        .post(a.url("/profile/authorizations/revoke-all"))
+        .form(&[("csrf", token)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let took = time_until_refused(&[&b, &c], ME, &access, start).await;
+    report.push(("revocation", took));
+
+    // The owner regenerates the app's secret on A's app page.
+    let (app_id, _, access) = live_token(db.url(), &nodes, &browser, "Regenerated", ME).await;
+    let path = format!("/app/{app_id}/regenerate?slot=primary");
+    let token = csrf(&browser, &a, &path).await;
+    let start = Instant::now();
+    let r = browser
+        .post(a.url(&path))
+        .form(&[("csrf", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let took = time_until_refused(&[&b, &c], ME, &access, start).await;
+    report.push(("secret regeneration", took));
+
+    // The owner deletes the app on A.
+    let (app_id, _, access) = live_token(db.url(), &nodes, &browser, "Deleted", ME).await;
+    let path = format!("/app/{app_id}/delete");
+    let token = csrf(&browser, &a, &path).await;
+    let start = Instant::now();
+    let r = browser
+        .post(a.url(&path))
+        .form(&[("csrf", token)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let took = time_until_refused(&[&b, &c], ME, &access, start).await;
+    report.push(("app deletion", took));
+
+    // The organization owner denies third-party OAuth on A.
+    let projects = format!("/{ORG}/_apis/projects");
+    let (_, _, access) = live_token(db.url(), &nodes, &browser, "Policy", &projects).await;
+    let path = format!("/{ORG}/_settings/organizationPolicy");
+    let token = csrf(&browser, &a, &path).await;
+    let start = Instant::now();
+    let r = browser
+        .post(a.url(&path))
+        .form(&[("csrf", token.as_str()), ("third_party_oauth", "deny")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let took = time_until_refused(&[&b, &c], &projects, &access, start).await;
+    report.push(("policy change", took));
+
+    for (what, took) in &report {
+        println!(
+            "{what} on node A enforced on B and C after {} ms",
+            took.as_millis()
+        );
+        worst = worst.max(*took);
+    }
+    println!(
+        "worst-case propagation across three nodes on PostgreSQL: {} ms (bound {} ms)",
+        worst.as_millis(),
+        BOUND.as_millis()
+    );
+    assert!(worst < BOUND, "propagation took {} ms", worst.as_millis());
+}
