@@ -27,7 +27,7 @@ mkdir -p "$OUT"
 
 # bench_logged ARGS...: the load tool, with its command line recorded for RESULTS.md.
 bench_logged() {
-  printf 'keygate-bench run %s\n' "$*" | sed -e "s#$SCRATCH#bench/scratch#g" >> "$COMMANDS"
+  { printf 'keygate-bench run'; printf ' %q' "$@"; printf '\n'; } | sed -e "s#$SCRATCH#bench/scratch#g" >> "$COMMANDS"
   bench "$@"
 }
 
@@ -47,7 +47,7 @@ run_scenarios() {
   local name=$1 label=$2
   start_keygate "$name"
   local common=(--url "http://127.0.0.1:$KEYGATE_PORT" --fixture "$SCRATCH/$name.json"
-    --server-pid "$KEYGATE_PID" --label "$label")
+    --server-pid "$KEYGATE_PID")
   for scenario in "${SCENARIOS[@]}"; do
     log "$label: $scenario"
     case $scenario in
@@ -56,7 +56,8 @@ run_scenarios() {
       client-credentials|introspect) load=(-c "$CONNECTIONS" -d "$DURATION" --flavour standard) ;;
       *) load=(-c "$CONNECTIONS" -d "$DURATION") ;;
     esac
-    bench_logged "$scenario" "${common[@]}" "${load[@]}" --json "$OUT/$name-$scenario.json"
+    bench_logged "$scenario" "${common[@]}" "${load[@]}" --label "$label" \
+      --json "$OUT/$name-$scenario.json"
   done
   if [ "$name" = small ]; then
     for scenario in refresh api client-credentials introspect; do
