@@ -8,7 +8,7 @@ use keygate_core::model::NewWorkItem;
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 const ORG: &str = "fabrikam";
 const PROJECT: &str = "Fabrikam-Fiber";
@@ -89,6 +89,7 @@ async fn assert_tf400813(r: Response) {
     let body: Value = r.json().await.unwrap();
     let message = body["message"].as_str().unwrap().to_owned();
     assert!(message.starts_with("TF400813: The user '"), "{message}");
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("tf400813", body, {".message" => "[message naming the user]"});
 }
 
@@ -116,6 +117,7 @@ async fn the_profile_call_returns_the_signed_in_user() {
         .contains("api-version=7.1"));
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["emailAddress"], "ana@example.com");
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("profile_me", body, {
         ".id" => "[user id]", ".publicAlias" => "[alias]", ".timeStamp" => "[time]"
     });

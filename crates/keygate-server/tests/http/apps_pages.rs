@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 async fn signed_in() -> TestApp {
     let app = TestApp::spawn().await;

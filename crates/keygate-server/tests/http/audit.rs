@@ -5,7 +5,7 @@ use keygate_core::accounts;
 use keygate_core::model::{Actor, AuditKind, AuditQuery};
 use reqwest::StatusCode;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 async fn all_events(app: &TestApp) -> Vec<keygate_core::model::AuditEvent> {
     app.state

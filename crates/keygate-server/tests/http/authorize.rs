@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 async fn signed_in_app() -> (TestApp, TestClient) {
     let app = TestApp::spawn().await;

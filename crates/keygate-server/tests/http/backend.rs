@@ -1,12 +1,13 @@
-//! Which database a `TestApp` runs on: a fresh SQLite file, or, when `KEYGATE_TEST_POSTGRES_URL`
-//! is set, a fresh PostgreSQL database created on that server and dropped after the test. The
-//! whole HTTP suite thus runs on either backend without a test knowing which.
+//! Which database a `TestApp` runs on: a fresh SQLite file in the `http` test binary, or, in the
+//! `http_postgres` binary (which includes this suite), a fresh PostgreSQL database created on the
+//! server named by `KEYGATE_TEST_POSTGRES_URL` and dropped after the test. The whole HTTP suite thus
+//! runs on both backends without a test knowing which.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use keygate_core::Store;
-use keygate_store_postgres::scratch::{self, ScratchDatabase};
+use keygate_store_postgres::scratch::ScratchDatabase;
 use keygate_store_postgres::{PgStore, PoolSettings};
 use keygate_store_sqlite::SqliteStore;
 
@@ -45,13 +46,18 @@ pub enum DbGuard {
     Scratch(#[expect(dead_code, reason = "held for its Drop")] ScratchDatabase),
 }
 
-/// A fresh, empty database on the backend the environment selects.
+/// Whether this is the `http_postgres` test binary (its crate name leads every module path).
+fn on_postgres() -> bool {
+    module_path!().starts_with("http_postgres::")
+}
+
+/// A fresh, empty database on this binary's backend.
 pub async fn fresh_db() -> (TestDb, DbGuard) {
-    if scratch::server_url().is_some() {
+    if on_postgres() {
         let db = ScratchDatabase::from_env()
             .await
             .expect("a scratch PostgreSQL database")
-            .expect("a configured server");
+            .expect("KEYGATE_TEST_POSTGRES_URL set when running the PostgreSQL HTTP suite");
         return (TestDb::Postgres(db.url().to_owned()), DbGuard::Scratch(db));
     }
     let dir = tempfile::tempdir().unwrap();

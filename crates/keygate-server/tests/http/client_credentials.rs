@@ -7,8 +7,8 @@ use keygate_core::bearer::{check_bearer, BearerError};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::*;
-use crate::standard_helpers::*;
+use super::helpers::*;
+use super::standard_helpers::*;
 
 async fn app_and_client() -> (TestApp, TestClient) {
     let app = TestApp::spawn().await;
@@ -59,6 +59,7 @@ async fn a_confidential_app_gets_an_access_token_and_no_refresh_token() {
         .map(String::as_str)
         .collect();
     assert_eq!(keys, ["access_token", "token_type", "expires_in", "scope"]);
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("client_credentials_response", body, {
         ".access_token" => "[access_token]",
     });
@@ -84,6 +85,7 @@ async fn the_scope_may_narrow_the_registration_but_not_exceed_it() {
     assert_eq!(body["scope"], "vso.code vso.work_write");
     let r = client_token(&app, &client, Some("vso.code vso.packaging_manage")).await;
     let body = assert_standard_error(r, StatusCode::BAD_REQUEST, "invalid_scope").await;
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("standard_invalid_scope", body);
 }
 

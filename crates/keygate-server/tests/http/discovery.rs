@@ -12,8 +12,8 @@ use keygate_core::Policy;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::*;
-use crate::standard_helpers::*;
+use super::helpers::*;
+use super::standard_helpers::*;
 
 async fn jwks(app: &TestApp) -> JwkSet {
     let r = app.get("/.well-known/jwks.json").await;
@@ -92,6 +92,7 @@ async fn the_metadata_document_advertises_what_is_implemented() {
         .unwrap()
         .replace(&app.base, "http://keygate.test");
     let doc: Value = serde_json::from_str(&text).unwrap();
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("authorization_server_metadata", doc);
     let again = app.get("/.well-known/openid-configuration").await;
     let again = again

@@ -4,7 +4,7 @@
 use keygate_server::emulator::Emulator;
 use reqwest::StatusCode;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 fn emulator(auto_approve: bool) -> Emulator {
     Emulator {

@@ -13,7 +13,7 @@ use reqwest::{Client, Response, StatusCode};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::backend::{fresh_db, DbGuard, TestDb};
+use super::backend::{fresh_db, DbGuard, TestDb};
 
 pub const PASSWORD: &str = "correct horse battery";
 pub const CALLBACK: &str = "https://localhost:5001/oauth/callback";
@@ -37,6 +37,15 @@ pub struct TestApp {
 pub struct TestClient {
     pub app_id: String,
     pub secret: String,
+}
+
+/// Snapshot files named after the snapshot alone, so the SQLite (`http`) and PostgreSQL
+/// (`http_postgres`) binaries of this suite check their answers against the same files. Hold the
+/// guard while asserting.
+pub fn shared_snapshots() -> insta::internals::SettingsBindDropGuard {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind_to_scope()
 }
 
 pub fn browser() -> Client {
@@ -99,7 +108,7 @@ impl TestApp {
         adjust: impl FnOnce(AppState) -> AppState,
     ) -> Self {
         let db = db.into();
-        let store = crate::backend::open(&db).await;
+        let store = super::backend::open(&db).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");

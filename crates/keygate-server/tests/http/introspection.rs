@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::*;
-use crate::standard_helpers::*;
+use super::helpers::*;
+use super::standard_helpers::*;
 
 async fn introspect(app: &TestApp, client: &TestClient, token: &str) -> Value {
     let r = app
@@ -33,6 +33,7 @@ async fn an_active_access_token_is_described() {
     let (app, client, tokens) = standard_tokens().await;
     let body = introspect(&app, &client, tokens["access_token"].as_str().unwrap()).await;
     assert_eq!(body["client_id"], client.app_id.as_str());
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("introspection_active_access_token", body, {
         ".client_id" => "[app id]",
         ".sub" => "[user id]",

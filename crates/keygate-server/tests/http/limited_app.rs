@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-use crate::helpers::browser;
+use super::helpers::browser;
 
 pub struct LimitedApp {
     pub base: String,

@@ -6,7 +6,7 @@ use keygate_server::Limits;
 use reqwest::StatusCode;
 use tokio::io::AsyncWriteExt;
 
-use crate::limited_app::{read_until_closed, request_on, LimitedApp};
+use super::limited_app::{read_until_closed, request_on, LimitedApp};
 
 fn small_body_limit() -> Limits {
     Limits {

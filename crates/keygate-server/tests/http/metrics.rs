@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 async fn scrape(app: &TestApp) -> String {
     let r = app.get("/metrics").await;

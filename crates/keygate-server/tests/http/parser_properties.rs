@@ -7,7 +7,7 @@ use keygate_server::forms::FormFields;
 use proptest::prelude::*;
 use reqwest::StatusCode;
 
-use crate::helpers::{enc, TestApp, CALLBACK};
+use super::helpers::{enc, TestApp, CALLBACK};
 
 /// A form value: anything printable, with the characters that need encoding well represented.
 fn value() -> impl Strategy<Value = String> {

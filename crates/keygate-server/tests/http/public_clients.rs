@@ -5,8 +5,8 @@ use keygate_core::Policy;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::*;
-use crate::standard_helpers::*;
+use super::helpers::*;
+use super::standard_helpers::*;
 
 async fn signed_in() -> (TestApp, keygate_core::model::User) {
     let app = TestApp::spawn().await;

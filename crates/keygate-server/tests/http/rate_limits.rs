@@ -4,8 +4,8 @@
 use keygate_server::Limits;
 use reqwest::{Response, StatusCode};
 
-use crate::helpers::{csrf_in, ASSERTION_TYPE, JWT_BEARER};
-use crate::limited_app::LimitedApp;
+use super::helpers::{csrf_in, ASSERTION_TYPE, JWT_BEARER};
+use super::limited_app::LimitedApp;
 
 async fn post_token(app: &LimitedApp, fields: &[(&str, &str)]) -> Response {
     app.client

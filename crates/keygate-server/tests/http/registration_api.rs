@@ -5,7 +5,7 @@ use keygate_core::admin::create_admin_token;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use super::helpers::*;
 
 const API: &str = "/_apis/delegatedauth/registration";
 

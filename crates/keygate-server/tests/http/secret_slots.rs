@@ -3,8 +3,8 @@
 
 use reqwest::StatusCode;
 
-use crate::audit::secret_on;
-use crate::helpers::*;
+use super::audit::secret_on;
+use super::helpers::*;
 
 async fn regenerate(app: &TestApp, app_id: &str, slot: &str) -> String {
     let path = format!("/app/{app_id}/regenerate?slot={slot}");

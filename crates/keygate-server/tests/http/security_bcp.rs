@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{enc, location, query_param, TestApp, CALLBACK, PASSWORD, SCOPES};
+use super::helpers::{enc, location, query_param, TestApp, CALLBACK, PASSWORD, SCOPES};
 
 /// RFC 9700 §2.1.2: no access token in the front channel.
 #[tokio::test]

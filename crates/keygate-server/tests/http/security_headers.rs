@@ -4,8 +4,8 @@
 use keygate_server::Limits;
 use reqwest::{Response, StatusCode};
 
-use crate::helpers::{TestApp, ASSERTION_TYPE, JWT_BEARER};
-use crate::limited_app::LimitedApp;
+use super::helpers::{TestApp, ASSERTION_TYPE, JWT_BEARER};
+use super::limited_app::LimitedApp;
 
 fn assert_page_headers(r: &Response, what: &str) {
     let h = r.headers();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use keygate_core::ManualClock;
 use reqwest::StatusCode;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 #[tokio::test]
 async fn health_and_readiness_answer_json() {

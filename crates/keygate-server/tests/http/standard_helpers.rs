@@ -6,7 +6,7 @@ use keygate_core::model::{ClientKind, User};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 /// RFC 7636 Appendix B.
 pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";

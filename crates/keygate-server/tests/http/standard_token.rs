@@ -4,8 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::*;
-use crate::standard_helpers::*;
+use super::helpers::*;
+use super::standard_helpers::*;
 
 #[tokio::test]
 async fn a_pkce_code_exchange_returns_the_standard_token_shape() {
@@ -42,6 +42,7 @@ async fn a_pkce_code_exchange_returns_the_standard_token_shape() {
         ]
     );
     assert!(body["expires_in"].is_number());
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("standard_token_response", body, {
         ".access_token" => "[access_token]",
         ".refresh_token" => "[refresh_token]",
@@ -90,6 +91,7 @@ async fn a_wrong_secret_is_a_401_invalid_client_with_a_basic_challenge() {
         .unwrap()
         .starts_with("Basic realm="));
     let body = assert_standard_error(r, StatusCode::UNAUTHORIZED, "invalid_client").await;
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("standard_invalid_client", body);
 }
 
@@ -143,6 +145,7 @@ async fn grant_types_missing_or_unknown_get_their_rfc_errors() {
         .post_client("/oauth2/token", auth(), &[("grant_type", "password")])
         .await;
     let body = assert_standard_error(r, StatusCode::BAD_REQUEST, "unsupported_grant_type").await;
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("standard_unsupported_grant_type", body);
     let r = app
         .client
@@ -181,6 +184,7 @@ async fn a_wrong_or_missing_code_verifier_is_invalid_grant() {
             )
             .await;
         let body = assert_standard_error(r, StatusCode::BAD_REQUEST, "invalid_grant").await;
+        let _snapshots = super::helpers::shared_snapshots();
         insta::assert_json_snapshot!("standard_invalid_grant", body);
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::*;
+use super::helpers::*;
 
 async fn assert_error(r: Response, error: &str, description: &str) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -47,6 +47,7 @@ async fn a_code_exchange_returns_exactly_the_azure_token_shape() {
         keys,
         ["access_token", "token_type", "expires_in", "refresh_token"]
     );
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("azure_token_response", body, {
         ".access_token" => "[access_token]",
         ".refresh_token" => "[refresh_token]",
@@ -522,6 +523,7 @@ async fn the_refresh_token_is_sent_in_assertion() {
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let second: Value = r.json().await.unwrap();
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("azure_refresh_response", second, {
         ".access_token" => "[access_token]",
         ".refresh_token" => "[refresh_token]",
@@ -533,6 +535,7 @@ async fn every_azure_error_body_has_exactly_error_and_error_description() {
     let (app, _client, _code) = ready().await;
     let r = app.post_token(&[("grant_type", "nope")]).await;
     let body: Value = r.json().await.unwrap();
+    let _snapshots = super::helpers::shared_snapshots();
     insta::assert_json_snapshot!("azure_error_response", body);
 }
 
