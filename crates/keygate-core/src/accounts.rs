@@ -5,7 +5,7 @@ use crate::clock::Clock;
 use crate::context::Keygate;
 use crate::ids::{OrgId, ProjectId, RepositoryId, UserId};
 use crate::model::{AuditKind, NewProject, NewSession, NewUser, Org, Project, User};
-use crate::password::{hash_password, verify_password};
+use crate::password::{hash_password, verify_password_gated};
 use crate::secrets::{random_token, TokenHash};
 use crate::store::{Store, StoreError};
 use crate::validate;
@@ -218,11 +218,8 @@ pub async fn sign_in(
     }
     let creds = store.user_credentials(&email).await?;
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
-    let password = password.to_owned();
-    // Argon2id is deliberately slow: keep it off the async worker threads.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
-        .await
-        .unwrap_or(false);
+    // Argon2id is deliberately slow and memory-hard: off the async workers, one at a time.
+    let ok = verify_password_gated(password.to_owned(), hash).await;
     match creds {
         Some(c) if ok => {
             let session = start_session(store, clock, session_lifetime, &c.user).await?;
