@@ -5,6 +5,7 @@ use keygate_core::ids::UserId;
 use keygate_core::model::{NewSession, NewUser, User, UserCredentials};
 use keygate_core::secrets::TokenHash;
 use keygate_core::StoreError;
+use sqlx::SqliteConnection;
 
 use crate::error::DbResultExt;
 use crate::rows;
@@ -157,12 +158,23 @@ pub(crate) async fn create_session(
     store: &SqliteStore,
     session: NewSession,
 ) -> Result<(), StoreError> {
+    // Every sign-in writes one: grouped with the token grants, it shares their fsync.
+    store
+        .group
+        .run(move |conn| Box::pin(insert_session(conn, session)))
+        .await
+}
+
+async fn insert_session(
+    conn: &mut SqliteConnection,
+    session: NewSession,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
         .bind(session.hash.as_bytes())
         .bind(session.user_id.to_string())
         .bind(session.created_at)
         .bind(session.expires_at)
-        .execute(&store.writer)
+        .execute(conn)
         .await
         .or_conflict("session")?;
     Ok(())

@@ -4,6 +4,9 @@
 //! Single use is one conditional `UPDATE ... WHERE used_at IS NULL RETURNING` inside the write
 //! transaction that also stores the successor, so of any number of concurrent callers exactly one
 //! consumes the credential, and a credential is never consumed without its successor stored.
+//! These writes go through the group committer (`group_commit.rs`): each runs in its own savepoint
+//! of a transaction it may share with other callers, in order, so a second consumer in the same
+//! batch finds the credential already used.
 
 use keygate_core::clock::UnixTime;
 use keygate_core::model::{CodeRecord, NewAuthorization, NewCode, NewRefreshToken, RefreshRecord};
@@ -41,7 +44,18 @@ pub(crate) async fn create_authorization(
     authorization: NewAuthorization,
     code: NewCode,
 ) -> Result<(), StoreError> {
-    let mut tx = store.write().await?;
+    store
+        .group
+        .run(move |conn| Box::pin(insert_authorization(conn, authorization, code)))
+        .await
+}
+
+/// Stores a consent and its code, inside the caller's transaction.
+async fn insert_authorization(
+    conn: &mut SqliteConnection,
+    authorization: NewAuthorization,
+    code: NewCode,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO authorizations (id, user_id, app_id, scopes, created_at, revoked_at, secret_id)
          VALUES (?, ?, ?, ?, ?, NULL, NULL)",
@@ -51,7 +65,7 @@ pub(crate) async fn create_authorization(
     .bind(authorization.app_id.to_string())
     .bind(authorization.scopes.to_string())
     .bind(authorization.created_at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .or_conflict("authorization")?;
     sqlx::query(
@@ -63,10 +77,9 @@ pub(crate) async fn create_authorization(
     .bind(&code.redirect_uri)
     .bind(&code.code_challenge)
     .bind(code.expires_at)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .or_conflict("code")?;
-    tx.commit().await.db()?;
     Ok(())
 }
 
@@ -159,8 +172,20 @@ pub(crate) async fn redeem_code(
     refresh: NewRefreshToken,
     now: UnixTime,
 ) -> Result<ConsumeOutcome, StoreError> {
-    let mut tx = store.write().await?;
-    if !secret_still_exists(&mut tx, &refresh).await? {
+    store
+        .group
+        .run(move |conn| Box::pin(redeem(conn, code, refresh, now)))
+        .await
+}
+
+/// Consumes a code and stores the first refresh token, inside the caller's transaction.
+async fn redeem(
+    conn: &mut SqliteConnection,
+    code: TokenHash,
+    refresh: NewRefreshToken,
+    now: UnixTime,
+) -> Result<ConsumeOutcome, StoreError> {
+    if !secret_still_exists(conn, &refresh).await? {
         // The secret that authenticated this request was replaced after the check; whatever it
         // would mint now would escape the replacement's revocation.
         return Ok(ConsumeOutcome::SecretRetired);
@@ -171,7 +196,7 @@ pub(crate) async fn redeem_code(
     )
     .bind(now)
     .bind(code.as_bytes())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await
     .db()?;
     let outcome = match consumed {
@@ -182,31 +207,30 @@ pub(crate) async fn redeem_code(
             sqlx::query("UPDATE authorizations SET secret_id = ? WHERE id = ?")
                 .bind(refresh.secret_id.map(|s| s.to_string()))
                 .bind(&authorization)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await
                 .db()?;
-            insert_refresh(&mut tx, &refresh, None).await?;
+            insert_refresh(conn, &refresh, None).await?;
             ConsumeOutcome::Consumed
         }
         None => {
             let authorization: String =
                 sqlx::query_scalar("SELECT authorization_id FROM codes WHERE hash = ?")
                     .bind(code.as_bytes())
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *conn)
                     .await
                     .db()?
                     .ok_or(StoreError::NotFound("code"))?;
-            revoke_one(&mut tx, &authorization, now).await?;
+            revoke_one(conn, &authorization, now).await?;
             ConsumeOutcome::AlreadyUsed
         }
     };
-    tx.commit().await.db()?;
     Ok(outcome)
 }
 
 /// Whether the secret version that minted `token` is still stored (public clients have none).
 async fn secret_still_exists(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    conn: &mut SqliteConnection,
     token: &NewRefreshToken,
 ) -> Result<bool, StoreError> {
     let Some(secret) = token.secret_id else {
@@ -214,7 +238,7 @@ async fn secret_still_exists(
     };
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM client_secrets WHERE id = ?")
         .bind(secret.to_string())
-        .fetch_optional(&mut **tx)
+        .fetch_optional(conn)
         .await
         .db()?;
     Ok(found.is_some())
@@ -272,8 +296,20 @@ pub(crate) async fn rotate_refresh(
     successor: NewRefreshToken,
     now: UnixTime,
 ) -> Result<ConsumeOutcome, StoreError> {
-    let mut tx = store.write().await?;
-    if !secret_still_exists(&mut tx, &successor).await? {
+    store
+        .group
+        .run(move |conn| Box::pin(rotate(conn, old, successor, now)))
+        .await
+}
+
+/// Consumes a refresh token and stores its successor, inside the caller's transaction.
+pub(crate) async fn rotate(
+    conn: &mut SqliteConnection,
+    old: TokenHash,
+    successor: NewRefreshToken,
+    now: UnixTime,
+) -> Result<ConsumeOutcome, StoreError> {
+    if !secret_still_exists(conn, &successor).await? {
         // The secret that authenticated this request was replaced after the check; whatever it
         // would mint now would escape the replacement's revocation.
         return Ok(ConsumeOutcome::SecretRetired);
@@ -284,29 +320,28 @@ pub(crate) async fn rotate_refresh(
     )
     .bind(now)
     .bind(old.as_bytes())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await
     .db()?;
     let outcome = match consumed {
         Some(authorization) => {
             same_authorization(&authorization, &successor)?;
-            insert_refresh(&mut tx, &successor, Some(old)).await?;
+            insert_refresh(conn, &successor, Some(old)).await?;
             ConsumeOutcome::Consumed
         }
         None => {
             let authorization: String =
                 sqlx::query_scalar("SELECT authorization_id FROM refresh_tokens WHERE hash = ?")
                     .bind(old.as_bytes())
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *conn)
                     .await
                     .db()?
                     .ok_or(StoreError::NotFound("refresh token"))?;
             // RFC 9700 §4.14.2: a spent token presented again means a copy is out there; end
             // the whole chain by revoking the authorization it hangs off.
-            revoke_one(&mut tx, &authorization, now).await?;
+            revoke_one(conn, &authorization, now).await?;
             ConsumeOutcome::AlreadyUsed
         }
     };
-    tx.commit().await.db()?;
     Ok(outcome)
 }

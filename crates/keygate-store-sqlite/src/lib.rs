@@ -13,6 +13,22 @@
 //!   the process, rather than in SQLite, means no transaction ever has to upgrade a read lock to
 //!   a write lock, which is where SQLite answers `SQLITE_BUSY` without waiting. Another process on
 //!   the same file (an admin command, say) still waits up to the 5-second busy timeout.
+//! - The writes of the token endpoint and sign-in (consent with its code, code redemption,
+//!   refresh rotation, new sessions) are *group committed*: with `synchronous=FULL` each COMMIT
+//!   costs an fsync, so one transaction per grant would bound the whole server by the disk's
+//!   sync rate. Instead a committer task takes every such write already queued (up to 64; it never
+//!   waits for more, so batches form by themselves while the previous COMMIT syncs), opens one
+//!   `BEGIN IMMEDIATE` transaction on the writer connection, runs each write in its own
+//!   `SAVEPOINT` (a write that fails is rolled back to it alone; the others go on), COMMITs once,
+//!   and only then answers each caller with its own result, or all of them with the error if the
+//!   COMMIT failed. Durability is unchanged: nothing is acknowledged before its COMMIT returned.
+//!   The writes of a batch run one after another on one connection, so single use holds inside a
+//!   batch too: of two writes consuming one credential the second finds it used. A queued write
+//!   runs (or not) as a unit whether or not its caller still waits. Changes appended to the feed
+//!   by a grouped write commit with its batch; this store has no change notifications, so other
+//!   readers find them on their next poll of the feed, after the COMMIT. Rarer writes take the
+//!   writer connection directly; the committer borrows it from the same one-connection pool for
+//!   each batch, so the two simply take turns.
 //! - Reads go through a separate pool of a few connections; in WAL mode they never block the
 //!   writer and always see every committed write.
 //!
@@ -27,6 +43,7 @@ mod changes;
 mod dump;
 mod error;
 mod grants;
+mod group_commit;
 mod keys;
 mod orgs;
 mod projects;
@@ -46,6 +63,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::error::{db, DbResultExt};
+use crate::group_commit::GroupCommit;
 
 /// How long a statement waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -56,13 +74,17 @@ const READERS: u32 = 4;
 
 /// A [`Store`](keygate_core::Store) on one SQLite database file.
 ///
-/// Cheap to clone: clones share the same two connection pools.
+/// Cheap to clone: clones share the same two connection pools and the same group committer.
+/// The committer is a task on the Tokio runtime that opened the store, so use the store on that
+/// runtime.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// The only connection that writes.
     writer: SqlitePool,
     /// Connections for reads.
     reader: SqlitePool,
+    /// The hot single-use writes, committed in shared transactions on `writer`.
+    group: GroupCommit,
 }
 
 impl SqliteStore {
@@ -103,12 +125,18 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(db)?;
+        let group = GroupCommit::start(writer.clone());
         tracing::debug!(url, "sqlite store ready");
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            group,
+        })
     }
 
-    /// Closes both pools, waiting for connections in use to be returned; WAL is checkpointed as
-    /// the last connection closes.
+    /// Closes both pools, waiting for connections in use to be returned (a batch being committed
+    /// finishes first); WAL is checkpointed as the last connection closes. Writes queued after
+    /// this fail as unavailable.
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
