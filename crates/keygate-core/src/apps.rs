@@ -334,11 +334,13 @@ pub async fn rotate_secret(
     }
     let (secret, value) = new_secret(kg, app.id, app.owner_id, fixed)?;
     let secret_id = secret.secret.id;
-    let revoked = kg
+    let replaced = kg
         .store
         .replace_client_secret(app.id, slot, secret, kg.clock.now())
-        .await
-        .map_err(not_found)?;
+        .await;
+    // Other nodes learn it from the change feed; this one must not wait for it.
+    kg.clients.forget_app(app.id);
+    let revoked = replaced.map_err(not_found)?;
     tracing::info!(app.id = %app.id, slot = %slot, revoked, "client secret regenerated");
     audit::record(
         kg,
@@ -359,10 +361,9 @@ pub async fn secrets_of(kg: &Keygate, app: AppId) -> Result<Vec<SlottedSecret>, 
 
 /// Deletes an app; its tokens stop working and its App ID is refused from then on.
 pub async fn delete_app(kg: &Keygate, app: AppId) -> Result<(), AppError> {
-    kg.store
-        .delete_app(app, kg.clock.now())
-        .await
-        .map_err(not_found)?;
+    let deleted = kg.store.delete_app(app, kg.clock.now()).await;
+    kg.clients.forget_app(app);
+    deleted.map_err(not_found)?;
     tracing::info!(app.id = %app, "app deleted");
     audit::record(
         kg,

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::RwLock;
 
+use crate::client_cache::ClientCache;
 use crate::clock::UnixTime;
 use crate::credentials::{AccessClaims, BearerRejection};
 use crate::ids::AuthorizationId;
@@ -63,10 +64,12 @@ impl Snapshot {
         })
     }
 
-    /// Applies every change since the last catch-up; forgets revocations older than `horizon`.
+    /// Applies every change since the last catch-up (to `clients` as well); forgets revocations
+    /// older than `horizon`.
     pub async fn catch_up(
         &self,
         store: &dyn Store,
+        clients: &ClientCache,
         now: UnixTime,
         horizon: i64,
     ) -> Result<Catchup, StoreError> {
@@ -81,6 +84,7 @@ impl Snapshot {
             {
                 let mut revoked = write(&self.revoked);
                 for c in &changes {
+                    clients.apply(c);
                     match c.kind {
                         ChangeKind::AuthorizationRevoked => {
                             if let Ok(id) = c.subject.parse() {
@@ -89,7 +93,7 @@ impl Snapshot {
                         }
                         ChangeKind::OrgPolicyChanged => policy_changed = true,
                         ChangeKind::KeysChanged => result.keys_changed = true,
-                        ChangeKind::Unknown => {}
+                        ChangeKind::ClientChanged | ChangeKind::Unknown => {}
                     }
                 }
             }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::audit::Origin;
+use crate::client_cache::ClientCache;
 use crate::clock::Clock;
 use crate::config::Lifetimes;
 use crate::credentials::Credentials;
@@ -18,6 +19,9 @@ pub struct Keygate {
     pub clock: Arc<dyn Clock>,
     /// Mints and reads credentials.
     pub credentials: Arc<Credentials>,
+    /// Client secrets, apps and client-credentials authorizations read by client
+    /// authentication, kept in memory and dropped on change.
+    pub clients: Arc<ClientCache>,
     /// Credential lifetimes.
     pub lifetimes: Lifetimes,
     /// Protocol switches.

@@ -10,6 +10,7 @@ pub mod apps;
 pub mod audit;
 pub mod authorizations;
 pub mod bearer;
+pub mod client_cache;
 pub mod clock;
 pub mod config;
 pub mod context;

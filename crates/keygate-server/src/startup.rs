@@ -74,6 +74,7 @@ pub async fn build_state(
             store,
             clock: options.clock,
             credentials: Arc::new(Credentials::new(host, ring)),
+            clients: Arc::default(),
             lifetimes: options.lifetimes,
             policy: options.policy,
             origin: Default::default(),
@@ -123,7 +124,12 @@ async fn follow_changes(state: AppState) {
         let kg = &state.kg;
         match state
             .snapshot
-            .catch_up(kg.store.as_ref(), kg.clock.now(), kg.lifetimes.access_token)
+            .catch_up(
+                kg.store.as_ref(),
+                &kg.clients,
+                kg.clock.now(),
+                kg.lifetimes.access_token,
+            )
             .await
         {
             Ok(c) if c.keys_changed => match kg.store.signing_keys().await {

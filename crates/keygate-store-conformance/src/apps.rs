@@ -131,11 +131,14 @@ pub async fn replacing_a_client_secret_revokes_exchanged_authorizations_and_anno
     assert!(!revoked_ids.contains(&elsewhere.id));
 
     let changes = changes_after(&*store, head).await;
-    assert_eq!(changes.len(), 2, "{changes:?}");
-    assert!(changes
-        .iter()
-        .all(|c| c.kind == ChangeKind::AuthorizationRevoked && c.at == NOW + 50));
-    let subjects: BTreeSet<String> = changes.into_iter().map(|c| c.subject).collect();
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert_client_changed(&changes, registered.app.id, NOW + 50);
+    let revocations: Vec<_> = changes
+        .into_iter()
+        .filter(|c| c.kind == ChangeKind::AuthorizationRevoked)
+        .collect();
+    assert!(revocations.iter().all(|c| c.at == NOW + 50));
+    let subjects: BTreeSet<String> = revocations.into_iter().map(|c| c.subject).collect();
     assert_eq!(
         subjects,
         BTreeSet::from([exchanged_a.id.to_string(), exchanged_b.id.to_string()])
@@ -206,7 +209,8 @@ pub async fn deleting_an_app_removes_its_credentials_and_leaves_its_revocations_
         .filter(|c| c.kind == ChangeKind::AuthorizationRevoked)
         .map(|c| c.subject.clone())
         .collect();
-    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert_client_changed(&changes, doomed.app.id, NOW + 70);
     assert_eq!(
         subjects,
         BTreeSet::from([exchanged.id.to_string(), pending.id.to_string()])
@@ -236,5 +240,21 @@ pub async fn deleting_a_missing_app_is_not_found(store: Arc<dyn Store>) {
     assert!(
         matches!(result, Err(StoreError::NotFound("app"))),
         "{result:?}"
+    );
+}
+
+/// Other nodes learn from the feed that what they cached about the app's client authentication
+/// is stale: exactly one `ClientChanged` naming the app, after the revocations it caused.
+fn assert_client_changed(changes: &[keygate_core::model::Change], app: AppId, at: i64) {
+    let client_changes: Vec<_> = changes
+        .iter()
+        .filter(|c| c.kind == ChangeKind::ClientChanged)
+        .collect();
+    assert_eq!(client_changes.len(), 1, "{changes:?}");
+    assert_eq!(client_changes[0].subject, app.to_string());
+    assert_eq!(client_changes[0].at, at);
+    assert_eq!(
+        changes.last().map(|c| &c.kind),
+        Some(&ChangeKind::ClientChanged)
     );
 }

@@ -3,14 +3,14 @@
 use keygate_core::clock::UnixTime;
 use keygate_core::ids::{AppId, UserId};
 use keygate_core::model::{
-    App, ClientKind, ClientSecret, NewApp, NewClientSecret, SecretSlot, SlottedSecret,
+    App, ChangeKind, ClientKind, ClientSecret, NewApp, NewClientSecret, SecretSlot, SlottedSecret,
 };
 use keygate_core::scopes::ScopeSet;
 use keygate_core::secrets::TokenHash;
 use keygate_core::StoreError;
 use sqlx::PgConnection;
 
-use crate::changes::{announce_revocations, lock_feed};
+use crate::changes::{announce_revocations, append_change, lock_feed};
 use crate::error::DbResultExt;
 use crate::rows;
 use crate::PgStore;
@@ -250,6 +250,14 @@ pub(crate) async fn replace_client_secret(
         count = announce_revocations(&mut tx, &feed, revoked, at).await?;
     }
     insert_secret(&mut tx, app, slot, &secret).await?;
+    append_change(
+        &mut tx,
+        &feed,
+        ChangeKind::ClientChanged,
+        &app.to_string(),
+        at,
+    )
+    .await?;
     tx.commit().await.db()?;
     Ok(count)
 }
@@ -332,6 +340,14 @@ pub(crate) async fn delete_app(
     .await
     .db()?;
     announce_revocations(&mut tx, &feed, revoked, at).await?;
+    append_change(
+        &mut tx,
+        &feed,
+        ChangeKind::ClientChanged,
+        &app.to_string(),
+        at,
+    )
+    .await?;
     // Secrets, authorizations, codes and refresh tokens go with it (ON DELETE CASCADE); the
     // changes just appended stay, since the feed has no foreign keys.
     sqlx::query("DELETE FROM apps WHERE id = $1")

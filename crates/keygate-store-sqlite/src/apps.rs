@@ -3,14 +3,14 @@
 use keygate_core::clock::UnixTime;
 use keygate_core::ids::{AppId, UserId};
 use keygate_core::model::{
-    App, ClientKind, ClientSecret, NewApp, NewClientSecret, SecretSlot, SlottedSecret,
+    App, ChangeKind, ClientKind, ClientSecret, NewApp, NewClientSecret, SecretSlot, SlottedSecret,
 };
 use keygate_core::scopes::ScopeSet;
 use keygate_core::secrets::TokenHash;
 use keygate_core::StoreError;
 use sqlx::SqliteConnection;
 
-use crate::changes::announce_revocations;
+use crate::changes::{announce_revocations, append_change};
 use crate::error::DbResultExt;
 use crate::rows;
 use crate::SqliteStore;
@@ -243,6 +243,7 @@ pub(crate) async fn replace_client_secret(
         count = announce_revocations(&mut tx, revoked, at).await?;
     }
     insert_secret(&mut tx, app, slot, &secret).await?;
+    append_change(&mut tx, ChangeKind::ClientChanged, &app.to_string(), at).await?;
     tx.commit().await.db()?;
     Ok(count)
 }
@@ -323,6 +324,7 @@ pub(crate) async fn delete_app(
     .await
     .db()?;
     announce_revocations(&mut tx, revoked, at).await?;
+    append_change(&mut tx, ChangeKind::ClientChanged, &app.to_string(), at).await?;
     // Secrets, authorizations, codes and refresh tokens go with it (ON DELETE CASCADE); the
     // changes just appended stay, since the feed has no foreign keys.
     sqlx::query("DELETE FROM apps WHERE id = ?")

@@ -170,6 +170,39 @@ async fn time_until_refused(nodes: &[&Node], path: &str, token: &str, start: Ins
     start.elapsed()
 }
 
+/// The status a client-credentials request with `secret` gets from `node`.
+async fn client_credentials_status(node: &Node, app_id: &str, secret: &str) -> StatusCode {
+    Client::new()
+        .post(node.url("/oauth2/token"))
+        .basic_auth(app_id, Some(secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// How long after `start` until `nodes` all refuse `secret` for client credentials.
+async fn time_until_secret_refused(
+    nodes: &[&Node],
+    app_id: &str,
+    secret: &str,
+    start: Instant,
+) -> Duration {
+    let mut pending: Vec<&Node> = nodes.to_vec();
+    while !pending.is_empty() && start.elapsed() < BOUND * 5 {
+        let mut still = Vec::new();
+        for node in pending {
+            if client_credentials_status(node, app_id, secret).await != StatusCode::UNAUTHORIZED {
+                still.push(node);
+            }
+        }
+        pending = still;
+    }
+    assert!(pending.is_empty(), "a node never refused the old secret");
+    start.elapsed()
+}
+
 /// A fresh app's access token, authorized on `a`, working everywhere.
 async fn live_token(
     db: &str,
@@ -216,8 +249,15 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
     let took = time_until_refused(&[&b, &c], ME, &access, start).await;
     report.push(("revocation", took));
 
-    // The owner regenerates the app's secret on A's app page.
-    let (app_id, _, access) = live_token(db.url(), &nodes, &browser, "Regenerated", ME).await;
+    // The owner regenerates the app's secret on A's app page. Every node has just
+    // authenticated the old secret (client credentials), so each holds it in its cache.
+    let (app_id, secret, access) = live_token(db.url(), &nodes, &browser, "Regenerated", ME).await;
+    for node in &nodes {
+        assert_eq!(
+            client_credentials_status(node, &app_id, &secret).await,
+            StatusCode::OK
+        );
+    }
     let path = format!("/app/{app_id}/regenerate?slot=primary");
     let token = csrf(&browser, &a, &path).await;
     let start = Instant::now();
@@ -230,6 +270,13 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
     assert_eq!(r.status(), StatusCode::OK);
     let took = time_until_refused(&[&b, &c], ME, &access, start).await;
     report.push(("secret regeneration", took));
+    let took = time_until_secret_refused(&[&b, &c], &app_id, &secret, start).await;
+    report.push(("secret regeneration (old secret refused)", took));
+    assert_eq!(
+        client_credentials_status(&a, &app_id, &secret).await,
+        StatusCode::UNAUTHORIZED,
+        "the node that regenerated refuses the old secret at once"
+    );
 
     // The owner deletes the app on A.
     let (app_id, _, access) = live_token(db.url(), &nodes, &browser, "Deleted", ME).await;

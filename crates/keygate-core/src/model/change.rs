@@ -12,6 +12,9 @@ pub enum ChangeKind {
     OrgPolicyChanged,
     /// The set of signing keys changed.
     KeysChanged,
+    /// An app's client secrets were replaced or the app was deleted; `subject` is the app id.
+    /// Nodes drop what they cached about the app's client authentication.
+    ClientChanged,
     /// Written by a newer Keygate; older nodes skip it (rolling upgrades).
     Unknown,
 }
@@ -23,6 +26,7 @@ impl ChangeKind {
             Self::AuthorizationRevoked => "authorization_revoked",
             Self::OrgPolicyChanged => "org_policy_changed",
             Self::KeysChanged => "keys_changed",
+            Self::ClientChanged => "client_changed",
             Self::Unknown => "unknown",
         }
     }
@@ -34,6 +38,7 @@ impl ChangeKind {
             "authorization_revoked" => Self::AuthorizationRevoked,
             "org_policy_changed" => Self::OrgPolicyChanged,
             "keys_changed" => Self::KeysChanged,
+            "client_changed" => Self::ClientChanged,
             _ => Self::Unknown,
         }
     }

@@ -69,8 +69,8 @@ pub async fn authenticate(
     }
     let app_id = named.ok_or(TokenError::ClientSecretMissing)?;
     let app = kg
-        .store
-        .app_by_id(app_id)
+        .clients
+        .app(kg.store.as_ref(), app_id)
         .await?
         .ok_or(TokenError::ClientFailedValidation)?;
     match app.kind {

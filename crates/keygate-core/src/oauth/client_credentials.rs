@@ -43,8 +43,8 @@ pub async fn client_credentials(
         return Err(TokenError::GrantTypeNotAllowed);
     };
     let app = kg
-        .store
-        .app_by_id(client.app_id())
+        .clients
+        .app(kg.store.as_ref(), client.app_id())
         .await?
         .ok_or(TokenError::ClientFailedValidation)?;
     let scopes = match scope.map(str::trim).filter(|s| !s.is_empty()) {
@@ -56,8 +56,8 @@ pub async fn client_credentials(
     };
     let now = kg.clock.now();
     let aui = match kg
-        .store
-        .client_credentials_authorization(app.id, secret, now)
+        .clients
+        .machine_authorization(kg.store.as_ref(), app.id, secret, now)
         .await
     {
         Ok(aui) => aui,

@@ -96,9 +96,12 @@ pub async fn revoke(
         Found::Nothing => Ok(()),
         Found::Token { app, .. } if app != client.app_id() => Err(TokenError::TokenOfAnotherClient),
         Found::Token { authorization, .. } => {
-            kg.store
+            let revoked = kg
+                .store
                 .revoke_authorization(authorization, kg.clock.now())
-                .await?;
+                .await;
+            kg.clients.forget_authorization(authorization);
+            revoked?;
             tracing::info!(app.id = %client.app_id(), aui = %authorization, "token revoked; authorization ended");
             Ok(())
         }

@@ -48,8 +48,8 @@ pub async fn authenticate_client(
         return Err(TokenError::ClientSecretMalformed);
     }
     let record = kg
-        .store
-        .client_secret_by_hash(TokenHash::of(secret))
+        .clients
+        .secret_by_hash(kg.store.as_ref(), TokenHash::of(secret))
         .await?
         .ok_or(TokenError::ClientFailedValidation)?;
     if kg.clock.now() >= record.expires_at {
