@@ -9,6 +9,7 @@ use crate::config::Lifetimes;
 use crate::credentials::Credentials;
 use crate::keys::SigningAlgorithm;
 use crate::store::Store;
+use crate::user_cache::UserCache;
 
 /// Store, clock, keys and settings: what a use case runs against.
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct Keygate {
     /// Client secrets, apps and client-credentials authorizations read by client
     /// authentication, kept in memory and dropped on change.
     pub clients: Arc<ClientCache>,
+    /// Users by id (users never change once created).
+    pub users: Arc<UserCache>,
     /// Credential lifetimes.
     pub lifetimes: Lifetimes,
     /// Protocol switches.

@@ -24,6 +24,7 @@ pub mod password;
 pub mod scopes;
 pub mod secrets;
 pub mod store;
+pub mod user_cache;
 pub mod validate;
 
 pub use clock::{Clock, ManualClock, SystemClock};

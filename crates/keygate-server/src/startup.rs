@@ -12,7 +12,7 @@ use keygate_core::{Clock, Keygate, Lifetimes, Policy, Store, StoreError};
 use tokio::net::TcpListener;
 use url::Url;
 
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 
 /// How often each node catches up with the change feed; the propagation bound is this plus a query.
 /// Backends with change notifications wake the node sooner.
@@ -69,12 +69,13 @@ pub async fn build_state(
     let secure_cookies = options.public_url.scheme() == "https";
     let limits = crate::limits::Limits::default();
     let rate_limits = crate::rate_limit::RateLimits::new(&limits, options.clock.clone());
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         kg: Keygate {
             store,
             clock: options.clock,
             credentials: Arc::new(Credentials::new(host, ring)),
             clients: Arc::default(),
+            users: Arc::default(),
             lifetimes: options.lifetimes,
             policy: options.policy,
             origin: Default::default(),
@@ -89,7 +90,7 @@ pub async fn build_state(
         metrics: Arc::new(crate::metrics::Metrics::new()?),
         metrics_public: true,
         emulator: None,
-    })
+    }))
 }
 
 /// Waits for the next poll tick, or for the store's notification that the feed grew, whichever

@@ -78,10 +78,9 @@ impl BearerToken {
     /// Checks the token and returns its (still existing) user.
     pub async fn require_user(&self, state: &AppState, scope: &str) -> Result<User, ApiError> {
         let claims = self.require(state, scope, None)?;
-        state
-            .kg
-            .store
-            .user_by_id(claims.nameid)
+        let kg = &state.kg;
+        kg.users
+            .user(kg.store.as_ref(), claims.nameid)
             .await?
             .ok_or(ApiError::Unauthorized(claims.nameid))
     }
