@@ -7,8 +7,23 @@ use keygate_core::Keygate;
 use url::Url;
 
 /// Shared by every request: the use-case context, the revocation snapshot, and page settings.
+///
+/// Handlers and middleware clone the state for every request, so it is one reference-counted
+/// pointer to [`Shared`]; its fields read through `Deref` (`state.kg`, `state.limits`, ...).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+#[derive(Clone)]
+pub struct Shared {
     /// Store, clock, credentials, lifetimes, policy.
     pub kg: Keygate,
     /// Revocations and org policies as of the last change-feed catch-up.
@@ -34,26 +49,32 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The state made of `shared`.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+
     /// The same state serving under `limits` (fresh rate-limit buckets).
     pub fn with_limits(mut self, limits: crate::limits::Limits) -> Self {
-        self.rate_limits = Arc::new(crate::rate_limit::RateLimits::new(
+        let shared = Arc::make_mut(&mut self.0);
+        shared.rate_limits = Arc::new(crate::rate_limit::RateLimits::new(
             &limits,
-            self.kg.clock.clone(),
+            shared.kg.clock.clone(),
         ));
-        self.limits = Arc::new(limits);
+        shared.limits = Arc::new(limits);
         self
     }
 
     /// The same state with `/metrics` taken off the public listener, for a server that serves
     /// it on a listener of its own ([`crate::serve_metrics`]).
     pub fn with_private_metrics(mut self) -> Self {
-        self.metrics_public = false;
+        Arc::make_mut(&mut self.0).metrics_public = false;
         self
     }
 
     /// The same state in test-emulator mode.
     pub fn with_emulator(mut self, emulator: crate::emulator::Emulator) -> Self {
-        self.emulator = Some(Arc::new(emulator));
+        Arc::make_mut(&mut self.0).emulator = Some(Arc::new(emulator));
         self
     }
 
