@@ -323,3 +323,29 @@ pub async fn setting_the_oauth_policy_of_a_missing_org_is_not_found(store: Arc<d
     );
     assert_eq!(store.change_head().await.expect("head"), 0);
 }
+
+/// A backend that offers change notifications wakes its subscribers after a change it committed
+/// (here a revocation). Backends without notifications (`None`) pass.
+pub async fn change_notifications_wake_subscribers_after_feed_appends(store: Arc<dyn Store>) {
+    let Some(mut woken) = store.change_notifications() else {
+        return;
+    };
+    let ada = user(&*store, "ada@example.com").await;
+    let tracker = app(&*store, ada.id, "Tracker").await;
+    let (grant, _) = exchanged_grant(&*store, ada.id, tracker.app.id, tracker.secret.id).await;
+    // Whatever the setup announced is not what this test waits for.
+    while woken.try_recv().is_ok() {}
+
+    store
+        .revoke_authorization(grant.id, NOW + 10)
+        .await
+        .expect("revoke");
+    let wake = tokio::time::timeout(std::time::Duration::from_secs(5), woken.recv()).await;
+    assert!(
+        matches!(
+            wake,
+            Ok(Ok(())) | Ok(Err(tokio::sync::broadcast::error::RecvError::Lagged(_)))
+        ),
+        "no notification after a revocation: {wake:?}"
+    );
+}

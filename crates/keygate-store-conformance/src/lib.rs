@@ -164,6 +164,7 @@ macro_rules! __every_test {
             feed::authorizations_of_user_summarize_live_authorizations_per_app,
             feed::org_oauth_policy_changes_are_stored_and_announced,
             feed::setting_the_oauth_policy_of_a_missing_org_is_not_found,
+            feed::change_notifications_wake_subscribers_after_feed_appends,
             operations::replacing_one_secret_slot_keeps_the_other_and_what_it_minted,
             operations::updating_an_app_changes_its_details_only,
             operations::audit_events_are_listed_newest_first_by_app_org_and_time,

@@ -85,6 +85,9 @@ pub struct SqliteStore {
     reader: SqlitePool,
     /// The hot single-use writes, committed in shared transactions on `writer`.
     group: GroupCommit,
+    /// Told after this process committed a change-feed entry (see
+    /// [`Store::change_notifications`](keygate_core::Store::change_notifications)).
+    feed_grew: tokio::sync::broadcast::Sender<()>,
 }
 
 impl SqliteStore {
@@ -131,6 +134,7 @@ impl SqliteStore {
             writer,
             reader,
             group,
+            feed_grew: tokio::sync::broadcast::channel(16).0,
         })
     }
 

@@ -76,7 +76,8 @@ impl Store for SqliteStore {
         allowed: bool,
         at: UnixTime,
     ) -> Result<(), StoreError> {
-        orgs::set_org_oauth_policy(self, org, allowed, at).await
+        let changed = orgs::set_org_oauth_policy(self, org, allowed, at).await;
+        self.announce_if(changed, |_| true)
     }
 
     async fn orgs_denying_oauth(&self) -> Result<Vec<String>, StoreError> {
@@ -168,7 +169,8 @@ impl Store for SqliteStore {
         secret: NewClientSecret,
         at: UnixTime,
     ) -> Result<u64, StoreError> {
-        apps::replace_client_secret(self, app, slot, secret, at).await
+        let replaced = apps::replace_client_secret(self, app, slot, secret, at).await;
+        self.announce_if(replaced, |_| true)
     }
 
     async fn client_secrets_of_app(&self, app: AppId) -> Result<Vec<SlottedSecret>, StoreError> {
@@ -180,7 +182,8 @@ impl Store for SqliteStore {
     }
 
     async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError> {
-        apps::delete_app(self, app, at).await
+        let deleted = apps::delete_app(self, app, at).await;
+        self.announce_if(deleted, |_| true)
     }
 
     async fn client_secret_by_hash(
@@ -208,7 +211,8 @@ impl Store for SqliteStore {
         refresh: NewRefreshToken,
         now: UnixTime,
     ) -> Result<ConsumeOutcome, StoreError> {
-        grants::redeem_code(self, code, refresh, now).await
+        let outcome = grants::redeem_code(self, code, refresh, now).await;
+        self.announce_if(outcome, |o| *o == ConsumeOutcome::AlreadyUsed)
     }
 
     async fn refresh_by_hash(&self, hash: TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
@@ -221,7 +225,8 @@ impl Store for SqliteStore {
         successor: NewRefreshToken,
         now: UnixTime,
     ) -> Result<ConsumeOutcome, StoreError> {
-        grants::rotate_refresh(self, old, successor, now).await
+        let outcome = grants::rotate_refresh(self, old, successor, now).await;
+        self.announce_if(outcome, |o| *o == ConsumeOutcome::AlreadyUsed)
     }
 
     async fn revoke_authorization(
@@ -229,7 +234,8 @@ impl Store for SqliteStore {
         id: AuthorizationId,
         at: UnixTime,
     ) -> Result<(), StoreError> {
-        user_grants::revoke_authorization(self, id, at).await
+        let revoked = user_grants::revoke_authorization(self, id, at).await;
+        self.announce_if(revoked, |_| true)
     }
 
     async fn revoke_user_authorizations(
@@ -238,7 +244,8 @@ impl Store for SqliteStore {
         app: Option<AppId>,
         at: UnixTime,
     ) -> Result<u64, StoreError> {
-        user_grants::revoke_user_authorizations(self, user, app, at).await
+        let revoked = user_grants::revoke_user_authorizations(self, user, app, at).await;
+        self.announce_if(revoked, |count| *count > 0)
     }
 
     async fn authorizations_of_user(
@@ -281,11 +288,13 @@ impl Store for SqliteStore {
     }
 
     async fn add_next_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError> {
-        keys::add_next_signing_key(self, key).await
+        let added = keys::add_next_signing_key(self, key).await;
+        self.announce_if(added, |_| true)
     }
 
     async fn promote_next_signing_key(&self, at: UnixTime) -> Result<bool, StoreError> {
-        keys::promote_next_signing_key(self, at).await
+        let promoted = keys::promote_next_signing_key(self, at).await;
+        self.announce_if(promoted, |promoted| *promoted)
     }
 
     async fn delete_retired_signing_keys(
@@ -293,7 +302,8 @@ impl Store for SqliteStore {
         cutoff: UnixTime,
         at: UnixTime,
     ) -> Result<u64, StoreError> {
-        keys::delete_retired_signing_keys(self, cutoff, at).await
+        let deleted = keys::delete_retired_signing_keys(self, cutoff, at).await;
+        self.announce_if(deleted, |_| true)
     }
 
     async fn record_audit_event(&self, event: NewAuditEvent) -> Result<(), StoreError> {
@@ -324,11 +334,33 @@ impl Store for SqliteStore {
         Some(self.pool_usage())
     }
 
+    fn change_notifications(&self) -> Option<tokio::sync::broadcast::Receiver<()>> {
+        Some(self.feed_grew.subscribe())
+    }
+
     async fn export_dump(&self) -> Result<Dump, StoreError> {
         dump::export_dump(self).await
     }
 
     async fn import_dump(&self, dump: Dump) -> Result<(), StoreError> {
-        dump::import_dump(self, dump).await
+        let imported = dump::import_dump(self, dump).await;
+        self.announce_if(imported, |_| true)
+    }
+}
+
+impl SqliteStore {
+    /// Passes `result` on, first telling this process's change followers that the feed grew
+    /// when the write succeeded and `appended` says it added to the feed. (Other processes on the
+    /// same file, such as admin commands, are seen at the followers' next poll.)
+    fn announce_if<T>(
+        &self,
+        result: Result<T, StoreError>,
+        appended: impl FnOnce(&T) -> bool,
+    ) -> Result<T, StoreError> {
+        if result.as_ref().is_ok_and(appended) {
+            // No follower subscribed is fine: nobody is waiting.
+            let _ = self.feed_grew.send(());
+        }
+        result
     }
 }
