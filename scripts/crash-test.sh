@@ -7,4 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release -p keygate -p keygate-crashtest
-exec target/release/keygate-crashtest --keygate target/release/keygate "$@"
+release="${CARGO_TARGET_DIR:-target}/release"
+exec "$release/keygate-crashtest" --keygate "$release/keygate" "$@"
