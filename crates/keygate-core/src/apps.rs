@@ -297,7 +297,9 @@ pub async fn update_app(kg: &Keygate, app: &App, reg: &Registration) -> Result<A
         callback_url: v.callback_url,
         ..app.clone()
     };
-    let updated = kg.store.update_app(updated).await.map_err(not_found)?;
+    let stored = kg.store.update_app(updated, kg.clock.now()).await;
+    kg.clients.forget_app(app.id);
+    let updated = stored.map_err(not_found)?;
     audit::record(
         kg,
         Entry::new(AuditKind::AppUpdated, format!("app:{}", app.id)).app(app.id),

@@ -124,8 +124,8 @@ impl ClientCache {
         Ok(found)
     }
 
-    /// Drops everything known about `app`: call it after replacing one of its secrets or
-    /// deleting it.
+    /// Drops everything known about `app`: call it after editing its registration, replacing
+    /// one of its secrets or deleting it.
     pub fn forget_app(&self, app: AppId) {
         self.bump();
         self.secrets.retain(|_, secret| secret.app_id != app);

@@ -158,8 +158,9 @@ pub trait Store: Send + Sync + 'static {
     /// The secret versions an app holds, primary first (registration stores the primary).
     async fn client_secrets_of_app(&self, app: AppId) -> Result<Vec<SlottedSecret>, StoreError>;
     /// Changes an app's registration details (names, description, links, callback URL); its id,
-    /// owner, scopes, kind and creation time stay. `NotFound("app")` when it does not exist.
-    async fn update_app(&self, app: App) -> Result<App, StoreError>;
+    /// owner, scopes, kind and creation time stay. Announces `ClientChanged` at `at` in the same
+    /// transaction (nodes cache apps). `NotFound("app")` when it does not exist.
+    async fn update_app(&self, app: App, at: UnixTime) -> Result<App, StoreError>;
     /// Deletes an app, revoking every authorization it had, in one transaction.
     async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError>;
     /// A client secret version by the hash of the presented secret.

@@ -107,15 +107,23 @@ pub async fn updating_an_app_changes_its_details_only(store: Arc<dyn Store>) {
     let mut sneaky = edited.clone();
     sneaky.scopes = crate::fixtures::scopes("vso.code_full");
     sneaky.created_at = NOW + 99;
-    let stored = store.update_app(sneaky).await.expect("update");
+    let head = store.change_head().await.expect("head");
+    let stored = store.update_app(sneaky, NOW + 5).await.expect("update");
     assert_eq!(stored, edited);
+    let changes = crate::fixtures::changes_after(&*store, head).await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(
+        changes[0].kind,
+        keygate_core::model::ChangeKind::ClientChanged
+    );
+    assert_eq!(changes[0].subject, tracker.app.id.to_string());
     assert_eq!(
         store.app_by_id(tracker.app.id).await.expect("app"),
         Some(edited)
     );
     let mut missing = tracker.app.clone();
     missing.id = AppId::new_random();
-    let result = store.update_app(missing).await;
+    let result = store.update_app(missing, NOW + 6).await;
     assert!(
         matches!(result, Err(StoreError::NotFound("app"))),
         "{result:?}"

@@ -294,7 +294,10 @@ pub(crate) async fn client_secrets_of_app(
         .collect()
 }
 
-pub(crate) async fn update_app(store: &PgStore, app: App) -> Result<App, StoreError> {
+pub(crate) async fn update_app(store: &PgStore, app: App, at: UnixTime) -> Result<App, StoreError> {
+    let mut tx = store.write().await?;
+    lock_app(&mut tx, app.id).await?;
+    let feed = lock_feed(&mut tx).await?;
     let updated = sqlx::query(
         "UPDATE apps SET name = $1, company_name = $2, description = $3, website = $4,
              company_website = $5, terms_url = $6, privacy_url = $7, logo_url = $8,
@@ -311,12 +314,21 @@ pub(crate) async fn update_app(store: &PgStore, app: App) -> Result<App, StoreEr
     .bind(&app.logo_url)
     .bind(&app.callback_url)
     .bind(app.id.to_string())
-    .execute(&store.pool)
+    .execute(&mut *tx)
     .await
     .db()?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound("app"));
     }
+    append_change(
+        &mut tx,
+        &feed,
+        ChangeKind::ClientChanged,
+        &app.id.to_string(),
+        at,
+    )
+    .await?;
+    tx.commit().await.db()?;
     app_by_id(store, app.id)
         .await?
         .ok_or(StoreError::NotFound("app"))

@@ -175,8 +175,8 @@ impl Store for PgStore {
         apps::client_secrets_of_app(self, app).await
     }
 
-    async fn update_app(&self, app: App) -> Result<App, StoreError> {
-        apps::update_app(self, app).await
+    async fn update_app(&self, app: App, at: UnixTime) -> Result<App, StoreError> {
+        apps::update_app(self, app, at).await
     }
 
     async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError> {

@@ -280,7 +280,12 @@ struct SlottedRow {
     secret: SecretRow,
 }
 
-pub(crate) async fn update_app(store: &SqliteStore, app: App) -> Result<App, StoreError> {
+pub(crate) async fn update_app(
+    store: &SqliteStore,
+    app: App,
+    at: UnixTime,
+) -> Result<App, StoreError> {
+    let mut tx = store.write().await?;
     let updated = sqlx::query(
         "UPDATE apps SET name = ?, company_name = ?, description = ?, website = ?,
              company_website = ?, terms_url = ?, privacy_url = ?, logo_url = ?, callback_url = ?
@@ -296,12 +301,14 @@ pub(crate) async fn update_app(store: &SqliteStore, app: App) -> Result<App, Sto
     .bind(&app.logo_url)
     .bind(&app.callback_url)
     .bind(app.id.to_string())
-    .execute(&store.writer)
+    .execute(&mut *tx)
     .await
     .db()?;
     if updated.rows_affected() == 0 {
         return Err(StoreError::NotFound("app"));
     }
+    append_change(&mut tx, ChangeKind::ClientChanged, &app.id.to_string(), at).await?;
+    tx.commit().await.db()?;
     app_by_id(store, app.id)
         .await?
         .ok_or(StoreError::NotFound("app"))

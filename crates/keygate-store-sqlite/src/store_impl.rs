@@ -177,8 +177,9 @@ impl Store for SqliteStore {
         apps::client_secrets_of_app(self, app).await
     }
 
-    async fn update_app(&self, app: App) -> Result<App, StoreError> {
-        apps::update_app(self, app).await
+    async fn update_app(&self, app: App, at: UnixTime) -> Result<App, StoreError> {
+        let updated = apps::update_app(self, app, at).await;
+        self.announce_if(updated, |_| true)
     }
 
     async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError> {

@@ -12,8 +12,8 @@ pub enum ChangeKind {
     OrgPolicyChanged,
     /// The set of signing keys changed.
     KeysChanged,
-    /// An app's client secrets were replaced or the app was deleted; `subject` is the app id.
-    /// Nodes drop what they cached about the app's client authentication.
+    /// An app's registration was edited, one of its client secrets replaced, or the app deleted;
+    /// `subject` is the app id. Nodes drop what they cached about the app.
     ClientChanged,
     /// Written by a newer Keygate; older nodes skip it (rolling upgrades).
     Unknown,

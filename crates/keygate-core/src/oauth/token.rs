@@ -269,8 +269,8 @@ pub async fn refresh(
     }
     if let Some(redirect_uri) = redirect_uri {
         let app = kg
-            .store
-            .app_by_id(client.app_id())
+            .clients
+            .app(kg.store.as_ref(), client.app_id())
             .await?
             .ok_or(TokenError::ClientFailedValidation)?;
         if redirect_uri != app.callback_url {
