@@ -12,7 +12,9 @@ use keygate_core::secrets::TokenHash;
 use keygate_core::store::ConsumeOutcome;
 use keygate_core::{Store, StoreError};
 
-use crate::fixtures::{app, exchanged_grant, new_app, org, refresh_token, scopes, user, NOW};
+use crate::fixtures::{
+    app, exchanged_grant, new_app, new_secret, org, refresh_token, scopes, user, NOW,
+};
 
 /// A dump with rows in every table, consistent with each other, ordered as an export orders them.
 pub fn sample_dump() -> Dump {
@@ -22,6 +24,7 @@ pub fn sample_dump() -> Dump {
     let app = new_app(ada, "Copied", NOW);
     let app_id = app.id;
     let secret = SecretId::new_random();
+    let alternative = SecretId::new_random();
     let (live, revoked) = (AuthorizationId::new_random(), AuthorizationId::new_random());
     let (spent, current) = (
         TokenHash::of("spent refresh"),
@@ -57,6 +60,30 @@ pub fn sample_dump() -> Dump {
         authorization(revoked, Some(NOW + 2)),
     ];
     authorizations.sort_by_key(|a| a.id.to_string());
+    // Both slots filled, each version with its own creation and expiry time.
+    let mut client_secrets = vec![
+        DumpedSecret {
+            secret: ClientSecret {
+                id: secret,
+                app_id,
+                created_at: NOW,
+                expires_at: NOW + 9999,
+            },
+            slot: SecretSlot::Primary,
+            hash: TokenHash::of("the copied secret"),
+        },
+        DumpedSecret {
+            secret: ClientSecret {
+                id: alternative,
+                app_id,
+                created_at: NOW + 10,
+                expires_at: NOW + 500,
+            },
+            slot: SecretSlot::Alternative,
+            hash: TokenHash::of("the copied alternative secret"),
+        },
+    ];
+    client_secrets.sort_by_key(|s| s.secret.id.to_string());
     Dump {
         users: vec![DumpedUser {
             user: User {
@@ -120,16 +147,7 @@ pub fn sample_dump() -> Dump {
             created_at: NOW,
             retired_at: None,
         }],
-        client_secrets: vec![DumpedSecret {
-            secret: ClientSecret {
-                id: secret,
-                app_id: app.id,
-                created_at: NOW,
-                expires_at: NOW + 9999,
-            },
-            slot: SecretSlot::Primary,
-            hash: TokenHash::of("the copied secret"),
-        }],
+        client_secrets,
         apps: vec![app],
         authorizations,
         codes: vec![DumpedCode {
@@ -181,26 +199,63 @@ pub fn sample_dump() -> Dump {
             created_by: ada,
             created_at: NOW,
         }],
-        audit_events: vec![DumpedAuditEvent {
-            id: 3,
-            at: NOW,
-            kind: "app_registered".into(),
-            actor: format!("user:{ada}"),
-            target: format!("app:{app_id}"),
-            app_id: Some(app_id.to_string()),
-            org_id: None,
-            client_addr: Some("192.0.2.7".into()),
-            detail: "Copied".into(),
-        }],
-        admin_tokens: vec![DumpedAdminToken {
-            token: AdminToken {
-                id: "adm1".into(),
-                name: "deploy".into(),
-                created_at: NOW,
-                revoked_at: None,
+        // Gaps in the ids, every optional column both set and empty, an IPv6 address, and a
+        // kind and actor this build does not know: all kept as stored.
+        audit_events: vec![
+            DumpedAuditEvent {
+                id: 3,
+                at: NOW,
+                kind: "app_registered".into(),
+                actor: format!("user:{ada}"),
+                target: format!("app:{app_id}"),
+                app_id: Some(app_id.to_string()),
+                org_id: None,
+                client_addr: Some("192.0.2.7".into()),
+                detail: "Copied".into(),
             },
-            hash: TokenHash::of("the admin token"),
-        }],
+            DumpedAuditEvent {
+                id: 8,
+                at: NOW + 1,
+                kind: "policy_changed".into(),
+                actor: "cli".into(),
+                target: format!("org:{org_id}"),
+                app_id: None,
+                org_id: Some(org_id.to_string()),
+                client_addr: None,
+                detail: "deny".into(),
+            },
+            DumpedAuditEvent {
+                id: 12,
+                at: NOW + 2,
+                kind: "from_a_newer_build".into(),
+                actor: "robot:r2".into(),
+                target: "unknown".into(),
+                app_id: Some(app_id.to_string()),
+                org_id: Some(org_id.to_string()),
+                client_addr: Some("2001:db8::7".into()),
+                detail: String::new(),
+            },
+        ],
+        admin_tokens: vec![
+            DumpedAdminToken {
+                token: AdminToken {
+                    id: "adm1".into(),
+                    name: "deploy".into(),
+                    created_at: NOW,
+                    revoked_at: None,
+                },
+                hash: TokenHash::of("the admin token"),
+            },
+            DumpedAdminToken {
+                token: AdminToken {
+                    id: "adm2".into(),
+                    name: "retired".into(),
+                    created_at: NOW + 1,
+                    revoked_at: Some(NOW + 4),
+                },
+                hash: TokenHash::of("the revoked admin token"),
+            },
+        ],
     }
 }
 
@@ -231,11 +286,9 @@ pub async fn an_imported_dump_exports_back_unchanged_and_the_store_carries_on(
             .expect("session"),
         Some(ada.user.clone())
     );
-    assert!(store
-        .client_secret_by_hash(TokenHash::of("the copied secret"))
-        .await
-        .expect("secret")
-        .is_some());
+    secrets_verify_in_their_slots(&*store, &dump).await;
+    admin_tokens_keep_their_revocation(&*store, &dump).await;
+    the_audit_log_reads_back_as_dumped(&*store, &dump).await;
     assert_eq!(
         store.orgs_denying_oauth().await.expect("orgs"),
         vec!["Fabrikam".to_owned()]
@@ -304,6 +357,107 @@ pub async fn an_imported_dump_exports_back_unchanged_and_the_store_carries_on(
     );
 }
 
+/// Every secret version of the dump verifies by its hash, in its slot, with its own expiry.
+async fn secrets_verify_in_their_slots(store: &dyn Store, dump: &Dump) {
+    for dumped in &dump.client_secrets {
+        assert_eq!(
+            store
+                .client_secret_by_hash(dumped.hash)
+                .await
+                .expect("secret"),
+            Some(dumped.secret.clone()),
+            "the {} secret verifies after the copy",
+            dumped.slot.as_str()
+        );
+    }
+    let app = dump.apps[0].id;
+    let mut expected: Vec<_> = dump
+        .client_secrets
+        .iter()
+        .map(|s| (s.slot, s.secret.clone()))
+        .collect();
+    expected.sort_by_key(|(slot, _)| *slot);
+    let held: Vec<_> = store
+        .client_secrets_of_app(app)
+        .await
+        .expect("secrets of app")
+        .into_iter()
+        .map(|s| (s.slot, s.secret))
+        .collect();
+    assert_eq!(held, expected, "each version stays in its slot");
+}
+
+/// Every admin token of the dump is listed as dumped; only the live ones verify.
+async fn admin_tokens_keep_their_revocation(store: &dyn Store, dump: &Dump) {
+    let records: Vec<AdminToken> = dump.admin_tokens.iter().map(|t| t.token.clone()).collect();
+    assert_eq!(store.admin_tokens().await.expect("admin tokens"), records);
+    assert!(
+        records.iter().any(|t| t.revoked_at.is_some()),
+        "the dump holds a revoked token"
+    );
+    for dumped in &dump.admin_tokens {
+        let found = store
+            .admin_token_by_hash(dumped.hash)
+            .await
+            .expect("admin token");
+        let live = dumped.token.revoked_at.is_none();
+        assert_eq!(
+            found,
+            live.then(|| dumped.token.clone()),
+            "admin token {} verifies only if it was live",
+            dumped.token.id
+        );
+    }
+}
+
+/// The audit log reads back newest first with every column as dumped, and its app and
+/// organization filters find the copied events.
+async fn the_audit_log_reads_back_as_dumped(store: &dyn Store, dump: &Dump) {
+    let expected: Vec<AuditEvent> = dump
+        .audit_events
+        .iter()
+        .rev()
+        .map(|e| AuditEvent {
+            id: e.id,
+            event: NewAuditEvent {
+                at: e.at,
+                kind: AuditKind::from_stored(&e.kind),
+                actor: Actor::from_stored(&e.actor),
+                target: e.target.clone(),
+                app_id: e.app_id.as_deref().map(|a| a.parse().expect("app id")),
+                org_id: e.org_id.as_deref().map(|o| o.parse().expect("org id")),
+                client_addr: e
+                    .client_addr
+                    .as_deref()
+                    .map(|a| a.parse().expect("address")),
+                detail: e.detail.clone(),
+            },
+        })
+        .collect();
+    let all = store
+        .audit_events(AuditQuery::default())
+        .await
+        .expect("audit");
+    assert_eq!(all, expected);
+    let ids = |events: Vec<AuditEvent>| events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let of_app = store
+        .audit_events(AuditQuery {
+            app: Some(dump.apps[0].id),
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit of app");
+    assert_eq!(ids(of_app), vec![12, 3]);
+    let of_org = store
+        .audit_events(AuditQuery {
+            org: Some(dump.orgs[0].id),
+            ..AuditQuery::default()
+        })
+        .await
+        .expect("audit of org");
+    assert_eq!(ids(of_org), vec![12, 8]);
+}
+
 /// What the store's own operations wrote is all in its export, lifecycle columns included.
 pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn Store>) {
     let ada = user(&*store, "ada@example.com").await;
@@ -322,6 +476,18 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         .await
         .expect("project");
     let tracker = app(&*store, ada.id, "Tracker").await;
+    let mut alternative = new_secret(tracker.app.id, "the alternative");
+    alternative.secret.created_at = NOW + 1;
+    alternative.secret.expires_at = NOW + 777;
+    store
+        .replace_client_secret(
+            tracker.app.id,
+            SecretSlot::Alternative,
+            alternative.clone(),
+            NOW + 1,
+        )
+        .await
+        .expect("alternative secret");
     let (grant, first) = exchanged_grant(&*store, ada.id, tracker.app.id, tracker.secret.id).await;
     let next = refresh_token(grant.id, Some(tracker.secret.id), "second", NOW + 2);
     let second = next.hash;
@@ -373,17 +539,36 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         .await
         .expect("audit event");
     store
-        .create_admin_token(NewAdminToken {
-            token: AdminToken {
-                id: "adm".into(),
-                name: "ci".into(),
-                created_at: NOW,
-                revoked_at: None,
-            },
-            hash: TokenHash::of("admin"),
+        .record_audit_event(NewAuditEvent {
+            at: NOW + 4,
+            kind: AuditKind::PolicyChanged,
+            actor: Actor::Cli,
+            target: format!("org:{}", fabrikam.id),
+            app_id: None,
+            org_id: Some(fabrikam.id),
+            client_addr: Some("198.51.100.4".parse().expect("address")),
+            detail: "deny".into(),
         })
         .await
-        .expect("admin token");
+        .expect("audit event");
+    for (id, name, value) in [("adm", "ci", "admin"), ("old", "retired", "old admin")] {
+        store
+            .create_admin_token(NewAdminToken {
+                token: AdminToken {
+                    id: id.into(),
+                    name: name.into(),
+                    created_at: NOW,
+                    revoked_at: None,
+                },
+                hash: TokenHash::of(value),
+            })
+            .await
+            .expect("admin token");
+    }
+    assert!(store
+        .revoke_admin_token("old", NOW + 5)
+        .await
+        .expect("revoke admin token"));
     let sample = sample_dump();
     let build = Build {
         id: 0,
@@ -404,6 +589,82 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
     for (table, rows) in dump.counts() {
         assert!(rows > 0, "{table} is missing from the export");
     }
+    let mut secrets = vec![
+        DumpedSecret {
+            secret: tracker.secret.clone(),
+            slot: SecretSlot::Primary,
+            hash: tracker.secret_hash,
+        },
+        DumpedSecret {
+            secret: alternative.secret.clone(),
+            slot: SecretSlot::Alternative,
+            hash: alternative.hash,
+        },
+    ];
+    secrets.sort_by_key(|s| s.secret.id.to_string());
+    assert_eq!(
+        dump.client_secrets, secrets,
+        "both slots, with their expiry"
+    );
+    assert_eq!(
+        dump.admin_tokens,
+        vec![
+            DumpedAdminToken {
+                token: AdminToken {
+                    id: "adm".into(),
+                    name: "ci".into(),
+                    created_at: NOW,
+                    revoked_at: None,
+                },
+                hash: TokenHash::of("admin"),
+            },
+            DumpedAdminToken {
+                token: AdminToken {
+                    id: "old".into(),
+                    name: "retired".into(),
+                    created_at: NOW,
+                    revoked_at: Some(NOW + 5),
+                },
+                hash: TokenHash::of("old admin"),
+            },
+        ]
+    );
+    let events: Vec<_> = dump
+        .audit_events
+        .iter()
+        .map(|e| DumpedAuditEvent { id: 0, ..e.clone() })
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            DumpedAuditEvent {
+                id: 0,
+                at: NOW,
+                kind: "app_registered".into(),
+                actor: format!("user:{}", ada.id),
+                target: format!("app:{}", tracker.app.id),
+                app_id: Some(tracker.app.id.to_string()),
+                org_id: None,
+                client_addr: None,
+                detail: String::new(),
+            },
+            DumpedAuditEvent {
+                id: 0,
+                at: NOW + 4,
+                kind: "policy_changed".into(),
+                actor: "cli".into(),
+                target: format!("org:{}", fabrikam.id),
+                app_id: None,
+                org_id: Some(fabrikam.id.to_string()),
+                client_addr: Some("198.51.100.4".into()),
+                detail: "deny".into(),
+            },
+        ]
+    );
+    assert!(
+        dump.audit_events[0].id < dump.audit_events[1].id,
+        "the log keeps its order"
+    );
     let copied = dump
         .authorizations
         .iter()
