@@ -1,7 +1,9 @@
 //! `keygate db copy` moves a live deployment between databases, both ways round: every row of
 //! every table arrives unchanged (compared through the stores' own exports), and credentials
 //! issued before the copy keep working against the copy — the refresh token, the access token
-//! (same signing key), the browser session — while what was revoked stays revoked.
+//! (same signing key), the browser session, both client secrets in their slots, the admin token
+//! — while what was revoked stays revoked, and the audit log comes along. No plaintext credential
+//! is ever in the dump.
 //!
 //! SQLite to SQLite always runs; the PostgreSQL round trips run when `KEYGATE_TEST_POSTGRES_URL`
 //! names a server (each on fresh databases, dropped afterwards) and are skipped otherwise.
@@ -15,7 +17,8 @@ use std::process::Command;
 use cluster::*;
 use keygate_core::dump::Dump;
 use keygate_core::ids::ProjectId;
-use keygate_core::model::{Build, NewAuditEvent, WorkItem};
+use keygate_core::model::{Build, NewAuditEvent, SecretSlot, WorkItem};
+use keygate_core::secrets::TokenHash;
 use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
 use keygate_store_postgres::{PgStore, PoolSettings};
@@ -26,6 +29,9 @@ use reqwest::{Client, StatusCode};
 struct Held {
     browser: Client,
     secret: String,
+    alternative: String,
+    admin_token: String,
+    revoked_admin_token: String,
     refresh_token: String,
     access: String,
     revoked_access: String,
@@ -49,13 +55,24 @@ async fn export(url: &str) -> Dump {
 }
 
 /// Real traffic on `db` through a node (sign-in, consent, exchange, rotation, a revocation, a
-/// policy change, an admin token), then, through the store, a build, a work item, a failed
-/// sign-in and an audit event, so that every table holds rows.
+/// policy change, an alternative secret, a live and a revoked admin token), then, through the
+/// store, a build, a work item, a failed sign-in and an audit event, so that every table holds rows.
 async fn live_deployment(db: &str) -> Held {
     seed(db);
     let (app_id, secret) = new_app(db, "Kept");
+    let alternative = cli(db, &["app", "regenerate-secret", &app_id, "--alternative"]);
+    let alternative = alternative["client_secret"].as_str().unwrap().to_owned();
     let (revoked_app, revoked_secret) = new_app(db, "Revoked");
-    cli(db, &["admin-token", "create", "--name", "deploy"]);
+    let admin_token = cli(db, &["admin-token", "create", "--name", "deploy"])["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let retired = cli(db, &["admin-token", "create", "--name", "retired"]);
+    cli(
+        db,
+        &["admin-token", "revoke", retired["id"].as_str().unwrap()],
+    );
+    let revoked_admin_token = retired["token"].as_str().unwrap().to_owned();
     let node = Node::start(db, &[]).await;
     let browser = browser();
     sign_in(&browser, &node).await;
@@ -125,9 +142,19 @@ async fn live_deployment(db: &str) -> Held {
     for (table, rows) in dump.counts() {
         assert!(rows > 0, "the deployment has no {table}");
     }
+    let slots: Vec<SecretSlot> = dump.client_secrets.iter().map(|s| s.slot).collect();
+    assert!(slots.contains(&SecretSlot::Alternative) && slots.contains(&SecretSlot::Primary));
+    assert!(dump
+        .admin_tokens
+        .iter()
+        .any(|t| t.token.revoked_at.is_some()));
+    assert!(dump.audit_events.iter().any(|e| e.org_id.is_some()));
     Held {
         browser,
         secret,
+        alternative,
+        admin_token,
+        revoked_admin_token,
         refresh_token,
         access,
         revoked_access,
@@ -168,6 +195,20 @@ async fn copy_and_check(from: &str, to: &str, held: &Held) {
     let report = db_copy(from, to).unwrap();
     assert_eq!(report["rows"], before.row_count());
     assert_eq!(export(to).await, before, "the copy differs from its source");
+    let text = format!("{before:?}");
+    for held in [
+        &held.secret,
+        &held.alternative,
+        &held.refresh_token,
+        &held.admin_token,
+        &held.revoked_admin_token,
+    ] {
+        assert!(
+            !text.contains(held.as_str()),
+            "a plaintext credential is in the dump"
+        );
+    }
+    operations_survive(to, held).await;
     assert!(
         db_copy(from, to).unwrap_err().contains("not empty"),
         "a second copy into the same database is refused"
@@ -196,6 +237,45 @@ async fn copy_and_check(from: &str, to: &str, held: &Held) {
         .expect("the refresh token was copied");
     assert_eq!(live.used_at, None);
     assert_eq!(live.revoked_at, None);
+}
+
+/// Both client secrets verify on the copy, each in its own slot; the live admin token verifies and
+/// the revoked one stays revoked. Read through the store, so the copy stays equal to its source.
+async fn operations_survive(to: &str, held: &Held) {
+    let store = open(to).await;
+    let mut slots = Vec::new();
+    for (secret, slot) in [
+        (&held.secret, SecretSlot::Primary),
+        (&held.alternative, SecretSlot::Alternative),
+    ] {
+        let version = store
+            .client_secret_by_hash(TokenHash::of(secret))
+            .await
+            .unwrap()
+            .expect("the secret verifies on the copy");
+        slots.push((slot, version));
+    }
+    let listed: Vec<_> = store
+        .client_secrets_of_app(slots[0].1.app_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.slot, s.secret))
+        .collect();
+    assert_eq!(listed, slots, "each secret kept its slot");
+    assert!(store
+        .admin_token_by_hash(TokenHash::of(&held.admin_token))
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        store
+            .admin_token_by_hash(TokenHash::of(&held.revoked_admin_token))
+            .await
+            .unwrap(),
+        None,
+        "a revoked admin token stays revoked"
+    );
 }
 
 /// Spends the held refresh token on a node over `db`: it must still work.
