@@ -101,6 +101,7 @@ async fn live_deployment(db: &str) -> Held {
             std::time::Instant::now() < deadline,
             "the revocation never took"
         );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     drop(node);
 
