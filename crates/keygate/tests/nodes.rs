@@ -154,20 +154,35 @@ impl NodeRef {
     }
 }
 
-/// How long after `start` until `nodes` all refuse `token` on `path`.
-async fn time_until_refused(nodes: &[&Node], path: &str, token: &str, start: Instant) -> Duration {
+/// How long after `start` until every one of `nodes` answers 401 to the request `status_of`
+/// makes to it; `what` names the credential in the failure message.
+async fn time_until_all_refuse<'a, F, Fut>(
+    nodes: &[&'a Node],
+    start: Instant,
+    what: &str,
+    status_of: F,
+) -> Duration
+where
+    F: Fn(&'a Node) -> Fut,
+    Fut: std::future::Future<Output = StatusCode>,
+{
     let mut pending: Vec<&Node> = nodes.to_vec();
     while !pending.is_empty() && start.elapsed() < BOUND * 5 {
         let mut still = Vec::new();
         for node in pending {
-            if status(node, path, token).await != StatusCode::UNAUTHORIZED {
+            if status_of(node).await != StatusCode::UNAUTHORIZED {
                 still.push(node);
             }
         }
         pending = still;
     }
-    assert!(pending.is_empty(), "a node never refused the token");
+    assert!(pending.is_empty(), "a node never refused the {what}");
     start.elapsed()
+}
+
+/// How long after `start` until `nodes` all refuse `token` on `path`.
+async fn time_until_refused(nodes: &[&Node], path: &str, token: &str, start: Instant) -> Duration {
+    time_until_all_refuse(nodes, start, "token", |node| status(node, path, token)).await
 }
 
 /// The status a client-credentials request with `secret` gets from `node`.
@@ -189,18 +204,10 @@ async fn time_until_secret_refused(
     secret: &str,
     start: Instant,
 ) -> Duration {
-    let mut pending: Vec<&Node> = nodes.to_vec();
-    while !pending.is_empty() && start.elapsed() < BOUND * 5 {
-        let mut still = Vec::new();
-        for node in pending {
-            if client_credentials_status(node, app_id, secret).await != StatusCode::UNAUTHORIZED {
-                still.push(node);
-            }
-        }
-        pending = still;
-    }
-    assert!(pending.is_empty(), "a node never refused the old secret");
-    start.elapsed()
+    time_until_all_refuse(nodes, start, "old secret", |node| {
+        client_credentials_status(node, app_id, secret)
+    })
+    .await
 }
 
 /// A fresh app's access token, authorized on `a`, working everywhere.
