@@ -75,28 +75,14 @@ impl ClientCache {
         store: &dyn Store,
         hash: TokenHash,
     ) -> Result<Option<ClientSecret>, StoreError> {
-        if let Some(found) = self.secrets.get(&hash) {
-            return Ok(Some(found));
-        }
-        let generation = self.generation();
-        let found = store.client_secret_by_hash(hash).await?;
-        if let Some(secret) = &found {
-            self.keep(&self.secrets, generation, hash, secret.clone());
-        }
-        Ok(found)
+        self.found_or_load(&self.secrets, hash, store.client_secret_by_hash(hash))
+            .await
     }
 
     /// The app `id`, if it exists.
     pub async fn app(&self, store: &dyn Store, id: AppId) -> Result<Option<Arc<App>>, StoreError> {
-        if let Some(found) = self.apps.get(&id) {
-            return Ok(Some(found));
-        }
-        let generation = self.generation();
-        let found = store.app_by_id(id).await?.map(Arc::new);
-        if let Some(app) = &found {
-            self.keep(&self.apps, generation, id, app.clone());
-        }
-        Ok(found)
+        let load = async { Ok(store.app_by_id(id).await?.map(Arc::new)) };
+        self.found_or_load(&self.apps, id, load).await
     }
 
     /// The client-credentials authorization of `secret` (made by the store on first use); see
@@ -164,6 +150,29 @@ impl ClientCache {
         self.secrets.clear();
         self.apps.clear();
         self.machine_authorizations.clear();
+    }
+
+    /// The cached value of `key`, or what `load` finds (kept if found). `load` runs only on a
+    /// miss, after the generation was read.
+    async fn found_or_load<K, V>(
+        &self,
+        cache: &Cache<K, V>,
+        key: K,
+        load: impl std::future::Future<Output = Result<Option<V>, StoreError>>,
+    ) -> Result<Option<V>, StoreError>
+    where
+        K: Eq + Hash + Clone,
+        V: Clone,
+    {
+        if let Some(found) = cache.get(&key) {
+            return Ok(Some(found));
+        }
+        let generation = self.generation();
+        let found = load.await?;
+        if let Some(value) = &found {
+            self.keep(cache, generation, key, value.clone());
+        }
+        Ok(found)
     }
 
     fn generation(&self) -> u64 {
