@@ -10,11 +10,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-mod cluster;
-
-use std::process::Command;
-
-use cluster::*;
 use keygate_core::dump::Dump;
 use keygate_core::ids::ProjectId;
 use keygate_core::model::{Build, NewAuditEvent, SecretSlot, WorkItem};
@@ -23,7 +18,13 @@ use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
 use keygate_store_postgres::{PgStore, PoolSettings};
 use keygate_store_sqlite::SqliteStore;
+use keygate_testkit::{
+    authorize, browser, csrf, exchange, refresh, sign_in, status, tokens, Cli, Server, EMAIL, ME,
+    ORG, PASSWORD, SCOPES,
+};
 use reqwest::{Client, StatusCode};
+
+const KEYGATE: &str = env!("CARGO_BIN_EXE_keygate");
 
 /// What a client and a browser hold after real traffic on a deployment.
 struct Held {
@@ -58,29 +59,27 @@ async fn export(url: &str) -> Dump {
 /// policy change, an alternative secret, a live and a revoked admin token), then, through the
 /// store, a build, a work item, a failed sign-in and an audit event, so that every table holds rows.
 async fn live_deployment(db: &str) -> Held {
-    seed(db);
-    let (app_id, secret) = new_app(db, "Kept");
-    let alternative = cli(db, &["app", "regenerate-secret", &app_id, "--alternative"]);
+    let cli = Cli::new(KEYGATE, db);
+    cli.seed();
+    let (app_id, secret) = cli.new_app("Kept", SCOPES);
+    let alternative = cli.json(&["app", "regenerate-secret", &app_id, "--alternative"]);
     let alternative = alternative["client_secret"].as_str().unwrap().to_owned();
-    let (revoked_app, revoked_secret) = new_app(db, "Revoked");
-    let admin_token = cli(db, &["admin-token", "create", "--name", "deploy"])["token"]
+    let (revoked_app, revoked_secret) = cli.new_app("Revoked", SCOPES);
+    let admin_token = cli.json(&["admin-token", "create", "--name", "deploy"])["token"]
         .as_str()
         .unwrap()
         .to_owned();
-    let retired = cli(db, &["admin-token", "create", "--name", "retired"]);
-    cli(
-        db,
-        &["admin-token", "revoke", retired["id"].as_str().unwrap()],
-    );
+    let retired = cli.json(&["admin-token", "create", "--name", "retired"]);
+    cli.json(&["admin-token", "revoke", retired["id"].as_str().unwrap()]);
     let revoked_admin_token = retired["token"].as_str().unwrap().to_owned();
-    let node = Node::start(db, &[]).await;
+    let node = Server::start(KEYGATE, db, &[]).await;
     let browser = browser();
-    sign_in(&browser, &node).await;
+    sign_in(&browser, &node.base, EMAIL, PASSWORD).await;
 
-    let code = authorize(&browser, &node, &revoked_app).await;
+    let code = authorize(&browser, &node.base, &revoked_app, SCOPES).await;
     let (revoked_access, _) =
-        tokens(exchange(&Client::new(), &node, &revoked_secret, &code).await).await;
-    let token = csrf(&browser, &node, "/profile/authorizations").await;
+        tokens(exchange(&Client::new(), &node.base, &revoked_secret, &code).await).await;
+    let token = csrf(&browser, &node.url("/profile/authorizations")).await;
     let r = browser
         .post(node.url("/profile/authorizations/revoke"))
         .form(&[("csrf", token.as_str()), ("app_id", revoked_app.as_str())])
@@ -88,15 +87,15 @@ async fn live_deployment(db: &str) -> Held {
         .await
         .unwrap();
     assert!(r.status().is_success() || r.status().is_redirection());
-    cli(db, &["org", "policy", ORG, "--third-party-oauth", "allow"]);
+    cli.json(&["org", "policy", ORG, "--third-party-oauth", "allow"]);
 
-    let code = authorize(&browser, &node, &app_id).await;
-    let (_, first) = tokens(exchange(&Client::new(), &node, &secret, &code).await).await;
+    let code = authorize(&browser, &node.base, &app_id, SCOPES).await;
+    let (_, first) = tokens(exchange(&Client::new(), &node.base, &secret, &code).await).await;
     let (access, refresh_token) =
-        tokens(refresh(&Client::new(), &node, &secret, &first).await).await;
+        tokens(refresh(&Client::new(), &node.base, &secret, &first).await).await;
     // The node learns of its own revocation from the change feed, within a poll interval.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while status(&node, ME, &revoked_access).await != StatusCode::UNAUTHORIZED {
+    while status(&node.base, ME, &revoked_access).await != StatusCode::UNAUTHORIZED {
         assert!(
             std::time::Instant::now() < deadline,
             "the revocation never took"
@@ -178,7 +177,7 @@ fn build(project: ProjectId, user: keygate_core::ids::UserId) -> Build {
 
 /// Runs `keygate db copy`; its JSON report on success, its error output on failure.
 fn db_copy(from: &str, to: &str) -> Result<serde_json::Value, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_keygate"))
+    let out = keygate_testkit::process::command(KEYGATE)
         .args(["db", "copy", "--from", from, "--to", to, "--json"])
         .output()
         .unwrap();
@@ -215,10 +214,10 @@ async fn copy_and_check(from: &str, to: &str, held: &Held) {
         "a second copy into the same database is refused"
     );
 
-    let node = Node::start(to, &[]).await;
-    assert_eq!(status(&node, ME, &held.access).await, StatusCode::OK);
+    let node = Server::start(KEYGATE, to, &[]).await;
+    assert_eq!(status(&node.base, ME, &held.access).await, StatusCode::OK);
     assert_eq!(
-        status(&node, ME, &held.revoked_access).await,
+        status(&node.base, ME, &held.revoked_access).await,
         StatusCode::UNAUTHORIZED
     );
     let r = held
@@ -281,10 +280,18 @@ async fn operations_survive(to: &str, held: &Held) {
 
 /// Spends the held refresh token on a node over `db`: it must still work.
 async fn refresh_works_on(db: &str, held: &Held) {
-    let node = Node::start(db, &[]).await;
-    let (access, _) =
-        tokens(refresh(&Client::new(), &node, &held.secret, &held.refresh_token).await).await;
-    assert_eq!(status(&node, ME, &access).await, StatusCode::OK);
+    let node = Server::start(KEYGATE, db, &[]).await;
+    let (access, _) = tokens(
+        refresh(
+            &Client::new(),
+            &node.base,
+            &held.secret,
+            &held.refresh_token,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status(&node.base, ME, &access).await, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

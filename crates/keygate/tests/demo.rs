@@ -3,19 +3,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-mod support;
-
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
+use keygate_testkit::process::command;
+use keygate_testkit::{free_port, tokens_from, Server};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
-use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_prints_credentials_that_work_end_to_end() {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keygate"))
+    let mut child = command(env!("CARGO_BIN_EXE_keygate"))
         .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -37,11 +36,7 @@ async fn the_demo_prints_credentials_that_work_end_to_end() {
     })
     .join()
     .unwrap();
-    let node = Node {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    wait_ready(&node.base).await;
+    let node = Server::adopt(child, port).await;
     let value_after = |label: &str| {
         printed
             .lines()
@@ -54,7 +49,7 @@ async fn the_demo_prints_credentials_that_work_end_to_end() {
     let password = value_after("password:");
     assert!(printed.contains("/oauth2/authorize?client_id="));
     let (_, token) = tokens_from(
-        &node,
+        &node.base,
         &email,
         &password,
         "vso.profile vso.project vso.build vso.code vso.work_write",

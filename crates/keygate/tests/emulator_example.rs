@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use keygate_testkit::free_port;
+
 /// The first fenced block of `lang` in the README section `heading`.
 fn block(readme: &str, heading: &str, lang: &str) -> String {
     let section = readme
@@ -19,14 +21,6 @@ fn block(readme: &str, heading: &str, lang: &str) -> String {
         + 4;
     let end = section[start..].find("```").unwrap() + start;
     section[start..end].to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

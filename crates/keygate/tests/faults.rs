@@ -8,12 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-mod cluster;
-
 use std::time::{Duration, Instant};
 
-use cluster::*;
 use keygate_store_postgres::scratch::ScratchDatabase;
+use keygate_testkit::{
+    authorize, azure_token_request, browser, csrf, exchange, refresh, sign_in, status, tokens, Cli,
+    Server, EMAIL, ME, ORG, PASSWORD, SCOPES,
+};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
@@ -113,8 +114,9 @@ async fn an_unreachable_database_gives_fast_503s_and_service_resumes_by_itself()
     let Some(db) = ScratchDatabase::from_env().await.expect("scratch database") else {
         return;
     };
-    seed(db.url());
-    let (app_id, secret) = new_app(db.url(), "Outage");
+    let cli = Cli::new(env!("CARGO_BIN_EXE_keygate"), db.url());
+    cli.seed();
+    let (app_id, secret) = cli.new_app("Outage", SCOPES);
     let parsed = url::Url::parse(db.url()).unwrap();
     let upstream = format!(
         "{}:{}",
@@ -122,22 +124,23 @@ async fn an_unreachable_database_gives_fast_503s_and_service_resumes_by_itself()
         parsed.port().unwrap_or(5432)
     );
     let proxy = Proxy::start(upstream).await;
-    let node = Node::start(
+    let node = Server::start(
+        env!("CARGO_BIN_EXE_keygate"),
         &through(db.url(), proxy.port),
         &["--db-acquire-timeout", "500ms", "--db-max-connections", "4"],
     )
     .await;
 
     let browser = browser();
-    sign_in(&browser, &node).await;
-    let code = authorize(&browser, &node, &app_id).await;
+    sign_in(&browser, &node.base, EMAIL, PASSWORD).await;
+    let code = authorize(&browser, &node.base, &app_id, SCOPES).await;
     let (access, refresh_token) =
-        tokens(exchange(&Client::new(), &node, &secret, &code).await).await;
-    assert_eq!(status(&node, ME, &access).await, StatusCode::OK);
+        tokens(exchange(&Client::new(), &node.base, &secret, &code).await).await;
+    assert_eq!(status(&node.base, ME, &access).await, StatusCode::OK);
 
     // A second browser opens the sign-in form before the outage and submits it during it.
-    let newcomer = cluster::browser();
-    let newcomer_csrf = csrf(&newcomer, &node, "/_signin").await;
+    let newcomer = keygate_testkit::browser();
+    let newcomer_csrf = csrf(&newcomer, &node.url("/_signin")).await;
 
     for mode in [Mode::Refuse, Mode::Blackhole] {
         println!("database cut off: {mode:?}");
@@ -165,15 +168,16 @@ async fn an_unreachable_database_gives_fast_503s_and_service_resumes_by_itself()
     }
     // Nothing was half-done during the outage: the refresh token refused with 503 is still the
     // live end of its chain, and the session still signs the browser in.
-    let (access, _) = tokens(refresh(&Client::new(), &node, &secret, &refresh_token).await).await;
-    assert_eq!(status(&node, ME, &access).await, StatusCode::OK);
+    let (access, _) =
+        tokens(refresh(&Client::new(), &node.base, &secret, &refresh_token).await).await;
+    assert_eq!(status(&node.base, ME, &access).await, StatusCode::OK);
     let r = browser.get(node.url("/profile/view")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
 
 /// While the database is cut off, each kind of request is answered 503 within [`FAIL_FAST`].
 async fn requests_fail_fast(
-    node: &Node,
+    node: &Server,
     browser: &Client,
     newcomer: &Client,
     newcomer_csrf: &str,
@@ -186,19 +190,14 @@ async fn requests_fail_fast(
     assert_eq!(body["status"], "not ready");
     let (s, body) = timed(
         "refresh",
-        Client::new()
-            .post(node.url("/oauth2/token"))
-            .form(&[
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", secret),
-                ("grant_type", "refresh_token"),
-                ("assertion", refresh_token),
-                ("redirect_uri", CALLBACK),
-            ])
-            .send(),
+        azure_token_request(
+            &Client::new(),
+            &node.base,
+            secret,
+            "refresh_token",
+            refresh_token,
+        )
+        .send(),
     )
     .await;
     assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);

@@ -9,39 +9,26 @@
 )]
 
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
 
+use keygate_testkit::process::command;
+use keygate_testkit::{free_port, sqlite_url, wait_until_answers, Process};
 use sqlx::{ConnectOptions, Row};
 
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn serve(db: &Path, port: u16, master_key_file: Option<&Path>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keygate"));
+    let mut cmd = command(env!("CARGO_BIN_EXE_keygate"));
     cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .env_remove("KEYGATE_MASTER_KEY")
-        .env_remove("KEYGATE_MASTER_KEY_FILE");
+        .args(["--database-url", &sqlite_url(db)]);
     if let Some(file) = master_key_file {
         cmd.env("KEYGATE_MASTER_KEY_FILE", file);
     }
     cmd
+}
+
+/// Waits until the server on `port` answers `/healthz`.
+async fn healthy(port: u16) {
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    wait_until_answers(&reqwest::Client::new(), &url).await;
 }
 
 async fn start(db: &Path, master_key_file: Option<&Path>) -> Process {
@@ -52,12 +39,7 @@ async fn start(db: &Path, master_key_file: Option<&Path>) -> Process {
         .spawn()
         .unwrap();
     let process = Process(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    while reqwest::get(&url).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    healthy(port).await;
     process
 }
 
@@ -136,12 +118,7 @@ async fn without_a_master_key_the_server_warns_at_start_and_stores_keys_in_the_c
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(&url).await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    healthy(port).await;
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let log = format!(

@@ -9,27 +9,30 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-mod cluster;
-
 use std::time::{Duration, Instant};
 
-use cluster::*;
 use keygate_store_postgres::scratch::ScratchDatabase;
+use keygate_testkit::{
+    authorize, azure_token_request, browser, csrf, exchange, refresh, sign_in, status,
+    time_until_all_refuse, tokens, Cli, Server, EMAIL, ME, ORG, PASSWORD, SCOPES,
+};
 use reqwest::{Client, StatusCode};
+
+const KEYGATE: &str = env!("CARGO_BIN_EXE_keygate");
 
 const BOUND: Duration = Duration::from_secs(1);
 const RACERS: usize = 30;
 
 /// A scratch database, seeded, with three nodes on it.
-async fn cluster() -> Option<(ScratchDatabase, [Node; 3])> {
+async fn cluster() -> Option<(ScratchDatabase, [Server; 3])> {
     let db = ScratchDatabase::from_env()
         .await
         .expect("scratch database")?;
-    seed(db.url());
+    Cli::new(KEYGATE, db.url()).seed();
     let (a, b, c) = tokio::join!(
-        Node::start(db.url(), &[]),
-        Node::start(db.url(), &[]),
-        Node::start(db.url(), &[])
+        Server::start(KEYGATE, db.url(), &[]),
+        Server::start(KEYGATE, db.url(), &[]),
+        Server::start(KEYGATE, db.url(), &[])
     );
     Some((db, [a, b, c]))
 }
@@ -39,19 +42,20 @@ async fn a_session_a_code_and_a_token_from_one_node_work_on_the_others() {
     let Some((db, [a, b, c])) = cluster().await else {
         return;
     };
-    let (app_id, secret) = new_app(db.url(), "Shared");
+    let (app_id, secret) = Cli::new(KEYGATE, db.url()).new_app("Shared", SCOPES);
     let browser = browser();
 
-    sign_in(&browser, &a).await;
+    sign_in(&browser, &a.base, EMAIL, PASSWORD).await;
     let r = browser.get(b.url("/profile/view")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "signed in on A, signed in on B");
 
     // Consent on B (its CSRF token and session came from A's sign-in), redeem on C.
-    let code = authorize(&browser, &b, &app_id).await;
-    let (access, refresh_token) = tokens(exchange(&Client::new(), &c, &secret, &code).await).await;
+    let code = authorize(&browser, &b.base, &app_id, SCOPES).await;
+    let (access, refresh_token) =
+        tokens(exchange(&Client::new(), &c.base, &secret, &code).await).await;
     for node in [&a, &b, &c] {
         assert_eq!(
-            status(node, ME, &access).await,
+            status(&node.base, ME, &access).await,
             StatusCode::OK,
             "{}",
             node.base
@@ -59,13 +63,13 @@ async fn a_session_a_code_and_a_token_from_one_node_work_on_the_others() {
     }
 
     // A token minted on A works on C.
-    let (access, _) = tokens(refresh(&Client::new(), &a, &secret, &refresh_token).await).await;
-    assert_eq!(status(&c, ME, &access).await, StatusCode::OK);
+    let (access, _) = tokens(refresh(&Client::new(), &a.base, &secret, &refresh_token).await).await;
+    assert_eq!(status(&c.base, ME, &access).await, StatusCode::OK);
 }
 
 /// Sends `RACERS` requests made by `request(node)` at once, spread over the three nodes, and
 /// returns their statuses.
-async fn race<F, Fut>(nodes: &[Node; 3], request: F) -> Vec<StatusCode>
+async fn race<F, Fut>(nodes: &[Server; 3], request: F) -> Vec<StatusCode>
 where
     F: Fn(String) -> Fut,
     Fut: std::future::Future<Output = StatusCode> + Send + 'static,
@@ -88,22 +92,18 @@ async fn thirty_simultaneous_redemptions_over_three_nodes_succeed_exactly_once()
     let Some((db, nodes)) = cluster().await else {
         return;
     };
-    let (app_id, secret) = new_app(db.url(), "Raced");
+    let (app_id, secret) = Cli::new(KEYGATE, db.url()).new_app("Raced", SCOPES);
     let browser = browser();
-    sign_in(&browser, &nodes[0]).await;
+    sign_in(&browser, &nodes[0].base, EMAIL, PASSWORD).await;
 
-    let code = authorize(&browser, &nodes[0], &app_id).await;
+    let code = authorize(&browser, &nodes[0].base, &app_id, SCOPES).await;
     let statuses = race(&nodes, |base| {
-        let (secret, code) = (secret.clone(), code.clone());
-        async move {
-            let node = NodeRef(base);
-            node.token(
-                &secret,
-                "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                &code,
-            )
-            .await
-        }
+        token_status(
+            base,
+            secret.clone(),
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            code.clone(),
+        )
     })
     .await;
     let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
@@ -113,16 +113,11 @@ async fn thirty_simultaneous_redemptions_over_three_nodes_succeed_exactly_once()
         .all(|s| *s == StatusCode::OK || *s == StatusCode::BAD_REQUEST));
 
     // Likewise one refresh token raced over the three nodes.
-    let code = authorize(&browser, &nodes[1], &app_id).await;
+    let code = authorize(&browser, &nodes[1].base, &app_id, SCOPES).await;
     let (_, refresh_token) =
-        tokens(exchange(&Client::new(), &nodes[1], &secret, &code).await).await;
+        tokens(exchange(&Client::new(), &nodes[1].base, &secret, &code).await).await;
     let statuses = race(&nodes, |base| {
-        let (secret, refresh_token) = (secret.clone(), refresh_token.clone());
-        async move {
-            NodeRef(base)
-                .token(&secret, "refresh_token", &refresh_token)
-                .await
-        }
+        token_status(base, secret.clone(), "refresh_token", refresh_token.clone())
     })
     .await;
     let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
@@ -130,65 +125,42 @@ async fn thirty_simultaneous_redemptions_over_three_nodes_succeed_exactly_once()
     println!("{RACERS} racers over 3 nodes: 1 redemption and 1 rotation succeeded");
 }
 
-/// A node by base URL, for requests made from spawned tasks.
-struct NodeRef(String);
-
-impl NodeRef {
-    async fn token(&self, secret: &str, grant: &str, assertion: &str) -> StatusCode {
-        Client::new()
-            .post(format!("{}/oauth2/token", self.0))
-            .form(&[
-                (
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-                ),
-                ("client_assertion", secret),
-                ("grant_type", grant),
-                ("assertion", assertion),
-                ("redirect_uri", CALLBACK),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .status()
-    }
+/// The status of an Azure token request with `grant` and `assertion` at `base`.
+async fn token_status(
+    base: String,
+    secret: String,
+    grant: &'static str,
+    assertion: String,
+) -> StatusCode {
+    azure_token_request(&Client::new(), &base, &secret, grant, &assertion)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
-/// How long after `start` until every one of `nodes` answers 401 to the request `status_of`
-/// makes to it; `what` names the credential in the failure message.
-async fn time_until_all_refuse<'a, F, Fut>(
-    nodes: &[&'a Node],
-    start: Instant,
-    what: &str,
-    status_of: F,
-) -> Duration
-where
-    F: Fn(&'a Node) -> Fut,
-    Fut: std::future::Future<Output = StatusCode>,
-{
-    let mut pending: Vec<&Node> = nodes.to_vec();
-    while !pending.is_empty() && start.elapsed() < BOUND * 5 {
-        let mut still = Vec::new();
-        for node in pending {
-            if status_of(node).await != StatusCode::UNAUTHORIZED {
-                still.push(node);
-            }
-        }
-        pending = still;
-    }
-    assert!(pending.is_empty(), "a node never refused the {what}");
-    start.elapsed()
+/// The base URLs of `nodes`.
+fn bases<'a>(nodes: &[&'a Server]) -> Vec<&'a str> {
+    nodes.iter().map(|n| n.base.as_str()).collect()
 }
 
 /// How long after `start` until `nodes` all refuse `token` on `path`.
-async fn time_until_refused(nodes: &[&Node], path: &str, token: &str, start: Instant) -> Duration {
-    time_until_all_refuse(nodes, start, "token", |node| status(node, path, token)).await
+async fn time_until_refused(
+    nodes: &[&Server],
+    path: &str,
+    token: &str,
+    start: Instant,
+) -> Duration {
+    time_until_all_refuse(&bases(nodes), start, BOUND * 5, "token", |base| {
+        status(base, path, token)
+    })
+    .await
 }
 
 /// The status a client-credentials request with `secret` gets from `node`.
-async fn client_credentials_status(node: &Node, app_id: &str, secret: &str) -> StatusCode {
+async fn client_credentials_status(base: &str, app_id: &str, secret: &str) -> StatusCode {
     Client::new()
-        .post(node.url("/oauth2/token"))
+        .post(format!("{base}/oauth2/token"))
         .basic_auth(app_id, Some(secret))
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -199,13 +171,13 @@ async fn client_credentials_status(node: &Node, app_id: &str, secret: &str) -> S
 
 /// How long after `start` until `nodes` all refuse `secret` for client credentials.
 async fn time_until_secret_refused(
-    nodes: &[&Node],
+    nodes: &[&Server],
     app_id: &str,
     secret: &str,
     start: Instant,
 ) -> Duration {
-    time_until_all_refuse(nodes, start, "old secret", |node| {
-        client_credentials_status(node, app_id, secret)
+    time_until_all_refuse(&bases(nodes), start, BOUND * 5, "old secret", |base| {
+        client_credentials_status(base, app_id, secret)
     })
     .await
 }
@@ -213,16 +185,16 @@ async fn time_until_secret_refused(
 /// A fresh app's access token, authorized on `a`, working everywhere.
 async fn live_token(
     db: &str,
-    nodes: &[&Node; 3],
+    nodes: &[&Server; 3],
     browser: &Client,
     name: &str,
     path: &str,
 ) -> (String, String, String) {
-    let (app_id, secret) = new_app(db, name);
-    let code = authorize(browser, nodes[0], &app_id).await;
-    let (access, _) = tokens(exchange(&Client::new(), nodes[0], &secret, &code).await).await;
+    let (app_id, secret) = Cli::new(KEYGATE, db).new_app(name, SCOPES);
+    let code = authorize(browser, &nodes[0].base, &app_id, SCOPES).await;
+    let (access, _) = tokens(exchange(&Client::new(), &nodes[0].base, &secret, &code).await).await;
     for node in nodes {
-        assert_eq!(status(node, path, &access).await, StatusCode::OK);
+        assert_eq!(status(&node.base, path, &access).await, StatusCode::OK);
     }
     (app_id, secret, access)
 }
@@ -234,13 +206,13 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
     };
     let nodes = [&a, &b, &c];
     let browser = browser();
-    sign_in(&browser, &a).await;
+    sign_in(&browser, &a.base, EMAIL, PASSWORD).await;
     let mut worst = Duration::ZERO;
     let mut report = Vec::new();
 
     // The user revokes every authorization on A's page.
     let (_, _, access) = live_token(db.url(), &nodes, &browser, "Revoked", ME).await;
-    let token = csrf(&browser, &a, "/profile/authorizations").await;
+    let token = csrf(&browser, &a.url("/profile/authorizations")).await;
     let start = Instant::now();
     let r = browser
         .post(a.url("/profile/authorizations/revoke-all"))
@@ -261,12 +233,12 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
     let (app_id, secret, access) = live_token(db.url(), &nodes, &browser, "Regenerated", ME).await;
     for node in &nodes {
         assert_eq!(
-            client_credentials_status(node, &app_id, &secret).await,
+            client_credentials_status(&node.base, &app_id, &secret).await,
             StatusCode::OK
         );
     }
     let path = format!("/app/{app_id}/regenerate?slot=primary");
-    let token = csrf(&browser, &a, &path).await;
+    let token = csrf(&browser, &a.url(&path)).await;
     let start = Instant::now();
     let r = browser
         .post(a.url(&path))
@@ -280,7 +252,7 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
     let took = time_until_secret_refused(&[&b, &c], &app_id, &secret, start).await;
     report.push(("secret regeneration (old secret refused)", took));
     assert_eq!(
-        client_credentials_status(&a, &app_id, &secret).await,
+        client_credentials_status(&a.base, &app_id, &secret).await,
         StatusCode::UNAUTHORIZED,
         "the node that regenerated refuses the old secret at once"
     );
@@ -288,7 +260,7 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
     // The owner deletes the app on A.
     let (app_id, _, access) = live_token(db.url(), &nodes, &browser, "Deleted", ME).await;
     let path = format!("/app/{app_id}/delete");
-    let token = csrf(&browser, &a, &path).await;
+    let token = csrf(&browser, &a.url(&path)).await;
     let start = Instant::now();
     let r = browser
         .post(a.url(&path))
@@ -308,7 +280,7 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
     let projects = format!("/{ORG}/_apis/projects");
     let (_, _, access) = live_token(db.url(), &nodes, &browser, "Policy", &projects).await;
     let path = format!("/{ORG}/_settings/organizationPolicy");
-    let token = csrf(&browser, &a, &path).await;
+    let token = csrf(&browser, &a.url(&path)).await;
     let start = Instant::now();
     let r = browser
         .post(a.url(&path))

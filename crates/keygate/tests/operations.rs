@@ -4,86 +4,32 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-mod support;
-
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
+use keygate_testkit::process::command;
+use keygate_testkit::{free_port, ok_json, tokens_from, wait_until_answers, Cli, Server};
 use serde_json::Value;
-use support::{free_port, wait_ready, Node};
 
-fn keygate(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keygate"))
-        .args(args)
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .env_remove("KEYGATE_CONFIG")
-        .output()
-        .unwrap()
-}
+const KEYGATE: &str = env!("CARGO_BIN_EXE_keygate");
 
-fn ok_json(out: Output) -> Value {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn world() -> (tempfile::TempDir, std::path::PathBuf, String) {
+/// A database with the user and an app of hers: the CLI on it, and the App ID.
+fn world() -> (tempfile::TempDir, Cli, String) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("keygate.db");
-    ok_json(keygate(
-        &db,
-        &[
-            "user",
-            "create",
-            "--email",
-            "ana@example.com",
-            "--name",
-            "Ana",
-            "--password",
-            "long enough",
-            "--json",
-        ],
-    ));
-    let app = ok_json(keygate(
-        &db,
-        &[
-            "app",
-            "create",
-            "--owner",
-            "ana@example.com",
-            "--name",
-            "Fiber",
-            "--company",
-            "Fabrikam",
-            "--website",
-            "https://fabrikam.example",
-            "--callback-url",
-            support::CALLBACK,
-            "--scopes",
-            "vso.profile",
-            "--json",
-        ],
-    ));
-    let id = app["app_id"].as_str().unwrap().to_owned();
-    (dir, db, id)
+    let kg = Cli::sqlite(KEYGATE, &dir.path().join("keygate.db"));
+    kg.create_user();
+    let (id, _) = kg.new_app("Fiber", "vso.profile");
+    (dir, kg, id)
 }
 
 #[test]
 fn regenerating_the_alternative_secret_keeps_the_primary_and_both_land_in_the_audit_log() {
-    let (_dir, db, id) = world();
-    let alt = ok_json(keygate(
-        &db,
-        &["app", "regenerate-secret", &id, "--alternative", "--json"],
-    ));
+    let (_dir, kg, id) = world();
+    let alt = ok_json(kg.run(&["app", "regenerate-secret", &id, "--alternative", "--json"]));
     assert_eq!(alt["slot"], "alternative");
-    let primary = ok_json(keygate(&db, &["app", "regenerate-secret", &id, "--json"]));
+    let primary = ok_json(kg.run(&["app", "regenerate-secret", &id, "--json"]));
     assert_eq!(primary["slot"], "primary");
-    let events = ok_json(keygate(&db, &["audit", "list", "--json"]));
+    let events = ok_json(kg.run(&["audit", "list", "--json"]));
     let events = events.as_array().unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(
@@ -102,44 +48,36 @@ fn regenerating_the_alternative_secret_keeps_the_primary_and_both_land_in_the_au
         assert!(!dump.contains(secret.as_str().unwrap()), "a secret leaked");
     }
     // A table for people, and filters by time and app.
-    let table = keygate(&db, &["audit", "list", "--since", "1h"]);
+    let table = kg.run(&["audit", "list", "--since", "1h"]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
         text.starts_with("AT") && text.contains("app_registered"),
         "{text}"
     );
-    let future = ok_json(keygate(
-        &db,
-        &["audit", "list", "--since", "2999-01-01T00:00:00Z", "--json"],
-    ));
+    let future = ok_json(kg.run(&["audit", "list", "--since", "2999-01-01T00:00:00Z", "--json"]));
     assert_eq!(future, Value::Array(vec![]));
-    let bad = keygate(&db, &["audit", "list", "--since", "last tuesday"]);
+    let bad = kg.run(&["audit", "list", "--since", "last tuesday"]);
     assert!(!bad.status.success());
 }
 
 #[test]
 fn admin_tokens_are_shown_once_stored_hashed_listed_and_revoked() {
-    let (_dir, db, _) = world();
-    let made = ok_json(keygate(
-        &db,
-        &["admin-token", "create", "--name", "deploys", "--json"],
-    ));
+    let (dir, kg, _) = world();
+    let made = ok_json(kg.run(&["admin-token", "create", "--name", "deploys", "--json"]));
     let token = made["token"].as_str().unwrap();
     assert!(token.starts_with("kgat_"));
-    let listed = ok_json(keygate(&db, &["admin-token", "list", "--json"]));
+    let listed = ok_json(kg.run(&["admin-token", "list", "--json"]));
     assert_eq!(listed[0]["name"], "deploys");
     assert!(!listed.to_string().contains(token));
-    let bytes = std::fs::read(&db).unwrap();
+    let bytes = std::fs::read(dir.path().join("keygate.db")).unwrap();
     assert!(
         !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
         "the token itself is stored"
     );
     let id = made["id"].as_str().unwrap();
-    ok_json(keygate(&db, &["admin-token", "revoke", id, "--json"]));
-    assert!(!keygate(&db, &["admin-token", "revoke", id])
-        .status
-        .success());
-    let kinds: Vec<String> = ok_json(keygate(&db, &["audit", "list", "--json"]))
+    ok_json(kg.run(&["admin-token", "revoke", id, "--json"]));
+    assert!(!kg.run(&["admin-token", "revoke", id]).status.success());
+    let kinds: Vec<String> = ok_json(kg.run(&["audit", "list", "--json"]))
         .as_array()
         .unwrap()
         .iter()
@@ -148,16 +86,16 @@ fn admin_tokens_are_shown_once_stored_hashed_listed_and_revoked() {
     assert_eq!(kinds[..2], ["admin_token_revoked", "admin_token_created"]);
 }
 
-fn serve(db: &Path, args: &[&str]) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_keygate"))
-        .arg("serve")
+/// `keygate serve <args>` over the SQLite file `db`, its output captured.
+fn serve(db: &Path, args: &[&str]) -> Command {
+    let mut cmd = command(KEYGATE);
+    cmd.arg("serve")
         .args(args)
-        .args(["--database-url", &format!("sqlite://{}", db.display())])
+        .args(["--database-url", &keygate_testkit::sqlite_url(db)])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stderr(Stdio::piped());
+    cmd
 }
 
 #[test]
@@ -165,7 +103,7 @@ fn the_emulator_refuses_a_non_loopback_listen_address_and_bad_lifetimes_are_refu
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("keygate.db");
     let out = serve(&db, &["--emulator", "--listen", "0.0.0.0:0"])
-        .wait_with_output()
+        .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
@@ -173,12 +111,12 @@ fn the_emulator_refuses_a_non_loopback_listen_address_and_bad_lifetimes_are_refu
         &db,
         &["--listen", "127.0.0.1:0", "--access-token-lifetime", "0s"],
     )
-    .wait_with_output()
+    .output()
     .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a lifetime"));
     let out = serve(&db, &["--auto-approve", "--listen", "127.0.0.1:0"])
-        .wait_with_output()
+        .output()
         .unwrap();
     assert!(!out.status.success(), "--auto-approve needs --emulator");
 }
@@ -195,7 +133,7 @@ async fn a_lifetime_with_a_unit_sets_the_token_lifetime_and_seeding_twice_change
              [[apps]]\nid = \"{APP}\"\nowner = \"ana@example.com\"\nname = \"Fiber\"\n\
              company = \"Fabrikam\"\nwebsite = \"https://fabrikam.example\"\n\
              callback_url = \"{cb}\"\nscopes = \"vso.profile\"\nclient_secret = \"{SECRET}\"\n",
-            cb = support::CALLBACK
+            cb = keygate_testkit::CALLBACK
         ),
     )
     .unwrap();
@@ -211,14 +149,12 @@ async fn a_lifetime_with_a_unit_sets_the_token_lifetime_and_seeding_twice_change
                 "--access-token-lifetime",
                 "30s",
             ],
-        );
-        let node = Node {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        wait_ready(&node.base).await;
-        let (_, token) = support::tokens_from(
-            &node,
+        )
+        .spawn()
+        .unwrap();
+        let node = Server::adopt(child, port).await;
+        let (_, token) = tokens_from(
+            &node.base,
             "ana@example.com",
             "long enough",
             "vso.profile",
@@ -240,9 +176,10 @@ async fn a_lifetime_with_a_unit_sets_the_token_lifetime_and_seeding_twice_change
             30
         );
     }
-    let apps = ok_json(keygate(&db, &["app", "list", "--json"]));
+    let kg = Cli::sqlite(KEYGATE, &db);
+    let apps = ok_json(kg.run(&["app", "list", "--json"]));
     assert_eq!(apps.as_array().unwrap().len(), 1);
-    let kinds: Vec<String> = ok_json(keygate(&db, &["audit", "list", "--json"]))
+    let kinds: Vec<String> = ok_json(kg.run(&["audit", "list", "--json"]))
         .as_array()
         .unwrap()
         .iter()
@@ -267,26 +204,19 @@ async fn metrics_listen_serves_metrics_apart_from_the_public_listener() {
             "--metrics-listen",
             &format!("127.0.0.1:{metrics_port}"),
         ],
-    );
-    let node = Node {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
-    wait_ready(&node.base).await;
+    )
+    .spawn()
+    .unwrap();
+    let node = Server::adopt(child, port).await;
     let public = reqwest::get(format!("{}/metrics", node.base))
         .await
         .unwrap();
     assert_eq!(public.status(), reqwest::StatusCode::NOT_FOUND);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let text = loop {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics")).await {
-            break r.text().await.unwrap();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the metrics listener never answered"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let metrics = format!("http://127.0.0.1:{metrics_port}/metrics");
+    let text = wait_until_answers(&reqwest::Client::new(), &metrics)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(text.contains(r#"route="/readyz",status="200""#), "{text}");
 }

@@ -4,95 +4,43 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-mod support;
-
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use keygate_testkit::{csrf, status, time_until_all_refuse, tokens_from, Cli, Server, ME, SCOPES};
 use reqwest::StatusCode;
-use support::*;
-const SCOPES: &str = "vso.profile vso.project";
+
 const BOUND: Duration = Duration::from_secs(1);
 
 /// How long after `start` until every node answers 401 for `token`.
-async fn time_until_refused(nodes: &[&Node], path: &str, token: &str, start: Instant) -> Duration {
-    let mut pending: Vec<&Node> = nodes.to_vec();
-    while !pending.is_empty() && start.elapsed() < BOUND * 5 {
-        let mut still = Vec::new();
-        for n in pending {
-            if status(n, path, token).await != StatusCode::UNAUTHORIZED {
-                still.push(n);
-            }
-        }
-        pending = still;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(pending.is_empty(), "a node never refused the token");
-    start.elapsed()
-}
-
-fn new_app(db: &Path, name: &str) -> (String, String) {
-    let app = cli(
-        db,
-        &[
-            "app",
-            "create",
-            "--owner",
-            "ana@example.com",
-            "--name",
-            name,
-            "--company",
-            "Fabrikam",
-            "--website",
-            "https://fabrikam.example",
-            "--callback-url",
-            CALLBACK,
-            "--scopes",
-            SCOPES,
-        ],
-    );
-    (
-        app["app_id"].as_str().unwrap().to_owned(),
-        app["client_secret"].as_str().unwrap().to_owned(),
-    )
-}
-
-fn seeded_db(dir: &Path) -> PathBuf {
-    let db = dir.join("keygate.db");
-    cli(
-        &db,
-        &[
-            "user",
-            "create",
-            "--email",
-            "ana@example.com",
-            "--name",
-            "Ana",
-            "--password",
-            "long enough",
-        ],
-    );
-    cli(
-        &db,
-        &["org", "create", "fabrikam", "--owner", "ana@example.com"],
-    );
-    cli(&db, &["project", "create", "fabrikam", "Fabrikam-Fiber"]);
-    db
+async fn time_until_refused(
+    nodes: &[&Server],
+    path: &str,
+    token: &str,
+    start: Instant,
+) -> Duration {
+    let bases: Vec<&str> = nodes.iter().map(|n| n.base.as_str()).collect();
+    time_until_all_refuse(&bases, start, BOUND * 5, "token", |base| {
+        status(base, path, token)
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_second() {
     let dir = tempfile::tempdir().unwrap();
-    let db = seeded_db(dir.path());
-    let a = start_node(&db).await;
-    let b = start_node(&db).await;
-    let me = "/_apis/profile/profiles/me";
+    let kg = Cli::sqlite(
+        env!("CARGO_BIN_EXE_keygate"),
+        &dir.path().join("keygate.db"),
+    );
+    kg.seed();
+    let a = Server::start(env!("CARGO_BIN_EXE_keygate"), kg.database_url(), &[]).await;
+    let b = Server::start(env!("CARGO_BIN_EXE_keygate"), kg.database_url(), &[]).await;
     let mut worst = Duration::ZERO;
 
     // A user revokes on node A's page; node B must follow.
-    let (app_id, secret) = new_app(&db, "Revoked by the user");
+    let (app_id, secret) = kg.new_app("Revoked by the user", SCOPES);
     let (browser_a, token) = tokens_from(
-        &a,
+        &a.base,
         "ana@example.com",
         "long enough",
         SCOPES,
@@ -101,27 +49,20 @@ async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_sec
     )
     .await;
     assert_eq!(
-        status(&b, me, &token).await,
+        status(&b.base, ME, &token).await,
         StatusCode::OK,
         "a token minted on A works on B"
     );
-    let page = browser_a
-        .get(format!("{}/profile/authorizations", a.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let token_csrf = csrf(&browser_a, &a.url("/profile/authorizations")).await;
     let start = Instant::now();
     let r = browser_a
         .post(format!("{}/profile/authorizations/revoke-all", a.base))
-        .form(&[("csrf", field(&page, "csrf"))])
+        .form(&[("csrf", token_csrf)])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let took = time_until_refused(&[&a, &b], me, &token, start).await;
+    let took = time_until_refused(&[&a, &b], ME, &token, start).await;
     println!(
         "revocation on node A enforced on A and B after {} ms",
         took.as_millis()
@@ -129,9 +70,9 @@ async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_sec
     worst = worst.max(took);
 
     // The CLI regenerates a secret.
-    let (app_id, secret) = new_app(&db, "Regenerated");
+    let (app_id, secret) = kg.new_app("Regenerated", SCOPES);
     let (_, token) = tokens_from(
-        &a,
+        &a.base,
         "ana@example.com",
         "long enough",
         SCOPES,
@@ -140,8 +81,8 @@ async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_sec
     )
     .await;
     let start = Instant::now();
-    cli(&db, &["app", "regenerate-secret", &app_id]);
-    let took = time_until_refused(&[&a, &b], me, &token, start).await;
+    kg.json(&["app", "regenerate-secret", &app_id]);
+    let took = time_until_refused(&[&a, &b], ME, &token, start).await;
     println!(
         "secret regeneration by the CLI enforced after {} ms",
         took.as_millis()
@@ -149,9 +90,9 @@ async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_sec
     worst = worst.max(took);
 
     // The CLI deletes an app.
-    let (app_id, secret) = new_app(&db, "Deleted");
+    let (app_id, secret) = kg.new_app("Deleted", SCOPES);
     let (_, token) = tokens_from(
-        &b,
+        &b.base,
         "ana@example.com",
         "long enough",
         SCOPES,
@@ -160,8 +101,8 @@ async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_sec
     )
     .await;
     let start = Instant::now();
-    cli(&db, &["app", "delete", &app_id]);
-    let took = time_until_refused(&[&a, &b], me, &token, start).await;
+    kg.json(&["app", "delete", &app_id]);
+    let took = time_until_refused(&[&a, &b], ME, &token, start).await;
     println!(
         "app deletion by the CLI enforced after {} ms",
         took.as_millis()
@@ -169,9 +110,9 @@ async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_sec
     worst = worst.max(took);
 
     // The CLI denies third-party OAuth for the organization.
-    let (app_id, secret) = new_app(&db, "Policy");
+    let (app_id, secret) = kg.new_app("Policy", SCOPES);
     let (_, token) = tokens_from(
-        &a,
+        &a.base,
         "ana@example.com",
         "long enough",
         SCOPES,
@@ -180,12 +121,9 @@ async fn changes_made_by_any_process_are_enforced_by_every_server_within_one_sec
     )
     .await;
     let projects = "/fabrikam/_apis/projects";
-    assert_eq!(status(&b, projects, &token).await, StatusCode::OK);
+    assert_eq!(status(&b.base, projects, &token).await, StatusCode::OK);
     let start = Instant::now();
-    cli(
-        &db,
-        &["org", "policy", "fabrikam", "--third-party-oauth", "deny"],
-    );
+    kg.json(&["org", "policy", "fabrikam", "--third-party-oauth", "deny"]);
     let took = time_until_refused(&[&a, &b], projects, &token, start).await;
     println!(
         "organization policy by the CLI enforced after {} ms",

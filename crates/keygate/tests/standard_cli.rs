@@ -3,58 +3,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use keygate_testkit::{ok_json, refused, Cli};
 use serde_json::Value;
 
-fn keygate(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_keygate"))
-        .args(args)
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", db.display()))
-        .env_remove("KEYGATE_CONFIG")
-        .env_remove("KEYGATE_SIGNING_ALGORITHM")
-        .output()
-        .unwrap()
-}
-
-fn ok_json(out: Output) -> Value {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn refused(out: &Output, message: &str) {
-    assert!(!out.status.success(), "should have failed");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(message), "stderr was: {err}");
-}
-
-fn world() -> (tempfile::TempDir, PathBuf) {
+fn world() -> (tempfile::TempDir, Cli) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("keygate.db");
-    ok_json(keygate(
-        &db,
-        &[
-            "user",
-            "create",
-            "--email",
-            "ana@example.com",
-            "--name",
-            "Ana",
-            "--password",
-            "long enough",
-            "--json",
-        ],
-    ));
-    (dir, db)
+    let kg = Cli::sqlite(
+        env!("CARGO_BIN_EXE_keygate"),
+        &dir.path().join("keygate.db"),
+    );
+    kg.create_user();
+    (dir, kg)
 }
 
-fn create_app(db: &Path, callback: &str, public: bool) -> Output {
+fn create_app(kg: &Cli, callback: &str, public: bool) -> Output {
     let mut args = vec![
         "app",
         "create",
@@ -75,27 +39,27 @@ fn create_app(db: &Path, callback: &str, public: bool) -> Output {
     if public {
         args.push("--public");
     }
-    keygate(db, &args)
+    kg.run(&args)
 }
 
 #[test]
 fn a_public_app_gets_no_secret_and_only_public_apps_may_use_native_callbacks() {
-    let (_dir, db) = world();
-    let app = ok_json(create_app(&db, "http://127.0.0.1/callback", true));
+    let (_dir, kg) = world();
+    let app = ok_json(create_app(&kg, "http://127.0.0.1/callback", true));
     assert_eq!(app["client_type"], "public");
     assert!(app["client_secret"].is_null());
-    let native = ok_json(create_app(&db, "com.fabrikam.fiber:/callback", true));
+    let native = ok_json(create_app(&kg, "com.fabrikam.fiber:/callback", true));
     assert_eq!(native["client_type"], "public");
     refused(
-        &create_app(&db, "http://127.0.0.1/callback", false),
+        &create_app(&kg, "http://127.0.0.1/callback", false),
         "callback_url",
     );
-    let confidential = ok_json(create_app(&db, "https://fabrikam.example/cb", false));
+    let confidential = ok_json(create_app(&kg, "https://fabrikam.example/cb", false));
     assert!(confidential["client_secret"].as_str().unwrap().len() > 100);
 }
 
-fn keys(db: &Path) -> Vec<Value> {
-    ok_json(keygate(db, &["keys", "list", "--json"]))
+fn keys(kg: &Cli) -> Vec<Value> {
+    ok_json(kg.run(&["keys", "list", "--json"]))
         .as_array()
         .unwrap()
         .clone()
@@ -103,16 +67,13 @@ fn keys(db: &Path) -> Vec<Value> {
 
 #[test]
 fn keys_rotate_publishes_a_next_key_that_signs_after_the_publish_ahead_delay() {
-    let (_dir, db) = world();
-    let first = keys(&db);
+    let (_dir, kg) = world();
+    let first = keys(&kg);
     assert_eq!(first.len(), 1);
     assert_eq!(first[0]["state"], "active");
     assert_eq!(first[0]["algorithm"], "ES256");
 
-    let next = ok_json(keygate(
-        &db,
-        &["keys", "rotate", "--algorithm", "RS256", "--json"],
-    ));
+    let next = ok_json(kg.run(&["keys", "rotate", "--algorithm", "RS256", "--json"]));
     assert_eq!(next["state"], "next");
     assert_eq!(next["algorithm"], "RS256");
     assert_eq!(
@@ -120,10 +81,10 @@ fn keys_rotate_publishes_a_next_key_that_signs_after_the_publish_ahead_delay() {
         next["created_at"].as_i64().unwrap() + 600
     );
     refused(
-        &keygate(&db, &["keys", "rotate", "--json"]),
+        &kg.run(&["keys", "rotate", "--json"]),
         "is one already waiting",
     );
-    let listed = keys(&db);
+    let listed = keys(&kg);
     assert_eq!(listed.len(), 2);
     let state = |kid: &Value| listed.iter().find(|k| &k["kid"] == kid).unwrap()["state"].clone();
     assert_eq!(state(&first[0]["kid"]), "active");
@@ -132,22 +93,19 @@ fn keys_rotate_publishes_a_next_key_that_signs_after_the_publish_ahead_delay() {
 
 #[test]
 fn keys_rotate_immediately_signs_at_once_and_keeps_the_old_key_published_as_retired() {
-    let (_dir, db) = world();
-    let old = keys(&db)[0]["kid"].clone();
-    let new = ok_json(keygate(
-        &db,
-        &[
-            "keys",
-            "rotate",
-            "--algorithm",
-            "eddsa",
-            "--immediately",
-            "--json",
-        ],
-    ));
+    let (_dir, kg) = world();
+    let old = keys(&kg)[0]["kid"].clone();
+    let new = ok_json(kg.run(&[
+        "keys",
+        "rotate",
+        "--algorithm",
+        "eddsa",
+        "--immediately",
+        "--json",
+    ]));
     assert_eq!(new["state"], "active");
     assert_eq!(new["algorithm"], "EdDSA");
-    let listed = keys(&db);
+    let listed = keys(&kg);
     let retired = listed.iter().find(|k| k["kid"] == old).unwrap();
     assert_eq!(retired["state"], "retired");
     assert!(retired["retired_at"].is_i64());
@@ -155,10 +113,10 @@ fn keys_rotate_immediately_signs_at_once_and_keeps_the_old_key_published_as_reti
 
 #[test]
 fn an_unknown_signing_algorithm_is_refused() {
-    let (_dir, db) = world();
+    let (_dir, kg) = world();
     refused(
-        &keygate(&db, &["keys", "rotate", "--algorithm", "HS256"]),
+        &kg.run(&["keys", "rotate", "--algorithm", "HS256"]),
         "unsupported signing algorithm HS256",
     );
-    assert_eq!(keys(&db).len(), 1);
+    assert_eq!(keys(&kg).len(), 1);
 }

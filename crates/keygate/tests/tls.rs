@@ -8,42 +8,17 @@
 )]
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
 
-struct Process(Child);
+use keygate_testkit::process::command;
+use keygate_testkit::{free_port, sqlite_url, wait_until_answers, Process};
 
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+const KEYGATE: &str = env!("CARGO_BIN_EXE_keygate");
 
 fn client_trusting(cert_pem: &[u8]) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(cert_pem).unwrap())
         .redirect(reqwest::redirect::Policy::none())
-}
-
-/// Polls `url` until it answers (the server is starting), failing after a deadline.
-async fn wait_for(client: &reqwest::Client, url: &str) -> reqwest::Response {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match client.get(url).send().await {
-            Ok(r) => return r,
-            Err(e) if Instant::now() > deadline => panic!("{url} never answered: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    }
 }
 
 #[tokio::test]
@@ -55,11 +30,10 @@ async fn serve_with_a_certificate_and_key_answers_https_with_hsts_and_refuses_pl
     std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
     let port = free_port();
     let _server = Process(
-        Command::new(env!("CARGO_BIN_EXE_keygate"))
+        command(KEYGATE)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--public-url", &format!("https://keygate.test:{port}")])
-            .arg("--database-url")
-            .arg(format!("sqlite://{}", dir.path().join("k.db").display()))
+            .args(["--database-url", &sqlite_url(&dir.path().join("k.db"))])
             .arg("--tls-cert")
             .arg(&cert)
             .arg("--tls-key")
@@ -74,7 +48,7 @@ async fn serve_with_a_certificate_and_key_answers_https_with_hsts_and_refuses_pl
         .resolve("keygate.test", addr)
         .build()
         .unwrap();
-    let r = wait_for(&https, &format!("https://keygate.test:{port}/healthz")).await;
+    let r = wait_until_answers(&https, &format!("https://keygate.test:{port}/healthz")).await;
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
     let page = https
@@ -108,7 +82,7 @@ async fn serve_with_a_certificate_and_key_answers_https_with_hsts_and_refuses_pl
 #[tokio::test]
 async fn demo_https_serves_a_self_signed_certificate_for_localhost() {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keygate"))
+    let mut child = command(KEYGATE)
         .args(["demo", "--https", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -142,7 +116,7 @@ async fn demo_https_serves_a_self_signed_certificate_for_localhost() {
     let pem = std::fs::read(&cert_path).unwrap();
     for host in ["localhost", "127.0.0.1"] {
         let client = client_trusting(&pem).build().unwrap();
-        let r = wait_for(&client, &format!("https://{host}:{port}/healthz")).await;
+        let r = wait_until_answers(&client, &format!("https://{host}:{port}/healthz")).await;
         assert_eq!(r.status(), reqwest::StatusCode::OK, "{host}");
     }
 }

@@ -14,8 +14,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chromium::{screenshot_dir, Browser};
+use keygate_testkit::in_process::BUILD_NUMBER;
+use keygate_testkit::{ORG, PROJECT};
 use keygate_webapp::config::WireFlavour;
-use support::{World, BUILD_NUMBER, EMAIL, ORG, PASSWORD, PROJECT};
+use support::{World, EMAIL, PASSWORD};
 
 /// From the web app's home page through Keygate's sign-in to its consent page. Returns the
 /// `state` the consent form carries (the one the web app generated).

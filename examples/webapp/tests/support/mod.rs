@@ -3,23 +3,15 @@
 //! callback), and the web app itself on its own port.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-use keygate_core::apps::{register_app, Registration};
-use keygate_core::model::{ClientKind, NewBuild};
-use keygate_core::{accounts, Lifetimes, ManualClock, Policy};
-use keygate_server::{build_state, serve, ServerOptions};
-use keygate_store_sqlite::SqliteStore;
+use keygate_core::apps::Registration;
+use keygate_core::model::ClientKind;
+use keygate_testkit::in_process::{register, seed_project, InProcess, Person};
 use keygate_webapp::config::WireFlavour;
 use keygate_webapp::Settings;
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
 
 pub const EMAIL: &str = "demo@keygate.local";
 pub const PASSWORD: &str = "keygate-demo";
-pub const ORG: &str = "fabrikam";
-pub const PROJECT: &str = "Fabrikam-Fiber";
-pub const BUILD_NUMBER: &str = "20240101.1";
 
 /// Keygate and the web app, both running.
 pub struct World {
@@ -27,9 +19,8 @@ pub struct World {
     pub keygate: String,
     /// The web app's base URL, `https://localhost:<port>`.
     pub webapp: String,
-    _keygate_stop: oneshot::Sender<()>,
+    _keygate: InProcess,
     webapp_handle: axum_server::Handle<SocketAddr>,
-    _dir: tempfile::TempDir,
 }
 
 impl World {
@@ -40,7 +31,6 @@ impl World {
 
     /// Keygate and the web app speaking `flavour`.
     pub async fn start_with(flavour: WireFlavour) -> Self {
-        let dir = tempfile::tempdir().unwrap();
         let webapp_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let webapp = format!(
             "https://localhost:{}",
@@ -48,32 +38,11 @@ impl World {
         );
         let callback = format!("{webapp}/oauth/callback");
 
-        let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
-        let store = SqliteStore::connect(&url).await.unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let keygate = format!("http://{}", listener.local_addr().unwrap());
-        let state = build_state(
-            Arc::new(store),
-            ServerOptions {
-                public_url: keygate.parse().unwrap(),
-                lifetimes: Lifetimes::default(),
-                policy: Policy::default(),
-                clock: Arc::new(ManualClock::starting_now()),
-            },
-        )
-        .await
-        .unwrap();
-        let (app_id, client_secret) = seed(&state.kg, &callback).await;
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = serve(listener, state, async {
-                let _ = stopped.await;
-            })
-            .await;
-        });
+        let keygate = InProcess::start().await;
+        let (app_id, client_secret) = seed(keygate.kg(), &callback).await;
 
         let settings = Settings {
-            keygate_url: keygate.clone(),
+            keygate_url: keygate.base.clone(),
             azure_devops: false,
             app_id,
             client_secret,
@@ -92,11 +61,10 @@ impl World {
         });
         handle.listening().await.expect("the web app listens");
         Self {
-            keygate,
+            keygate: keygate.base.clone(),
             webapp,
-            _keygate_stop: stop,
+            _keygate: keygate,
             webapp_handle: handle,
-            _dir: dir,
         }
     }
 
@@ -113,50 +81,22 @@ impl Drop for World {
 
 /// The demo's data, with the app registered for this run's callback.
 async fn seed(kg: &keygate_core::Keygate, callback: &str) -> (String, String) {
-    let (store, clock) = (kg.store.as_ref(), kg.clock.as_ref());
-    let user = accounts::create_user(store, clock, EMAIL, "Demo User", PASSWORD)
-        .await
-        .unwrap();
-    accounts::create_org(store, clock, ORG, EMAIL)
-        .await
-        .unwrap();
-    let project = accounts::create_project(store, clock, ORG, PROJECT, "The demo project")
-        .await
-        .unwrap();
-    store
-        .queue_build(NewBuild {
-            id: 0,
-            project_id: project.id,
-            build_number: BUILD_NUMBER.into(),
-            definition_name: "Fabrikam-Fiber-CI".into(),
-            status: "completed".into(),
-            result: "succeeded".into(),
-            source_branch: "refs/heads/main".into(),
-            requested_for: user.id,
-            queue_time: clock.now(),
-        })
-        .await
-        .unwrap();
-    let registered = register_app(
-        kg,
-        user.id,
-        &Registration {
-            company_name: "Fabrikam".into(),
-            company_website: "https://fabrikam.example".into(),
-            name: "Fabrikam Fiber web app".into(),
-            description: "The sample web app, signing you in through Keygate.".into(),
-            website: "https://localhost:5001".into(),
-            callback_url: callback.into(),
-            scopes: keygate_client::DEFAULT_SCOPES.into(),
-            kind: Some(ClientKind::Confidential),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .unwrap();
-    (
-        registered.app.id.to_upper(),
-        registered.client_secret.unwrap(),
-    )
+    let person = Person {
+        email: EMAIL,
+        name: "Demo User",
+        password: PASSWORD,
+    };
+    let (user, _) = seed_project(kg, person, "The demo project").await;
+    let registration = Registration {
+        company_name: "Fabrikam".into(),
+        company_website: "https://fabrikam.example".into(),
+        name: "Fabrikam Fiber web app".into(),
+        description: "The sample web app, signing you in through Keygate.".into(),
+        website: "https://localhost:5001".into(),
+        callback_url: callback.into(),
+        scopes: keygate_client::DEFAULT_SCOPES.into(),
+        ..Default::default()
+    };
+    let (app_id, secret) = register(kg, user.id, ClientKind::Confidential, registration).await;
+    (app_id, secret.unwrap())
 }
