@@ -55,6 +55,14 @@ pub struct DbArgs {
     /// Optional TOML config file.
     #[arg(long, env = "KEYGATE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Connection pool size and timeouts.
+    #[command(flatten)]
+    pub pool: PoolArgs,
+}
+
+/// The connection pool's size and timeouts; every command that opens a database takes them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PoolArgs {
     /// PostgreSQL: most connections this process opens (size the server for the sum over nodes).
     /// Default 10.
     #[arg(long, env = "KEYGATE_DB_MAX_CONNECTIONS")]
@@ -461,6 +469,12 @@ pub enum DbCommand {
         /// The empty database to copy into (created and migrated if needed).
         #[arg(long)]
         to: String,
+        /// Optional TOML config file (only its `db_*` pool settings apply here).
+        #[arg(long, env = "KEYGATE_CONFIG")]
+        config: Option<PathBuf>,
+        /// Connection pool size and timeouts, for both databases.
+        #[command(flatten)]
+        pool: PoolArgs,
         /// Print JSON.
         #[arg(long)]
         json: bool,

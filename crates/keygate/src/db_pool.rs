@@ -8,7 +8,7 @@ use std::time::Duration;
 use keygate_store_postgres::PoolSettings;
 use serde::Deserialize;
 
-use crate::cli::DbArgs;
+use crate::cli::PoolArgs;
 use crate::settings::ConfigFile;
 
 /// A timeout: a number of seconds, or a number with a unit (`500ms`, `5s`, `1m`).
@@ -53,21 +53,22 @@ impl<'de> Deserialize<'de> for Timeout {
     }
 }
 
-/// The pool settings `db` and the config file ask for, over the defaults.
-pub fn resolve(db: &DbArgs, file: &ConfigFile) -> anyhow::Result<PoolSettings> {
+/// The pool settings the flags (or environment) `flags` and the config file ask for, over the
+/// defaults.
+pub fn resolve(flags: &PoolArgs, file: &ConfigFile) -> anyhow::Result<PoolSettings> {
     let d = PoolSettings::default();
-    let max_connections = db
+    let max_connections = flags
         .db_max_connections
         .or(file.db_max_connections)
         .unwrap_or(d.max_connections);
     anyhow::ensure!(max_connections > 0, "db_max_connections must be at least 1");
     Ok(PoolSettings {
         max_connections,
-        acquire_timeout: db
+        acquire_timeout: flags
             .db_acquire_timeout
             .or(file.db_acquire_timeout)
             .map_or(d.acquire_timeout, |t| t.0),
-        statement_timeout: db
+        statement_timeout: flags
             .db_statement_timeout
             .or(file.db_statement_timeout)
             .map_or(d.statement_timeout, |t| t.0),
@@ -103,9 +104,9 @@ mod tests {
         let file: ConfigFile =
             toml::from_str("db_max_connections = 3\ndb_acquire_timeout = \"250ms\"\n")
                 .expect("config");
-        let flags = DbArgs {
+        let flags = PoolArgs {
             db_max_connections: Some(7),
-            ..DbArgs::default()
+            ..PoolArgs::default()
         };
         let pool = resolve(&flags, &file).expect("pool");
         assert_eq!(pool.max_connections, 7);
@@ -114,15 +115,15 @@ mod tests {
             pool.statement_timeout,
             PoolSettings::default().statement_timeout
         );
-        let none = resolve(&DbArgs::default(), &ConfigFile::default()).expect("pool");
+        let none = resolve(&PoolArgs::default(), &ConfigFile::default()).expect("pool");
         assert_eq!(none, PoolSettings::default());
     }
 
     #[test]
     fn a_pool_of_no_connections_is_refused() {
-        let flags = DbArgs {
+        let flags = PoolArgs {
             db_max_connections: Some(0),
-            ..DbArgs::default()
+            ..PoolArgs::default()
         };
         assert!(resolve(&flags, &ConfigFile::default()).is_err());
     }

@@ -84,14 +84,12 @@ pub struct Settings {
     pub pool: keygate_store_postgres::PoolSettings,
 }
 
-/// The database URL an admin command uses.
-pub fn database_url(db: &DbArgs) -> anyhow::Result<String> {
-    let file = ConfigFile::load(db.config.as_deref())?;
-    Ok(db
-        .database_url
+/// The database URL `db` names: flag or environment, then config file, then the default.
+pub fn database_url(db: &DbArgs, file: &ConfigFile) -> String {
+    db.database_url
         .clone()
-        .or(file.database_url)
-        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()))
+        .or_else(|| file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
 }
 
 fn positive(name: &str, v: i64) -> anyhow::Result<i64> {
@@ -106,7 +104,8 @@ fn positive(name: &str, v: i64) -> anyhow::Result<i64> {
 pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
     let file = ConfigFile::load(args.db.config.as_deref())?;
     let hardening = crate::hardening::resolve(&args.hardening, &file)?;
-    let pool = crate::db_pool::resolve(&args.db, &file)?;
+    let pool = crate::db_pool::resolve(&args.db.pool, &file)?;
+    let database_url = database_url(&args.db, &file);
     let listen = args
         .listen
         .clone()
@@ -178,12 +177,7 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
             .or(file.metrics_listen),
         listen,
         public_url,
-        database_url: args
-            .db
-            .database_url
-            .clone()
-            .or(file.database_url)
-            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+        database_url,
         log_format: args
             .log_format
             .or(file.log_format)

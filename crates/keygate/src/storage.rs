@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use keygate_core::Store;
+use keygate_core::{Store, StoreError};
 use keygate_store_postgres::{PgStore, PoolSettings};
 use keygate_store_sqlite::SqliteStore;
 
@@ -30,13 +30,10 @@ impl Backend {
     }
 }
 
-/// Opens (creating and migrating if needed) the store named by `url`, with the default pool.
-pub async fn open(url: &str) -> anyhow::Result<Arc<dyn Store>> {
-    open_with(url, &PoolSettings::default()).await
-}
-
-/// Opens the store named by `url`; `pool` sizes a PostgreSQL connection pool (SQLite keeps its
-/// one writer and few readers).
+/// Opens (creating and migrating if needed) the store named by `url`; `pool` sizes a PostgreSQL
+/// connection pool and bounds its waits (SQLite keeps its one writer and few readers). Every
+/// command opens its database here, with the pool settings it resolved from its flags,
+/// environment and config file.
 pub async fn open_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Arc<dyn Store>> {
     match Backend::of(url) {
         Some(Backend::Sqlite) => {
@@ -49,7 +46,15 @@ pub async fn open_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Arc<dyn
             // The URL may carry a password: name only the backend in the error.
             let store = PgStore::connect(url, pool.clone())
                 .await
-                .context("could not open the PostgreSQL database")?;
+                .map_err(|e| match e {
+                    StoreError::Unavailable(_) => anyhow::Error::new(e).context(format!(
+                        "could not reach the PostgreSQL database within {} (db_acquire_timeout)",
+                        humantime::format_duration(pool.acquire_timeout)
+                    )),
+                    other => {
+                        anyhow::Error::new(other).context("could not open the PostgreSQL database")
+                    }
+                })?;
             Ok(Arc::new(store))
         }
         None => anyhow::bail!(

@@ -8,9 +8,8 @@ use keygate_core::SystemClock;
 use serde_json::json;
 
 use crate::cli::{OAuthPolicy, OrgCommand, ProjectCommand, UserCommand};
+use crate::commands::open_store;
 use crate::output::print;
-use crate::settings::database_url;
-use crate::storage;
 
 fn read_password_line() -> anyhow::Result<String> {
     let mut line = String::new();
@@ -35,7 +34,7 @@ pub async fn user(cmd: UserCommand) -> anyhow::Result<()> {
         Some(p) if !password_stdin => p,
         _ => read_password_line()?,
     };
-    let store = storage::open(&database_url(&db)?).await?;
+    let store = open_store(&db).await?;
     let user =
         accounts::create_user(store.as_ref(), &SystemClock, &email, &name, &password).await?;
     print(
@@ -56,7 +55,7 @@ pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
             db,
             json,
         } => {
-            let store = storage::open(&database_url(&db)?).await?;
+            let store = open_store(&db).await?;
             let org = accounts::create_org(store.as_ref(), &SystemClock, &org, &owner).await?;
             print(
                 json,
@@ -89,7 +88,7 @@ pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
             db,
             json,
         } => {
-            let store = storage::open(&database_url(&db)?).await?;
+            let store = open_store(&db).await?;
             let (org, user) = accounts::add_org_member(store.as_ref(), &org, &email).await?;
             print(
                 json,
@@ -111,7 +110,7 @@ pub async fn project(cmd: ProjectCommand) -> anyhow::Result<()> {
         db,
         json,
     } = cmd;
-    let store = storage::open(&database_url(&db)?).await?;
+    let store = open_store(&db).await?;
     let p = accounts::create_project(store.as_ref(), &SystemClock, &org, &project, &description)
         .await?;
     print(

@@ -10,16 +10,26 @@ use std::path::Path;
 
 use anyhow::Context;
 use keygate_core::StoreError;
+use keygate_store_postgres::PoolSettings;
 use serde_json::{json, Value};
 
 use crate::cli::DbCommand;
 use crate::output::print;
+use crate::settings::ConfigFile;
 use crate::storage::{self, redact, Backend};
 
 /// Runs a `db` subcommand.
 pub async fn run(cmd: DbCommand) -> anyhow::Result<()> {
-    let DbCommand::Copy { from, to, json } = cmd;
-    let counts = copy(&from, &to).await?;
+    let DbCommand::Copy {
+        from,
+        to,
+        config,
+        pool,
+        json,
+    } = cmd;
+    let file = ConfigFile::load(config.as_deref())?;
+    let pool = crate::db_pool::resolve(&pool, &file)?;
+    let counts = copy(&from, &to, &pool).await?;
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     let value = json!({
         "from": redact(&from),
@@ -51,8 +61,13 @@ fn sqlite_file(url: &str) -> &str {
     path.split('?').next().unwrap_or(path)
 }
 
-/// Copies every row from `from` into the empty database `to`; returns the rows per table.
-pub async fn copy(from: &str, to: &str) -> anyhow::Result<Vec<(&'static str, usize)>> {
+/// Copies every row from `from` into the empty database `to`, each opened with `pool`; returns
+/// the rows per table.
+pub async fn copy(
+    from: &str,
+    to: &str,
+    pool: &PoolSettings,
+) -> anyhow::Result<Vec<(&'static str, usize)>> {
     anyhow::ensure!(from != to, "--from and --to name the same database");
     let source_backend = Backend::of(from).with_context(|| {
         format!(
@@ -68,7 +83,7 @@ pub async fn copy(from: &str, to: &str) -> anyhow::Result<Vec<(&'static str, usi
             "the source database {file} does not exist"
         );
     }
-    let source = storage::open(from).await?;
+    let source = storage::open_with(from, pool).await?;
     let dump = source
         .export_dump()
         .await
@@ -80,7 +95,7 @@ pub async fn copy(from: &str, to: &str) -> anyhow::Result<Vec<(&'static str, usi
     );
     let counts = dump.counts();
 
-    let target = storage::open(to).await?;
+    let target = storage::open_with(to, pool).await?;
     match target.import_dump(dump.clone()).await {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => anyhow::bail!(

@@ -12,11 +12,11 @@ mod serve;
 
 use std::sync::Arc;
 
-use keygate_core::{Keygate, SystemClock};
+use keygate_core::{Keygate, Store, SystemClock};
 use keygate_server::{build_state, ServerOptions};
 
 use crate::cli::{Cli, Command, DbArgs, ServeArgs};
-use crate::settings;
+use crate::settings::{self, ConfigFile};
 
 /// Runs the chosen subcommand.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -32,6 +32,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(c) => keys::run(c).await,
         Command::Db(c) => db::run(c).await,
     }
+}
+
+/// Opens the database `db` names, with the pool settings its flags, environment and config file
+/// ask for (as `serve` does), for a command that needs only the store.
+pub async fn open_store(db: &DbArgs) -> anyhow::Result<Arc<dyn Store>> {
+    let file = ConfigFile::load(db.config.as_deref())?;
+    let pool = crate::db_pool::resolve(&db.pool, &file)?;
+    crate::storage::open_with(&settings::database_url(db, &file), &pool).await
 }
 
 /// The use-case context an admin command runs against: the database and settings of `db`.
