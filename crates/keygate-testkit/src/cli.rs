@@ -19,6 +19,7 @@ pub fn sqlite_url(file: &Path) -> String {
 pub struct Cli {
     bin: PathBuf,
     database_url: String,
+    config: Option<PathBuf>,
 }
 
 impl Cli {
@@ -27,6 +28,15 @@ impl Cli {
         Cli {
             bin: bin.into(),
             database_url: database_url.into(),
+            config: None,
+        }
+    }
+
+    /// The same commands, each also given `--config file`.
+    pub fn with_config(self, file: &Path) -> Cli {
+        Cli {
+            config: Some(file.to_owned()),
+            ..self
         }
     }
 
@@ -40,10 +50,14 @@ impl Cli {
         &self.database_url
     }
 
-    /// `keygate <args> --database-url <url>`, not yet run (to pipe its input, say).
+    /// `keygate <args> --database-url <url>` (and `--config`, if given), not yet run (to pipe
+    /// its input, say).
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = command(&self.bin);
         cmd.args(args).args(["--database-url", &self.database_url]);
+        if let Some(config) = &self.config {
+            cmd.arg("--config").arg(config);
+        }
         cmd
     }
 

@@ -63,9 +63,21 @@ pub async fn answer_consent(browser: &Client, base: &str, html: &str, decision: 
 /// Has the signed-in `browser` accept `app_id` for `scopes` at `base` (Azure flavour, callback
 /// [`CALLBACK`]); returns the code.
 pub async fn authorize(browser: &Client, base: &str, app_id: &str, scopes: &str) -> String {
+    authorize_as(browser, base, app_id, scopes, "Assertion").await
+}
+
+/// Like [`authorize`], asking with `response_type` (`Assertion` for the Azure flavour, `code`
+/// for standard OAuth).
+pub async fn authorize_as(
+    browser: &Client,
+    base: &str,
+    app_id: &str,
+    scopes: &str,
+    response_type: &str,
+) -> String {
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("client_id", app_id)
-        .append_pair("response_type", "Assertion")
+        .append_pair("response_type", response_type)
         .append_pair("state", "s")
         .append_pair("scope", scopes)
         .append_pair("redirect_uri", CALLBACK)
@@ -88,6 +100,21 @@ pub async fn authorize(browser: &Client, base: &str, app_id: &str, scopes: &str)
         .expect("a code")
         .1
         .into_owned()
+}
+
+/// A standard (RFC 6749) token request at `base` by the confidential client `app_id`,
+/// authenticated with HTTP Basic and `secret`, carrying `form`. Not yet sent.
+pub fn standard_token_request(
+    client: &Client,
+    base: &str,
+    app_id: &str,
+    secret: &str,
+    form: &[(&str, &str)],
+) -> RequestBuilder {
+    client
+        .post(format!("{base}/oauth2/token"))
+        .basic_auth(app_id, Some(secret))
+        .form(form)
 }
 
 /// An Azure-flavour token request at `base`: the client secret as the assertion, `grant` with

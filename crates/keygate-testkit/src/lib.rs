@@ -17,11 +17,12 @@ pub mod flows;
 pub mod html;
 pub mod in_process;
 pub mod process;
+pub mod upgrade;
 
 pub use cli::{ok_json, refused, sqlite_url, Cli};
 pub use flows::{
-    authorize, azure_token_request, browser, csrf, exchange, refresh, sign_in, status,
-    time_until_all_refuse, tokens, tokens_from,
+    authorize, authorize_as, azure_token_request, browser, csrf, exchange, refresh, sign_in,
+    standard_token_request, status, time_until_all_refuse, tokens, tokens_from,
 };
 pub use html::{field, hidden_fields};
 pub use process::{free_port, wait_ready, wait_until_answers, Process, Server};
