@@ -8,6 +8,7 @@ use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 
 use crate::html::{field, hidden_fields};
+use crate::process::Server;
 use crate::CALLBACK;
 
 /// The Azure flavour's grant for a code exchange (protocol §4).
@@ -217,4 +218,20 @@ where
     }
     assert!(pending.is_empty(), "a node never refused the {what}");
     start.elapsed()
+}
+
+/// How long after `start` until every one of `nodes` refuses `token` on `path` with 401, asking
+/// each again until `give_up` has passed.
+pub async fn time_until_token_refused(
+    nodes: &[&Server],
+    path: &str,
+    token: &str,
+    start: Instant,
+    give_up: Duration,
+) -> Duration {
+    let bases: Vec<&str> = nodes.iter().map(|n| n.base.as_str()).collect();
+    time_until_all_refuse(&bases, start, give_up, "token", |base| {
+        status(base, path, token)
+    })
+    .await
 }

@@ -22,7 +22,8 @@ pub mod upgrade;
 pub use cli::{ok_json, refused, sqlite_url, Cli};
 pub use flows::{
     authorize, authorize_as, azure_token_request, browser, csrf, exchange, refresh, sign_in,
-    standard_token_request, status, time_until_all_refuse, tokens, tokens_from,
+    standard_token_request, status, time_until_all_refuse, time_until_token_refused, tokens,
+    tokens_from,
 };
 pub use html::{field, hidden_fields};
 pub use process::{free_port, wait_ready, wait_until_answers, Process, Server};

@@ -37,42 +37,26 @@ fn user_create_refuses_a_duplicate_email_whatever_its_case() {
 #[test]
 fn user_create_refuses_bad_emails_and_short_passwords_and_writes_nothing() {
     let (_dir, kg) = world();
-    for email in ["not-an-email", "a@b", "two@@example.com", ""] {
-        let out = kg.run(&[
+    let create = |email: &str, name: &str, password: &str| {
+        kg.run(&[
             "user",
             "create",
             "--email",
             email,
             "--name",
-            "X",
+            name,
             "--password",
-            "long enough",
-        ]);
-        refused(&out, "email");
+            password,
+        ])
+    };
+    for email in ["not-an-email", "a@b", "two@@example.com", ""] {
+        refused(&create(email, "X", "long enough"), "email");
     }
-    let out = kg.run(&[
-        "user",
-        "create",
-        "--email",
-        "bob@example.com",
-        "--name",
-        "Bob",
-        "--password",
-        "short",
-    ]);
-    refused(&out, "at least 8");
+    refused(&create("bob@example.com", "Bob", "short"), "at least 8");
     // Nothing was written: bob can still be created.
-    let out = kg.run(&[
-        "user",
-        "create",
-        "--email",
-        "bob@example.com",
-        "--name",
-        "Bob",
-        "--password",
-        "long enough",
-    ]);
-    assert!(out.status.success());
+    assert!(create("bob@example.com", "Bob", "long enough")
+        .status
+        .success());
 }
 
 #[test]

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use keygate_store_postgres::scratch::ScratchDatabase;
 use keygate_testkit::{
-    authorize, azure_token_request, browser, csrf, exchange, refresh, sign_in, status,
-    time_until_all_refuse, tokens, Cli, Server, EMAIL, ME, ORG, PASSWORD, SCOPES,
+    authorize, azure_token_request, browser, csrf, exchange, refresh, sign_in,
+    standard_token_request, status, time_until_all_refuse, time_until_token_refused, tokens, Cli,
+    Server, EMAIL, ME, ORG, PASSWORD, SCOPES,
 };
 use reqwest::{Client, StatusCode};
 
@@ -139,30 +140,10 @@ async fn token_status(
         .status()
 }
 
-/// The base URLs of `nodes`.
-fn bases<'a>(nodes: &[&'a Server]) -> Vec<&'a str> {
-    nodes.iter().map(|n| n.base.as_str()).collect()
-}
-
-/// How long after `start` until `nodes` all refuse `token` on `path`.
-async fn time_until_refused(
-    nodes: &[&Server],
-    path: &str,
-    token: &str,
-    start: Instant,
-) -> Duration {
-    time_until_all_refuse(&bases(nodes), start, BOUND * 5, "token", |base| {
-        status(base, path, token)
-    })
-    .await
-}
-
 /// The status a client-credentials request with `secret` gets from `node`.
 async fn client_credentials_status(base: &str, app_id: &str, secret: &str) -> StatusCode {
-    Client::new()
-        .post(format!("{base}/oauth2/token"))
-        .basic_auth(app_id, Some(secret))
-        .form(&[("grant_type", "client_credentials")])
+    let form = [("grant_type", "client_credentials")];
+    standard_token_request(&Client::new(), base, app_id, secret, &form)
         .send()
         .await
         .unwrap()
@@ -176,7 +157,8 @@ async fn time_until_secret_refused(
     secret: &str,
     start: Instant,
 ) -> Duration {
-    time_until_all_refuse(&bases(nodes), start, BOUND * 5, "old secret", |base| {
+    let bases: Vec<&str> = nodes.iter().map(|n| n.base.as_str()).collect();
+    time_until_all_refuse(&bases, start, BOUND * 5, "old secret", |base| {
         client_credentials_status(base, app_id, secret)
     })
     .await
@@ -225,7 +207,7 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
         "{}",
         r.status()
     );
-    let took = time_until_refused(&[&b, &c], ME, &access, start).await;
+    let took = time_until_token_refused(&[&b, &c], ME, &access, start, BOUND * 5).await;
     report.push(("revocation", took));
 
     // The owner regenerates the app's secret on A's app page. Every node has just
@@ -247,7 +229,7 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let took = time_until_refused(&[&b, &c], ME, &access, start).await;
+    let took = time_until_token_refused(&[&b, &c], ME, &access, start, BOUND * 5).await;
     report.push(("secret regeneration", took));
     let took = time_until_secret_refused(&[&b, &c], &app_id, &secret, start).await;
     report.push(("secret regeneration (old secret refused)", took));
@@ -273,7 +255,7 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
         "{}",
         r.status()
     );
-    let took = time_until_refused(&[&b, &c], ME, &access, start).await;
+    let took = time_until_token_refused(&[&b, &c], ME, &access, start, BOUND * 5).await;
     report.push(("app deletion", took));
 
     // The organization owner denies third-party OAuth on A.
@@ -293,7 +275,7 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
         "{}",
         r.status()
     );
-    let took = time_until_refused(&[&b, &c], &projects, &access, start).await;
+    let took = time_until_token_refused(&[&b, &c], &projects, &access, start, BOUND * 5).await;
     report.push(("policy change", took));
 
     for (what, took) in &report {

@@ -11,6 +11,18 @@ use keygate_testkit::{free_port, refused, Cli};
 
 const KEYGATE: &str = env!("CARGO_BIN_EXE_keygate");
 
+/// A command that opens the store and nothing more.
+const USER_CREATE: [&str; 8] = [
+    "user",
+    "create",
+    "--email",
+    "ana@example.com",
+    "--name",
+    "Ana",
+    "--password",
+    "long enough",
+];
+
 /// A PostgreSQL URL on a loopback port where nothing listens: every connection is refused, and
 /// the pool keeps retrying until its acquire timeout.
 fn unreachable_postgres() -> String {
@@ -28,16 +40,7 @@ fn every_kind_of_command(cli: &Cli, extra: &[&str]) -> Vec<(String, Output)> {
         (args.join(" "), cli.run(&all))
     };
     let mut outputs = vec![
-        with_db(&[
-            "user",
-            "create",
-            "--email",
-            "ana@example.com",
-            "--name",
-            "Ana",
-            "--password",
-            "long enough",
-        ]),
+        with_db(&USER_CREATE),
         with_db(&["org", "create", "fabrikam", "--owner", "ana@example.com"]),
         with_db(&["app", "list"]),
         with_db(&["audit", "list"]),
@@ -67,18 +70,8 @@ fn the_acquire_timeout_flag_bounds_every_command_on_an_unreachable_database() {
 #[test]
 fn the_acquire_timeout_comes_from_the_environment_or_the_config_file_too() {
     let cli = Cli::new(KEYGATE, unreachable_postgres());
-    let user = [
-        "user",
-        "create",
-        "--email",
-        "ana@example.com",
-        "--name",
-        "Ana",
-        "--password",
-        "long enough",
-    ];
     let out = cli
-        .command(&user)
+        .command(&USER_CREATE)
         .env("KEYGATE_DB_ACQUIRE_TIMEOUT", "700ms")
         .output()
         .unwrap();
@@ -88,7 +81,7 @@ fn the_acquire_timeout_comes_from_the_environment_or_the_config_file_too() {
     let config = dir.path().join("keygate.toml");
     std::fs::write(&config, "db_acquire_timeout = \"1500ms\"\n").unwrap();
     let out = cli
-        .command(&user)
+        .command(&USER_CREATE)
         .arg("--config")
         .arg(&config)
         .output()
