@@ -116,7 +116,7 @@ pub async fn wait_until_answers(client: &Client, url: &str) -> Response {
     loop {
         match client.get(url).send().await {
             Ok(r) => return r,
-            Err(e) if Instant::now() > deadline => panic!("{url} never answered: {e}"),
+            Err(e) if Instant::now() > deadline => panic!("{url} never answered: {e:?}"),
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }

@@ -90,10 +90,13 @@ async fn demo_https_serves_a_self_signed_certificate_for_localhost() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let _demo = Process(child);
-    // The banner names the https base URL and the certificate file.
-    let (base, cert_path) = tokio::task::spawn_blocking(move || {
+    // The banner names the https base URL and the certificate file. The pipe stays open (the
+    // reader is kept to the end of the test): closed, the demo's next line would hit a broken
+    // pipe and end the process while the test still talks to it.
+    let (base, cert_path, _stdout) = tokio::task::spawn_blocking(move || {
         let (mut base, mut cert) = (None, None);
-        for line in BufReader::new(stdout).lines() {
+        let mut lines = BufReader::new(stdout).lines();
+        for line in lines.by_ref() {
             let line = line.unwrap();
             if let Some(rest) = line.strip_prefix("Keygate demo is running at ") {
                 base = rest.split_whitespace().next().map(str::to_owned);
@@ -108,6 +111,7 @@ async fn demo_https_serves_a_self_signed_certificate_for_localhost() {
         (
             base.expect("no base URL printed"),
             cert.expect("no certificate printed"),
+            lines,
         )
     })
     .await
