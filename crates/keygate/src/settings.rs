@@ -35,6 +35,8 @@ pub struct ConfigFile {
     pub(crate) header_timeout: Option<u64>,
     pub(crate) request_timeout: Option<u64>,
     pub(crate) max_connections: Option<usize>,
+    pub(crate) max_connections_per_address: Option<usize>,
+    pub(crate) trusted_proxies: Option<Vec<String>>,
     pub(crate) token_rate_limit: Option<u32>,
     pub(crate) sign_in_rate_limit: Option<u32>,
     pub(crate) tls_cert: Option<std::path::PathBuf>,
