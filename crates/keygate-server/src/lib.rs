@@ -3,12 +3,14 @@
 //!
 //! The server takes an `Arc<dyn Store>` and never names a backend; the binary picks one.
 
+mod address_slots;
 mod audit_view;
 mod connections;
 mod csrf;
 pub mod emulator;
 mod error;
 pub mod forms;
+mod forwarded;
 mod headers;
 pub mod limits;
 pub mod metrics;

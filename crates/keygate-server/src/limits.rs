@@ -25,6 +25,12 @@ pub struct Limits {
     pub tls_handshake_timeout: Duration,
     /// Connections served at once; further clients wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one client address (an IPv6 /64) may hold at once; a connection past it is
+    /// closed as soon as it is accepted. 0 turns the cap off. Trusted proxies are not counted.
+    pub max_connections_per_address: usize,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers name the client address
+    /// (for rate limits and the audit log); from any other peer those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Requests per minute (and burst) one client may make to the token, introspection and
     /// revocation endpoints; 0 turns the limit off.
     pub token_requests_per_minute: u32,
@@ -42,6 +48,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// 512 connections: well inside the common 1024 open-file limit, with room for the database.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// 64 connections per address: a browser opens about six, a busy API client a few dozen, and
+/// eight addresses at the cap still leave most of the 512 slots to everybody else.
+pub const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 /// 3000 token requests a minute per client (50 a second sustained, bursts of 3000).
 pub const DEFAULT_TOKEN_REQUESTS_PER_MINUTE: u32 = 3000;
 /// 30 sign-in attempts a minute per address.
@@ -55,6 +64,8 @@ impl Default for Limits {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             tls_handshake_timeout: DEFAULT_TLS_HANDSHAKE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+            trusted_proxies: Vec::new(),
             token_requests_per_minute: DEFAULT_TOKEN_REQUESTS_PER_MINUTE,
             sign_in_attempts_per_minute: DEFAULT_SIGN_IN_ATTEMPTS_PER_MINUTE,
         }

@@ -1,9 +1,9 @@
 //! Who is asking and from where: the peer address of a request, and the use-case context acting
 //! for a user, so the audit log records both.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use keygate_core::audit::Origin;
 use keygate_core::ids::UserId;
@@ -12,8 +12,9 @@ use keygate_core::Keygate;
 
 use crate::state::AppState;
 
-/// The peer address of the connection, when the server was started with connection info
-/// (always, through [`crate::serve`]); never fails.
+/// The client address of the request: the connection's peer, or behind a trusted proxy the
+/// address it forwarded (see `forwarded.rs`); `None` only when the router was served without
+/// connection info. Never fails.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub Option<IpAddr>);
 
@@ -21,12 +22,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
+        Ok(Self(crate::forwarded::of_request(&parts.extensions)))
     }
 }
 

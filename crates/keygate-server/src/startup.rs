@@ -88,7 +88,9 @@ pub async fn build_state(
         limits: Arc::new(limits),
         rate_limits: Arc::new(rate_limits),
         metrics: Arc::new(crate::metrics::Metrics::new()?),
-        metrics_public: true,
+        // Metrics describe the server to its operators, not to the internet: off the public
+        // listener unless asked for (`AppState::with_public_metrics`).
+        metrics_public: false,
         emulator: None,
     }))
 }

@@ -42,7 +42,7 @@ pub struct Shared {
     pub rate_limits: Arc<crate::rate_limit::RateLimits>,
     /// Prometheus metrics of this server.
     pub metrics: Arc<crate::metrics::Metrics>,
-    /// Whether `/metrics` is served on the public listener (not when it has its own).
+    /// Whether `/metrics` is served on the public listener (only when asked for).
     pub metrics_public: bool,
     /// Test-emulator switches, only when started with `--emulator`.
     pub emulator: Option<Arc<crate::emulator::Emulator>>,
@@ -65,10 +65,9 @@ impl AppState {
         self
     }
 
-    /// The same state with `/metrics` taken off the public listener, for a server that serves
-    /// it on a listener of its own ([`crate::serve_metrics`]).
-    pub fn with_private_metrics(mut self) -> Self {
-        Arc::make_mut(&mut self.0).metrics_public = false;
+    /// The same state serving `/metrics` on the public listener too (off by default).
+    pub fn with_public_metrics(mut self) -> Self {
+        Arc::make_mut(&mut self.0).metrics_public = true;
         self
     }
 

@@ -26,6 +26,14 @@ pub struct HardeningArgs {
     /// Connections served at once. Default 512.
     #[arg(long, env = "KEYGATE_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
+    /// Connections one client address (an IPv6 /64) may hold at once; 0 = no cap. Default 64.
+    #[arg(long, env = "KEYGATE_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
+    /// Reverse proxies (addresses or CIDR networks, comma separated) whose `Forwarded` or
+    /// `X-Forwarded-For` header names the client address. From any other peer those headers are
+    /// ignored. Default: none.
+    #[arg(long, env = "KEYGATE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<String>>,
     /// Token, introspection and revocation requests per minute per client; 0 = unlimited.
     /// Default 3000.
     #[arg(long, env = "KEYGATE_TOKEN_RATE_LIMIT")]
@@ -70,6 +78,23 @@ fn seconds(name: &str, v: u64) -> anyhow::Result<Duration> {
     Ok(Duration::from_secs(v))
 }
 
+/// Parses trusted proxies: networks in CIDR form, or single addresses.
+fn trusted_proxies(list: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    list.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "trusted proxy {s:?} is neither an IP address nor a CIDR network"
+                    )
+                })
+        })
+        .collect()
+}
+
 /// Flag (or environment) first, then the config file, then the default.
 pub fn resolve(args: &HardeningArgs, file: &ConfigFile) -> anyhow::Result<Hardening> {
     let d = Limits::default();
@@ -95,6 +120,16 @@ pub fn resolve(args: &HardeningArgs, file: &ConfigFile) -> anyhow::Result<Harden
         },
         tls_handshake_timeout: d.tls_handshake_timeout,
         max_connections,
+        max_connections_per_address: args
+            .max_connections_per_address
+            .or(file.max_connections_per_address)
+            .unwrap_or(d.max_connections_per_address),
+        trusted_proxies: trusted_proxies(
+            args.trusted_proxies
+                .as_deref()
+                .or(file.trusted_proxies.as_deref())
+                .unwrap_or_default(),
+        )?,
         token_requests_per_minute: args
             .token_rate_limit
             .or(file.token_rate_limit)
@@ -212,6 +247,31 @@ mod tests {
         ] {
             assert!(resolve(&args, &file).is_err(), "{args:?}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_take_addresses_and_networks_and_refuse_anything_else() {
+        let file: ConfigFile =
+            toml::from_str("trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\n").unwrap();
+        let h = resolve(&HardeningArgs::default(), &file).unwrap();
+        assert_eq!(
+            h.limits.trusted_proxies,
+            vec![
+                "10.0.0.0/8".parse::<ipnet::IpNet>().unwrap(),
+                "192.0.2.1/32".parse().unwrap()
+            ]
+        );
+        let args = HardeningArgs {
+            trusted_proxies: Some(vec!["::1".into(), "proxy.example".into()]),
+            ..HardeningArgs::default()
+        };
+        let err = resolve(&args, &file).unwrap_err().to_string();
+        assert!(err.contains("proxy.example"), "{err}");
+        assert!(resolve(&HardeningArgs::default(), &ConfigFile::default())
+            .unwrap()
+            .limits
+            .trusted_proxies
+            .is_empty());
     }
 
     #[test]

@@ -9,9 +9,13 @@ use clap::Args;
 /// Operations and emulator flags of `keygate serve`.
 #[derive(Debug, Args, Clone, Default)]
 pub struct OperationsArgs {
-    /// Serve `GET /metrics` on this address only (and not on the public listener).
+    /// Serve `GET /metrics` on this address (a private interface, say).
     #[arg(long, env = "KEYGATE_METRICS_LISTEN")]
     pub metrics_listen: Option<String>,
+    /// Also serve `GET /metrics` on the public listener. Off by default: metrics tell an
+    /// outsider how busy the server is and which clients fail.
+    #[arg(long, env = "KEYGATE_METRICS_PUBLIC")]
+    pub metrics_public: bool,
     /// A TOML file of users, organizations, projects and apps (with fixed App IDs and client
     /// secrets) to create at start; what already exists is left as it is.
     #[arg(long, env = "KEYGATE_SEED")]

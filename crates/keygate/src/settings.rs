@@ -35,6 +35,8 @@ pub struct ConfigFile {
     pub(crate) header_timeout: Option<u64>,
     pub(crate) request_timeout: Option<u64>,
     pub(crate) max_connections: Option<usize>,
+    pub(crate) max_connections_per_address: Option<usize>,
+    pub(crate) trusted_proxies: Option<Vec<String>>,
     pub(crate) token_rate_limit: Option<u32>,
     pub(crate) sign_in_rate_limit: Option<u32>,
     pub(crate) tls_cert: Option<std::path::PathBuf>,
@@ -44,6 +46,7 @@ pub struct ConfigFile {
     signing_algorithm: Option<String>,
     key_publish_ahead: Option<i64>,
     metrics_listen: Option<String>,
+    metrics_public: Option<bool>,
     pub(crate) db_max_connections: Option<u32>,
     pub(crate) db_acquire_timeout: Option<crate::db_pool::Timeout>,
     pub(crate) db_statement_timeout: Option<crate::db_pool::Timeout>,
@@ -78,8 +81,10 @@ pub struct Settings {
     pub policy: Policy,
     /// Request limits, TLS and the master key.
     pub hardening: crate::hardening::Hardening,
-    /// Where `/metrics` is served instead of the public listener, if anywhere.
+    /// Where `/metrics` is served on a listener of its own, if anywhere.
     pub metrics_listen: Option<String>,
+    /// Whether `/metrics` is also served on the public listener.
+    pub metrics_public: bool,
     /// Connection pool size and timeouts (PostgreSQL).
     pub pool: keygate_store_postgres::PoolSettings,
 }
@@ -175,6 +180,7 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
             .metrics_listen
             .clone()
             .or(file.metrics_listen),
+        metrics_public: args.operations.metrics_public || file.metrics_public.unwrap_or(false),
         listen,
         public_url,
         database_url,
@@ -201,4 +207,23 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
             )?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_stay_off_the_public_listener_unless_the_flag_or_the_file_asks() {
+        assert!(!resolve(&ServeArgs::default()).unwrap().metrics_public);
+        let mut args = ServeArgs::default();
+        args.operations.metrics_public = true;
+        assert!(resolve(&args).unwrap().metrics_public);
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("keygate.toml");
+        std::fs::write(&config, "metrics_public = true\n").unwrap();
+        let mut args = ServeArgs::default();
+        args.db.config = Some(config);
+        assert!(resolve(&args).unwrap().metrics_public);
+    }
 }

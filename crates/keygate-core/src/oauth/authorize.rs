@@ -32,6 +32,9 @@ pub struct AuthorizeParams {
     pub code_challenge: Option<String>,
     /// PKCE `code_challenge_method`.
     pub code_challenge_method: Option<String>,
+    /// The first parameter the request carried more than once, if any (RFC 6749 §3.1 forbids
+    /// it; the request is refused).
+    pub repeated: Option<String>,
 }
 
 /// Which flow the request asked for.
@@ -55,6 +58,10 @@ pub enum AuthorizePageError {
     /// `redirect_uri` differs from the registered callback URL.
     #[error("The redirect_uri does not match the callback URL registered for this application.")]
     RedirectUriMismatch,
+    /// `client_id` or `redirect_uri` sent more than once: which one counts cannot be told, so
+    /// nothing is redirected.
+    #[error("The request sends {0} more than once.")]
+    ParameterRepeated(&'static str),
     /// The store failed.
     #[error("Something went wrong on our side. Please try again.")]
     Store(#[from] StoreError),
@@ -140,6 +147,11 @@ pub fn redirect_with(redirect_uri: &str, params: &[(&str, Option<&str>)]) -> Str
 
 /// Checks an authorize request (protocol §3).
 pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthorize, AuthorizeError> {
+    for decisive in ["client_id", "redirect_uri"] {
+        if p.repeated.as_deref() == Some(decisive) {
+            return Err(AuthorizePageError::ParameterRepeated(decisive).into());
+        }
+    }
     let app_id: AppId = p
         .client_id
         .as_deref()
@@ -168,6 +180,12 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             state: state.clone(),
         })
     };
+    if p.repeated.is_some() {
+        return Err(refuse(
+            "invalid_request",
+            "A parameter was sent more than once",
+        ));
+    }
     let kind = match p
         .response_type
         .as_deref()

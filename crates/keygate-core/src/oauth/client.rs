@@ -49,22 +49,36 @@ pub struct PresentedClient<'a> {
     pub client_secret: Option<&'a str>,
 }
 
+/// Refuses a request whose `client_id` (when one is sent) names another app than the one its
+/// secret belongs to, in either flavour: a client is one app, however it presents itself.
+pub fn require_same_app(client_id: Option<&str>, secret: &ClientSecret) -> Result<(), TokenError> {
+    match named_app(client_id)? {
+        Some(app) if app != secret.app_id => Err(TokenError::ClientFailedValidation),
+        _ => Ok(()),
+    }
+}
+
+/// The app `client_id` names, if one was sent; a `client_id` that is not an App ID names none.
+fn named_app(client_id: Option<&str>) -> Result<Option<AppId>, TokenError> {
+    match client_id.filter(|s| !s.is_empty()) {
+        Some(id) => id
+            .parse()
+            .map(Some)
+            .map_err(|_| TokenError::ClientFailedValidation),
+        None => Ok(None),
+    }
+}
+
 /// Authenticates a standard request: a secret (which must belong to `client_id` when one is
 /// sent), or, for a public app only, `client_id` alone.
 pub async fn authenticate(
     kg: &Keygate,
     presented: PresentedClient<'_>,
 ) -> Result<Client, TokenError> {
-    let client_id = presented.client_id.filter(|s| !s.is_empty());
-    let named: Option<AppId> = match client_id {
-        Some(id) => Some(id.parse().map_err(|_| TokenError::ClientFailedValidation)?),
-        None => None,
-    };
+    let named = named_app(presented.client_id)?;
     if let Some(secret) = presented.client_secret.filter(|s| !s.is_empty()) {
         let record = authenticate_client(kg, Some(secret)).await?;
-        if named.is_some_and(|app| app != record.app_id) {
-            return Err(TokenError::ClientFailedValidation);
-        }
+        require_same_app(presented.client_id, &record)?;
         return Ok(Client::Confidential(record));
     }
     let app_id = named.ok_or(TokenError::ClientSecretMissing)?;

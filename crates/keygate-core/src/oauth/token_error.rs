@@ -72,6 +72,9 @@ pub enum TokenError {
     /// Revocation of a token issued to another app (RFC 7009 §2.1).
     #[error("The token was not issued to this client")]
     TokenOfAnotherClient,
+    /// A parameter was sent more than once (RFC 6749 §3.1, §5.2).
+    #[error("A parameter was sent more than once")]
+    ParameterRepeated,
     /// The database could not be reached in time; nothing was consumed, so the client may retry
     /// (HTTP 503).
     #[error("The service is temporarily unavailable")]

@@ -9,7 +9,7 @@ impl TokenError {
         use TokenError::*;
         match self {
             GrantTypeMissing | ClientAuthAmbiguous | GrantMissing | RedirectUriMissing
-            | TokenMissing => "invalid_request",
+            | TokenMissing | ParameterRepeated => "invalid_request",
             ClientSecretMissing
             | ClientSecretMalformed
             | ClientFailedValidation
@@ -60,6 +60,7 @@ impl TokenError {
             ScopeInvalid => "The requested scope is invalid or exceeds what was granted",
             TokenMissing => "The token parameter is missing",
             TokenOfAnotherClient => "The token was not issued to this client",
+            ParameterRepeated => "A parameter was sent more than once",
             Server => "An internal error occurred",
             Unavailable => "The service is temporarily unavailable",
         }

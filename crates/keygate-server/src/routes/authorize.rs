@@ -43,6 +43,9 @@ fn params(f: &FormFields) -> AuthorizeParams {
         redirect_uri: get("redirect_uri"),
         code_challenge: get("code_challenge"),
         code_challenge_method: get("code_challenge_method"),
+        // Only the request's own parameters count: unknown ones are ignored (RFC 6749 §3.1), and
+        // the consent form posts its own fields beside the carried ones.
+        repeated: f.repeated_among(&CARRIED).map(str::to_owned),
     }
 }
 

@@ -52,6 +52,9 @@ async fn introspect_token(
         return error(TokenError::TokenMissing);
     }
     let form = FormFields::parse(&body);
+    if form.repeated().is_some() {
+        return error(TokenError::ParameterRepeated);
+    }
     let answer = async {
         let client = authenticate(&state, &headers, &form).await?;
         let hint = TokenHint::parse(form.get("token_type_hint"));

@@ -25,6 +25,9 @@ async fn revoke_token(State(state): State<AppState>, headers: HeaderMap, body: B
         return error(TokenError::TokenMissing);
     }
     let form = FormFields::parse(&body);
+    if form.repeated().is_some() {
+        return error(TokenError::ParameterRepeated);
+    }
     let result = async {
         let client = authenticate(&state, &headers, &form).await?;
         let hint = TokenHint::parse(form.get("token_type_hint"));

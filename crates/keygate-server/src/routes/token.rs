@@ -77,7 +77,14 @@ async fn exchange_token(
     body: Bytes,
 ) -> Response {
     let form = is_form(&headers).then(|| FormFields::parse(&body));
-    match (Flavour::of(&headers, form.as_ref()), form) {
+    let flavour = Flavour::of(&headers, form.as_ref());
+    if form.as_ref().is_some_and(|f| f.repeated().is_some()) {
+        return match flavour {
+            Flavour::Azure => azure::error(TokenError::ParameterRepeated),
+            Flavour::Standard => standard_oauth_error(TokenError::ParameterRepeated),
+        };
+    }
+    match (flavour, form) {
         (Flavour::Azure, Some(form)) => azure::exchange(&state, &form).await,
         (Flavour::Azure, None) => azure::error(TokenError::GrantTypeMissing),
         (Flavour::Standard, Some(form)) => standard::exchange(&state, &headers, &form).await,

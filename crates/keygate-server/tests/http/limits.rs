@@ -158,3 +158,132 @@ async fn connections_past_the_cap_wait_until_a_slot_frees() {
         .unwrap();
     assert_eq!(status, StatusCode::OK);
 }
+
+/// A client bound to `source`, another loopback address than the one the flood comes from.
+fn client_from(source: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(source.parse::<std::net::IpAddr>().unwrap())
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_slow_connections_from_one_address_keep_no_other_address_out() {
+    let app = LimitedApp::spawn(Limits::default(), None).await;
+    // The flood, opened all at once: each connection starts a request head and then sends
+    // nothing more, as a slow-header attacker does between its one-line-a-second writes.
+    let mut opening = tokio::task::JoinSet::new();
+    for _ in 0..1000 {
+        let addr = app.addr;
+        opening.spawn(async move {
+            // A connect the server's queue has no room for is retried by the kernel for
+            // seconds; the flood does not wait for those.
+            let connect = tokio::net::TcpStream::connect(addr);
+            let mut conn = tokio::time::timeout(Duration::from_millis(500), connect)
+                .await
+                .ok()?
+                .ok()?;
+            // A connection past the address's share may already be closed: the write fails.
+            let _ = conn
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: k\r\nX-Slow: ")
+                .await;
+            Some(conn)
+        });
+    }
+    let mut flood = Vec::with_capacity(1000);
+    while let Some(opened) = opening.join_next().await {
+        flood.extend(opened.unwrap());
+    }
+    // More than the address's share got through the listen queue (how many more depends on
+    // how fast the server closes them).
+    assert!(
+        flood.len() > 64,
+        "the flood opened only {} connections",
+        flood.len()
+    );
+    // Another address is served at once, within the two seconds the client allows.
+    let r = client_from("127.0.0.2")
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("another address was kept out by the flood");
+    assert_eq!(r.status(), StatusCode::OK);
+    // The flooding address itself holds only its share: a further connection is closed at once.
+    let mut more = app.connect().await;
+    let response = read_until_closed(&mut more, Duration::from_secs(5)).await;
+    assert!(response.is_empty(), "{response}");
+    drop(flood);
+}
+
+#[tokio::test]
+async fn a_connection_past_the_per_address_cap_is_closed_and_the_slot_comes_back() {
+    let app = LimitedApp::spawn(
+        Limits {
+            max_connections_per_address: 2,
+            ..Limits::default()
+        },
+        None,
+    )
+    .await;
+    let mut first = app.connect().await;
+    let mut second = app.connect().await;
+    for conn in [&mut first, &mut second] {
+        let r = request_on(conn, "GET /healthz HTTP/1.1\r\nHost: k\r\n\r\n").await;
+        assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    }
+    let mut third = app.connect().await;
+    let _ = third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: k\r\n\r\n")
+        .await;
+    let refused = read_until_closed(&mut third, Duration::from_secs(5)).await;
+    assert!(refused.is_empty(), "{refused}");
+    // Another address is not counted with this one.
+    let r = client_from("127.0.0.3")
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // A closed connection gives its slot back (the server notices the close asynchronously).
+    drop(first);
+    let mut served = None;
+    for _ in 0..50 {
+        let mut again = app.connect().await;
+        let _ = again
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: k\r\n\r\n")
+            .await;
+        let response = read_until_closed_or_answered(&mut again).await;
+        if response.starts_with("HTTP/1.1 200") {
+            served = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        served.is_some(),
+        "the slot of a closed connection never came back"
+    );
+}
+
+/// Reads one response head, or until the server closes the connection.
+async fn read_until_closed_or_answered(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 1024];
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    out.extend_from_slice(&buf[..n]);
+                    if out.windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+    .await;
+    String::from_utf8_lossy(&out).into_owned()
+}

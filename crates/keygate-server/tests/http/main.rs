@@ -30,4 +30,5 @@ mod security_headers;
 mod signin;
 mod standard_helpers;
 mod standard_token;
+mod strict_parameters;
 mod token;

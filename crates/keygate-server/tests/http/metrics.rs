@@ -25,7 +25,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn requests_are_counted_by_route_template_and_status_never_by_raw_path() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_adjusted(|state| state.with_public_metrics()).await;
     let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
     for _ in 0..2 {
         assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
@@ -64,7 +64,7 @@ async fn requests_are_counted_by_route_template_and_status_never_by_raw_path() {
 
 #[tokio::test]
 async fn tokens_issued_by_grant_and_token_errors_by_code_are_counted() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_adjusted(|state| state.with_public_metrics()).await;
     let user = app.create_user("ana@example.com").await;
     let client = app.register_client(&user).await;
     app.sign_in("ana@example.com").await;
@@ -105,7 +105,7 @@ async fn tokens_issued_by_grant_and_token_errors_by_code_are_counted() {
 
 #[tokio::test]
 async fn sign_in_failures_and_database_pool_use_are_reported() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_adjusted(|state| state.with_public_metrics()).await;
     app.create_user("ana@example.com").await;
     for _ in 0..3 {
         app.post_sign_in("ana@example.com", "wrong password", "/")
@@ -120,8 +120,14 @@ async fn sign_in_failures_and_database_pool_use_are_reported() {
 }
 
 #[tokio::test]
+async fn metrics_are_not_on_the_public_listener_unless_asked_for() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/metrics").await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn metrics_with_their_own_listener_leave_the_public_one() {
-    let app = TestApp::spawn_adjusted(|state| state.with_private_metrics()).await;
+    let app = TestApp::spawn().await;
     assert_eq!(app.get("/metrics").await.status(), StatusCode::NOT_FOUND);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

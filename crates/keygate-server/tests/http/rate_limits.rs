@@ -150,3 +150,52 @@ async fn sign_in_attempts_from_one_address_are_limited_across_accounts() {
         StatusCode::OK
     );
 }
+
+async fn post_token_forwarded_for(app: &LimitedApp, forwarded_for: &str) -> StatusCode {
+    app.client
+        .post(app.url("/oauth2/token"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[("grant_type", "none")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn two_token_requests_a_minute(trusted_proxies: &[&str]) -> Limits {
+    Limits {
+        token_requests_per_minute: 2,
+        trusted_proxies: trusted_proxies.iter().map(|p| p.parse().unwrap()).collect(),
+        ..Limits::default()
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_address_has_its_own_budget() {
+    let app = LimitedApp::spawn(two_token_requests_a_minute(&["127.0.0.1/32"]), None).await;
+    for _ in 0..2 {
+        let status = post_token_forwarded_for(&app, "203.0.113.9").await;
+        assert_ne!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let status = post_token_forwarded_for(&app, "203.0.113.9").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy is another address.
+    let status = post_token_forwarded_for(&app, "198.51.100.4").await;
+    assert_ne!(status, StatusCode::TOO_MANY_REQUESTS);
+    // A client cannot escape its budget by prepending a made-up hop: the proxy appended its
+    // real address last, and that is what counts.
+    let status = post_token_forwarded_for(&app, "192.0.2.77, 203.0.113.9").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn forwarded_headers_from_a_peer_that_is_not_a_trusted_proxy_are_ignored() {
+    let app = LimitedApp::spawn(two_token_requests_a_minute(&["10.0.0.0/8"]), None).await;
+    for forwarded in ["203.0.113.9", "198.51.100.4"] {
+        let status = post_token_forwarded_for(&app, forwarded).await;
+        assert_ne!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    // Whatever the header claims, every request came from this one peer.
+    let status = post_token_forwarded_for(&app, "192.0.2.1").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+}

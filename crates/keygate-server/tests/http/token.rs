@@ -515,6 +515,34 @@ async fn go_x_oauth2_basic_auth_header_and_empty_code_are_tolerated() {
 }
 
 #[tokio::test]
+async fn a_client_id_naming_another_app_beside_the_secret_is_refused_and_consumes_nothing() {
+    let (app, client, code) = ready().await;
+    let owner = app.create_user("other-owner@example.com").await;
+    let other = app.register_client(&owner).await;
+    for named in [other.app_id.as_str(), "not-an-app-id"] {
+        let r = app
+            .post_token(&[
+                ("client_assertion_type", ASSERTION_TYPE),
+                ("client_assertion", client.secret.as_str()),
+                ("grant_type", JWT_BEARER),
+                ("assertion", code.as_str()),
+                ("redirect_uri", CALLBACK),
+                ("client_id", named),
+            ])
+            .await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{named}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["Error"], "unauthorized_client", "{named}");
+        assert_eq!(
+            body["ErrorDescription"], "Client failed validation",
+            "{named}"
+        );
+    }
+    // The code is untouched: the app's own request still redeems it.
+    assert_eq!(app.exchange(&client, &code).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
 async fn the_refresh_token_is_sent_in_assertion() {
     let (app, client, code) = ready().await;
     let first: Value = app.exchange(&client, &code).await.json().await.unwrap();

@@ -48,13 +48,18 @@ pub async fn prepare(
     } else {
         state
     };
+    let state = if settings.metrics_public {
+        tracing::info!("serving /metrics on the public listener (--metrics-public)");
+        state.with_public_metrics()
+    } else {
+        state
+    };
     let Some(metrics_listen) = &settings.metrics_listen else {
         return Ok(state);
     };
     let listener = TcpListener::bind(metrics_listen)
         .await
         .with_context(|| format!("could not listen on {metrics_listen} for metrics"))?;
-    let state = state.with_private_metrics();
     tracing::info!(metrics_listen = %metrics_listen, "serving /metrics on its own listener");
     let served = state.clone();
     tokio::spawn(async move {

@@ -5,7 +5,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use keygate_core::oauth::client::Client;
+use keygate_core::oauth::client::{self, Client};
 use keygate_core::oauth::token::{self, CodeGrant, IssuedTokens, RedirectRule, RefreshGrant};
 use keygate_core::oauth::TokenError;
 use serde::Serialize;
@@ -93,8 +93,11 @@ async fn grant(state: &AppState, form: &FormFields) -> Result<IssuedTokens, Toke
         Some(g) if g.eq_ignore_ascii_case("refresh_token") => false,
         _ => return Err(TokenError::GrantTypeMissing),
     };
-    let client =
-        Client::Confidential(token::authenticate_client(kg, form.get("client_assertion")).await?);
+    let secret = token::authenticate_client(kg, form.get("client_assertion")).await?;
+    // Lenient about a `client_id` beside the secret (protocol §4), but not about one naming
+    // another app: that request is confused or forged.
+    client::require_same_app(form.get("client_id"), &secret)?;
+    let client = Client::Confidential(secret);
     if is_code {
         let grant = CodeGrant {
             code: form.get("assertion"),
