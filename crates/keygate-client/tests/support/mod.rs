@@ -12,7 +12,7 @@ use std::sync::Arc;
 use keygate_client::{AuthorizeRequest, ClientConfig, OAuthClient};
 use keygate_core::apps::{register_app, Registration};
 use keygate_core::model::{ClientKind, NewBuild, NewWorkItem};
-use keygate_core::{accounts, Lifetimes, ManualClock, Policy};
+use keygate_core::{accounts, projects, work_items, Lifetimes, ManualClock, Policy};
 use keygate_server::{build_state, serve, AppState, ServerOptions};
 use keygate_store_sqlite::SqliteStore;
 use reqwest::redirect::Policy as RedirectPolicy;
@@ -89,7 +89,10 @@ impl Keygate {
     /// Registers a public app (no secret) with the same callback; returns its App ID.
     pub async fn register_public_app(&self) -> String {
         let kg = &self.state.kg;
-        let owner = kg.store.user_by_email(EMAIL).await.unwrap().unwrap();
+        let owner = accounts::find_user(kg.data(), EMAIL)
+            .await
+            .unwrap()
+            .unwrap();
         let registered = register_app(
             kg,
             owner.id,
@@ -166,18 +169,17 @@ impl Keygate {
 }
 
 async fn seed(state: &AppState) -> (String, String, i64) {
-    let (store, clock) = (state.kg.store.as_ref(), state.kg.clock.as_ref());
-    let user = accounts::create_user(store, clock, EMAIL, "Ana Lima", PASSWORD)
+    let (data, clock) = (state.kg.data(), state.kg.clock.as_ref());
+    let user = accounts::create_user(data, clock, EMAIL, "Ana Lima", PASSWORD)
         .await
         .unwrap();
-    accounts::create_org(store, clock, ORG, EMAIL)
+    accounts::create_org(data, clock, ORG, EMAIL).await.unwrap();
+    let project = accounts::create_project(data, clock, ORG, PROJECT, "The project")
         .await
         .unwrap();
-    let project = accounts::create_project(store, clock, ORG, PROJECT, "The project")
-        .await
-        .unwrap();
-    store
-        .queue_build(NewBuild {
+    projects::record_build(
+        &state.kg,
+        NewBuild {
             id: 0,
             project_id: project.id,
             build_number: "20240101.1".into(),
@@ -187,11 +189,13 @@ async fn seed(state: &AppState) -> (String, String, i64) {
             source_branch: "refs/heads/main".into(),
             requested_for: user.id,
             queue_time: clock.now(),
-        })
-        .await
-        .unwrap();
-    let item = store
-        .create_work_item(NewWorkItem {
+        },
+    )
+    .await
+    .unwrap();
+    let item = work_items::record_work_item(
+        &state.kg,
+        NewWorkItem {
             id: 0,
             project_id: project.id,
             rev: 1,
@@ -199,9 +203,10 @@ async fn seed(state: &AppState) -> (String, String, i64) {
             fields_json: r#"{"System.Title":"Seeded task"}"#.into(),
             created_by: user.id,
             created_at: clock.now(),
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     let registered = register_app(
         &state.kg,
         user.id,

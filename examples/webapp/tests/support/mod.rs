@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use keygate_core::apps::{register_app, Registration};
 use keygate_core::model::{ClientKind, NewBuild};
-use keygate_core::{accounts, Lifetimes, ManualClock, Policy};
+use keygate_core::{accounts, projects, Lifetimes, ManualClock, Policy};
 use keygate_server::{build_state, serve, ServerOptions};
 use keygate_store_sqlite::SqliteStore;
 use keygate_webapp::config::WireFlavour;
@@ -113,18 +113,17 @@ impl Drop for World {
 
 /// The demo's data, with the app registered for this run's callback.
 async fn seed(kg: &keygate_core::Keygate, callback: &str) -> (String, String) {
-    let (store, clock) = (kg.store.as_ref(), kg.clock.as_ref());
-    let user = accounts::create_user(store, clock, EMAIL, "Demo User", PASSWORD)
+    let (data, clock) = (kg.data(), kg.clock.as_ref());
+    let user = accounts::create_user(data, clock, EMAIL, "Demo User", PASSWORD)
         .await
         .unwrap();
-    accounts::create_org(store, clock, ORG, EMAIL)
+    accounts::create_org(data, clock, ORG, EMAIL).await.unwrap();
+    let project = accounts::create_project(data, clock, ORG, PROJECT, "The demo project")
         .await
         .unwrap();
-    let project = accounts::create_project(store, clock, ORG, PROJECT, "The demo project")
-        .await
-        .unwrap();
-    store
-        .queue_build(NewBuild {
+    projects::record_build(
+        kg,
+        NewBuild {
             id: 0,
             project_id: project.id,
             build_number: BUILD_NUMBER.into(),
@@ -134,9 +133,10 @@ async fn seed(kg: &keygate_core::Keygate, callback: &str) -> (String, String) {
             source_branch: "refs/heads/main".into(),
             requested_for: user.id,
             queue_time: clock.now(),
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     let registered = register_app(
         kg,
         user.id,
