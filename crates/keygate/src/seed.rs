@@ -186,8 +186,7 @@ async fn seed_app(kg: &Keygate, a: &SeedApp, seeded: &mut Seeded) -> anyhow::Res
     };
     let app = match apps::managed_app(kg, &Manager::Admin, id).await {
         Ok(app) => app,
-        Err(e) if !matches!(e, AppError::NotFound) => return Err(e.into()),
-        Err(_) => {
+        Err(AppError::NotFound) => {
             let registration = Registration {
                 company_name: a.company.clone(),
                 name: a.name.clone(),
@@ -208,6 +207,7 @@ async fn seed_app(kg: &Keygate, a: &SeedApp, seeded: &mut Seeded) -> anyhow::Res
             }
             registered.app
         }
+        Err(e) => return Err(e.into()),
     };
     if app.kind == ClientKind::Public {
         return Ok(());
