@@ -1,13 +1,17 @@
 //! Account use cases: create users, organizations and projects; sign in and out.
+//!
+//! Creating accounts needs no signing key, so those use cases run on a [`Data`] (the admin
+//! commands that make users open no key ring); signing in runs on a [`Keygate`].
 
-use crate::audit::{self, Entry, Origin};
+use crate::audit::{self, Entry};
 use crate::clock::Clock;
 use crate::context::Keygate;
+use crate::data::Data;
 use crate::ids::{OrgId, ProjectId, RepositoryId, UserId};
 use crate::model::{AuditKind, NewProject, NewSession, NewUser, Org, Project, User};
 use crate::password::{hash_password, verify_password_gated};
 use crate::secrets::{random_token, TokenHash};
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 use crate::validate;
 
 /// Why an account operation was refused.
@@ -29,7 +33,7 @@ pub enum AccountError {
 
 /// Creates a user with an Argon2id password hash.
 pub async fn create_user(
-    store: &dyn Store,
+    data: &Data,
     clock: &dyn Clock,
     email: &str,
     display_name: &str,
@@ -46,7 +50,7 @@ pub async fn create_user(
     let password_hash = hash_password(password)
         .map_err(|e| AccountError::Invalid(format!("password could not be hashed: {e}")))?;
     let alias = uuid::Uuid::new_v4().to_string();
-    store
+    data.store()
         .create_user(NewUser {
             id: UserId::new_random(),
             email: email.clone(),
@@ -64,17 +68,24 @@ pub async fn create_user(
         })
 }
 
-async fn require_user(store: &dyn Store, email: &str) -> Result<User, AccountError> {
+async fn require_user(data: &Data, email: &str) -> Result<User, AccountError> {
     let email = validate::email(email).map_err(|e| AccountError::Invalid(format!("email {e}")))?;
-    store
+    data.store()
         .user_by_email(&email)
         .await?
         .ok_or_else(|| AccountError::NotFound(format!("no user with email {email}")))
 }
 
+/// The user with `email` (compared in lower case, surrounding spaces ignored), if any.
+pub async fn find_user(data: &Data, email: &str) -> Result<Option<User>, StoreError> {
+    data.store()
+        .user_by_email(&email.trim().to_ascii_lowercase())
+        .await
+}
+
 /// Finds an organization by name or says it does not exist.
-pub async fn require_org(store: &dyn Store, name: &str) -> Result<Org, AccountError> {
-    store
+pub async fn require_org(data: &Data, name: &str) -> Result<Org, AccountError> {
+    data.store()
         .org_by_name(name)
         .await?
         .ok_or_else(|| AccountError::NotFound(format!("no organization named {name}")))
@@ -86,7 +97,7 @@ pub const RESERVED_ORG_NAMES: [&str; 6] =
 
 /// Creates an organization owned (and joined) by the user with `owner_email`.
 pub async fn create_org(
-    store: &dyn Store,
+    data: &Data,
     clock: &dyn Clock,
     name: &str,
     owner_email: &str,
@@ -98,8 +109,8 @@ pub async fn create_org(
             "organization name {name} is reserved"
         )));
     }
-    let owner = require_user(store, owner_email).await?;
-    store
+    let owner = require_user(data, owner_email).await?;
+    data.store()
         .create_org(Org {
             id: OrgId::new_random(),
             name: name.clone(),
@@ -118,13 +129,13 @@ pub async fn create_org(
 
 /// Adds the user with `email` to an organization.
 pub async fn add_org_member(
-    store: &dyn Store,
+    data: &Data,
     org_name: &str,
     email: &str,
 ) -> Result<(Org, User), AccountError> {
-    let org = require_org(store, org_name).await?;
-    let user = require_user(store, email).await?;
-    store
+    let org = require_org(data, org_name).await?;
+    let user = require_user(data, email).await?;
+    data.store()
         .add_org_member(org.id, user.id)
         .await
         .map_err(|e| match e {
@@ -139,18 +150,18 @@ pub async fn add_org_member(
 
 /// Creates a project and its default git repository, named after it.
 pub async fn create_project(
-    store: &dyn Store,
+    data: &Data,
     clock: &dyn Clock,
     org_name: &str,
     name: &str,
     description: &str,
 ) -> Result<Project, AccountError> {
-    let org = require_org(store, org_name).await?;
+    let org = require_org(data, org_name).await?;
     let name = validate::path_name(name)
         .map_err(|e| AccountError::Invalid(format!("project name {e}")))?;
     let description = validate::optional_text(description, 1024)
         .map_err(|e| AccountError::Invalid(format!("description {e}")))?;
-    store
+    data.store()
         .create_project(NewProject {
             project: Project {
                 id: ProjectId::new_random(),
@@ -196,18 +207,12 @@ pub enum SignIn {
 }
 
 /// Checks credentials and starts a session. Unknown email and wrong password take the same work.
-/// A refusal is recorded in the audit log, naming the account only when it exists (what was
-/// typed as an email may be a mistyped password).
-pub async fn sign_in(
-    store: &dyn Store,
-    clock: &dyn Clock,
-    session_lifetime: i64,
-    email: &str,
-    password: &str,
-    origin: &Origin,
-) -> Result<SignIn, StoreError> {
-    let now = clock.now();
+/// A refusal is recorded in the audit log (acting as `kg.origin`), naming the account only when
+/// it exists (what was typed as an email may be a mistyped password).
+pub async fn sign_in(kg: &Keygate, email: &str, password: &str) -> Result<SignIn, StoreError> {
+    let now = kg.clock.now();
     let email = email.trim().to_ascii_lowercase();
+    let store = kg.store();
     let failures = store
         .sign_in_failures_since(&email, now - SIGN_IN_WINDOW)
         .await?;
@@ -222,7 +227,7 @@ pub async fn sign_in(
     let ok = verify_password_gated(password.to_owned(), hash).await;
     match creds {
         Some(c) if ok => {
-            let session = start_session(store, clock, session_lifetime, &c.user).await?;
+            let session = start_session(kg, &c.user).await?;
             Ok(SignIn::SignedIn {
                 session,
                 user: c.user,
@@ -233,36 +238,37 @@ pub async fn sign_in(
             let target = creds
                 .map(|c| format!("user:{}", c.user.id))
                 .unwrap_or_else(|| "unknown".into());
-            audit::record_to(
-                store,
-                clock,
-                origin,
-                Entry::new(AuditKind::SignInFailed, target),
-            )
-            .await;
+            audit::record(kg, Entry::new(AuditKind::SignInFailed, target)).await;
             Ok(SignIn::Refused)
         }
     }
 }
 
 /// Starts a browser session for `user` and returns the cookie value (shown once).
-pub async fn start_session(
-    store: &dyn Store,
-    clock: &dyn Clock,
-    session_lifetime: i64,
-    user: &User,
-) -> Result<String, StoreError> {
-    let now = clock.now();
+pub async fn start_session(kg: &Keygate, user: &User) -> Result<String, StoreError> {
+    let now = kg.clock.now();
     let session = random_token();
-    store
+    kg.store()
         .create_session(NewSession {
             hash: TokenHash::of(&session),
             user_id: user.id,
             created_at: now,
-            expires_at: now + session_lifetime,
+            expires_at: now + kg.lifetimes.session,
         })
         .await?;
     Ok(session)
+}
+
+/// The user of the live session whose cookie value is `session`, if any.
+pub async fn session_user(kg: &Keygate, session: &str) -> Result<Option<User>, StoreError> {
+    kg.store()
+        .session_user(TokenHash::of(session), kg.clock.now())
+        .await
+}
+
+/// Ends the session whose cookie value is `session` (signing out).
+pub async fn end_session(kg: &Keygate, session: &str) -> Result<(), StoreError> {
+    kg.store().delete_session(TokenHash::of(session)).await
 }
 
 /// Sets an organization's third-party OAuth policy (protocol §7), announced to every node and
@@ -272,7 +278,7 @@ pub async fn set_org_oauth_policy(
     org: &Org,
     allowed: bool,
 ) -> Result<(), StoreError> {
-    kg.store
+    kg.store()
         .set_org_oauth_policy(org.id, allowed, kg.clock.now())
         .await?;
     audit::record(

@@ -37,7 +37,7 @@ pub async fn create_admin_token(kg: &Keygate, name: &str) -> Result<CreatedAdmin
         created_at: kg.clock.now(),
         revoked_at: None,
     };
-    kg.store
+    kg.store()
         .create_admin_token(NewAdminToken {
             token: token.clone(),
             hash: TokenHash::of(&value),
@@ -59,12 +59,19 @@ pub async fn verify_admin_token(
     if !presented.starts_with(ADMIN_TOKEN_PREFIX) {
         return Ok(None);
     }
-    kg.store.admin_token_by_hash(TokenHash::of(presented)).await
+    kg.store()
+        .admin_token_by_hash(TokenHash::of(presented))
+        .await
+}
+
+/// Every admin token, live and revoked, oldest first (never their values: only hashes are kept).
+pub async fn admin_tokens(kg: &Keygate) -> Result<Vec<AdminToken>, StoreError> {
+    kg.store().admin_tokens().await
 }
 
 /// Revokes the admin token `id`; `false` when no live token has that id.
 pub async fn revoke_admin_token(kg: &Keygate, id: &str) -> Result<bool, StoreError> {
-    let revoked = kg.store.revoke_admin_token(id, kg.clock.now()).await?;
+    let revoked = kg.store().revoke_admin_token(id, kg.clock.now()).await?;
     if revoked {
         audit::record(
             kg,

@@ -7,11 +7,10 @@
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::clock::Clock;
 use crate::context::Keygate;
 use crate::ids::{AppId, AuthorizationId, OrgId};
-use crate::model::{Actor, AuditKind, NewAuditEvent, NewAuthorization};
-use crate::store::Store;
+use crate::model::{Actor, AuditEvent, AuditKind, AuditQuery, NewAuditEvent, NewAuthorization};
+use crate::store::StoreError;
 
 /// Who is acting, and from which network address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,13 +99,9 @@ impl Entry {
 
 /// Appends `entry` to the audit log, acting as `kg.origin` at `kg.clock`'s time.
 pub async fn record(kg: &Keygate, entry: Entry) {
-    record_to(kg.store.as_ref(), kg.clock.as_ref(), &kg.origin, entry).await
-}
-
-/// As [`record`], for use cases that run on a bare store and clock.
-pub async fn record_to(store: &dyn Store, clock: &dyn Clock, origin: &Origin, entry: Entry) {
+    let origin = &kg.origin;
     let event = NewAuditEvent {
-        at: clock.now(),
+        at: kg.clock.now(),
         kind: entry.kind,
         actor: entry.actor.unwrap_or_else(|| origin.actor.clone()),
         target: entry.target,
@@ -116,10 +111,16 @@ pub async fn record_to(store: &dyn Store, clock: &dyn Clock, origin: &Origin, en
         detail: entry.detail,
     };
     let kind = event.kind.clone();
-    if let Err(e) = store.record_audit_event(event).await {
+    if let Err(e) = kg.store().record_audit_event(event).await {
         FAILED_WRITES.fetch_add(1, Ordering::Relaxed);
         tracing::error!(error = %e, audit.kind = %kind, "could not write an audit event");
     }
+}
+
+/// The audit events `query` selects, newest first (for an owner's page, already checked to be
+/// theirs, or an operator at the command line).
+pub async fn events(kg: &Keygate, query: AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+    kg.store().audit_events(query).await
 }
 
 /// Records that a redeemed code of `authorization` was presented again by `app`, and the

@@ -3,7 +3,7 @@
 use crate::audit::{self, Entry};
 use crate::context::Keygate;
 use crate::ids::{AppId, UserId};
-use crate::model::AuditKind;
+use crate::model::{AuditKind, AuthorizationSummary};
 use crate::store::StoreError;
 
 /// Revokes every live authorization `user` gave to `app`, or to every app with `None`; the
@@ -15,7 +15,7 @@ pub async fn revoke_user_authorizations(
     app: Option<AppId>,
 ) -> Result<u64, StoreError> {
     let revoked = kg
-        .store
+        .store()
         .revoke_user_authorizations(user, app, kg.clock.now())
         .await?;
     if revoked > 0 {
@@ -30,4 +30,12 @@ pub async fn revoke_user_authorizations(
         .await;
     }
     Ok(revoked)
+}
+
+/// The apps `user` has live authorizations for (their authorizations page); client-credentials
+/// authorizations are not theirs to see.
+pub async fn of_user(kg: &Keygate, user: UserId) -> Result<Vec<AuthorizationSummary>, StoreError> {
+    kg.store()
+        .authorizations_of_user(user, kg.clock.now())
+        .await
 }

@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::RwLock;
 
-use crate::client_cache::ClientCache;
 use crate::clock::UnixTime;
 use crate::credentials::{AccessClaims, BearerRejection};
+use crate::data::Data;
 use crate::ids::AuthorizationId;
 use crate::model::ChangeKind;
 use crate::store::{Store, StoreError};
@@ -44,7 +44,11 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 impl Snapshot {
     /// Builds a snapshot from the store: every authorization revoked within `horizon` seconds
     /// (the access-token lifetime: older revocations cannot have live access tokens).
-    pub async fn load(store: &dyn Store, now: UnixTime, horizon: i64) -> Result<Self, StoreError> {
+    pub(crate) async fn load(
+        store: &dyn Store,
+        now: UnixTime,
+        horizon: i64,
+    ) -> Result<Self, StoreError> {
         let head = store.change_head().await?;
         let revoked = store
             .authorizations_revoked_since(now - horizon)
@@ -64,15 +68,15 @@ impl Snapshot {
         })
     }
 
-    /// Applies every change since the last catch-up (to `clients` as well); forgets revocations
-    /// older than `horizon`.
-    pub async fn catch_up(
+    /// Applies every change since the last catch-up (to the caches of `data` as well); forgets
+    /// revocations older than `horizon`.
+    pub(crate) async fn catch_up(
         &self,
-        store: &dyn Store,
-        clients: &ClientCache,
+        data: &Data,
         now: UnixTime,
         horizon: i64,
     ) -> Result<Catchup, StoreError> {
+        let store = data.store();
         let mut result = Catchup::default();
         loop {
             let head = self.head.load(Ordering::Acquire);
@@ -84,7 +88,7 @@ impl Snapshot {
             {
                 let mut revoked = write(&self.revoked);
                 for c in &changes {
-                    clients.apply(c);
+                    data.apply(c);
                     match c.kind {
                         ChangeKind::AuthorizationRevoked => {
                             if let Ok(id) = c.subject.parse() {
@@ -143,10 +147,10 @@ impl From<BearerRejection> for BearerError {
     }
 }
 
-/// Checks a bearer token for a resource requiring `scope`, in organization `org` if any.
+/// Checks a bearer token for a resource requiring `scope`, in organization `org` if any, against
+/// the node's snapshot (no database round trip).
 pub fn check_bearer(
     kg: &Keygate,
-    snapshot: &Snapshot,
     token: &str,
     scope: &str,
     org: Option<&str>,
@@ -156,6 +160,7 @@ pub fn check_bearer(
     if !scopes.allows(scope) {
         return Err(BearerError::Unusable);
     }
+    let snapshot = kg.snapshot();
     if snapshot.is_revoked(&claims.aui) || org.is_some_and(|o| snapshot.org_denies_oauth(o)) {
         return Err(BearerError::Unauthorized(claims.nameid));
     }

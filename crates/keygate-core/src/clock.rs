@@ -6,6 +6,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Seconds since the Unix epoch, the unit every stored timestamp uses.
 pub type UnixTime = i64;
 
+/// `t` in RFC 3339 (UTC), as the REST API writes dates; empty when out of range.
+pub fn rfc3339(t: UnixTime) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
 /// Tells the current time.
 pub trait Clock: Send + Sync + 'static {
     /// The current time in whole seconds since the Unix epoch.

@@ -1,30 +1,33 @@
-//! The handles every use case needs, bundled once at start.
+//! The handles every use case needs, bundled once at start: [`Keygate`], the one handle to the
+//! data, the keys and the settings, which owns every cache this node keeps.
 
 use std::sync::Arc;
 
 use crate::audit::Origin;
-use crate::client_cache::ClientCache;
+use crate::bearer::Snapshot;
 use crate::clock::Clock;
 use crate::config::Lifetimes;
 use crate::credentials::Credentials;
-use crate::keys::SigningAlgorithm;
-use crate::store::Store;
-use crate::user_cache::UserCache;
+use crate::data::Data;
+use crate::keys::{generate, KeyError, KeyRing, SigningAlgorithm};
+use crate::secrets::random_token;
+use crate::store::{PoolStats, Store, StoreError};
 
-/// Store, clock, keys and settings: what a use case runs against.
+/// Data, clock, keys and settings: what a use case runs against.
+///
+/// It owns every cache of the node: the client and user caches (in [`Data`]), the verified-token
+/// cache and key ring (in [`Credentials`]) and the revocation and policy [`Snapshot`]; one
+/// catch-up with the change feed ([`Keygate::catch_up`]) keeps them all current.
 #[derive(Clone)]
 pub struct Keygate {
-    /// Where everything is kept.
-    pub store: Arc<dyn Store>,
+    /// The store behind its caches; the raw store never leaves this crate.
+    data: Data,
+    /// Revocations and organization policies as of the last catch-up.
+    snapshot: Arc<Snapshot>,
     /// The source of time.
     pub clock: Arc<dyn Clock>,
-    /// Mints and reads credentials.
+    /// Mints and reads credentials (and caches verified access tokens).
     pub credentials: Arc<Credentials>,
-    /// Client secrets, apps and client-credentials authorizations read by client
-    /// authentication, kept in memory and dropped on change.
-    pub clients: Arc<ClientCache>,
-    /// Users by id (users never change once created).
-    pub users: Arc<UserCache>,
     /// Credential lifetimes.
     pub lifetimes: Lifetimes,
     /// Protocol switches.
@@ -33,7 +36,88 @@ pub struct Keygate {
     pub origin: Origin,
 }
 
+/// What [`Keygate::open`] needs besides the store.
+#[derive(Clone)]
+pub struct Settings {
+    /// The public host name, used as the `iss` and `aud` of every credential.
+    pub issuer: String,
+    /// The source of time.
+    pub clock: Arc<dyn Clock>,
+    /// Credential lifetimes.
+    pub lifetimes: Lifetimes,
+    /// Protocol switches.
+    pub policy: Policy,
+}
+
+/// Why Keygate could not open on a store.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored signing keys are unusable (or a first one could not be made).
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+}
+
 impl Keygate {
+    /// Opens Keygate on `store`: loads the signing keys (storing a first active key of the
+    /// policy's algorithm when there is none) and the revocation snapshot, behind empty caches.
+    pub async fn open(store: Arc<dyn Store>, settings: Settings) -> Result<Keygate, OpenError> {
+        let now = settings.clock.now();
+        let first = generate(settings.policy.signing_algorithm, "active", now)?;
+        let ring = KeyRing::load(&store.ensure_signing_key(first).await?)?;
+        let snapshot = Snapshot::load(store.as_ref(), now, settings.lifetimes.access_token).await?;
+        Ok(Keygate {
+            data: Data::new(store),
+            snapshot: Arc::new(snapshot),
+            clock: settings.clock,
+            credentials: Arc::new(Credentials::new(settings.issuer, ring)),
+            lifetimes: settings.lifetimes,
+            policy: settings.policy,
+            origin: Origin::default(),
+        })
+    }
+
+    /// The store behind its caches, for the use cases that run on [`Data`] alone.
+    pub fn data(&self) -> &Data {
+        &self.data
+    }
+
+    /// The raw store, for use cases in this crate.
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.data.store()
+    }
+
+    /// The revocation and policy snapshot.
+    pub(crate) fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.store().ping().await
+    }
+
+    /// How busy the store's connection pools are (for `/metrics`); `None` when it cannot tell.
+    pub fn pool_stats(&self) -> Option<PoolStats> {
+        self.store().pool_stats()
+    }
+
+    /// Wakes soon after any process appended to the change feed, when the store can tell (see
+    /// [`Store::change_notifications`]); whoever drives [`Keygate::catch_up`] waits on it.
+    pub fn change_notifications(&self) -> Option<tokio::sync::broadcast::Receiver<()>> {
+        self.store().change_notifications()
+    }
+
+    /// The random key called `name` that every node shares through the store, made by the
+    /// first node that asks (the CSRF key, say).
+    pub async fn shared_key(&self, name: &str) -> Result<Vec<u8>, StoreError> {
+        self.store()
+            .setting_or_insert(name, random_token().as_bytes())
+            .await
+    }
+
     /// The same context acting for `origin`: the use cases called on it record their audit
     /// events with that actor and client address.
     pub fn acting_as(&self, origin: Origin) -> Keygate {

@@ -204,8 +204,9 @@ impl Credentials {
         }
     }
 
-    /// Swaps in a reloaded key ring (after rotation by any node).
-    pub fn replace_keys(&self, keys: KeyRing) {
+    /// Swaps in a reloaded key ring (after rotation by any node); only the change-feed catch-up
+    /// and key upkeep do this, so every cache of the node changes in one place.
+    pub(crate) fn replace_keys(&self, keys: KeyRing) {
         let mut guard = match self.keys.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),

@@ -10,6 +10,10 @@
 //!
 //! Each list is ordered by its table's key, so two dumps of equal databases compare equal.
 
+mod copy;
+
+pub use copy::{read_all, write_all, CopyError};
+
 use crate::clock::UnixTime;
 use crate::ids::{AccessId, AppId, AuthorizationId, OrgId, SecretId, UserId};
 use crate::model::{

@@ -1,5 +1,6 @@
 //! The audit events an owner sees on the app's page and on the organization's policy page.
 
+use keygate_core::audit;
 use keygate_core::model::{AuditEvent, AuditQuery};
 use keygate_core::StoreError;
 
@@ -36,13 +37,10 @@ fn row(e: AuditEvent) -> AuditRow {
 
 /// The newest events `query` selects (its limit is the page's), as rows.
 pub(crate) async fn rows(state: &AppState, query: AuditQuery) -> Result<Vec<AuditRow>, StoreError> {
-    let events = state
-        .kg
-        .store
-        .audit_events(AuditQuery {
-            limit: SHOWN,
-            ..query
-        })
-        .await?;
+    let query = AuditQuery {
+        limit: SHOWN,
+        ..query
+    };
+    let events = audit::events(&state.kg, query).await?;
     Ok(events.into_iter().map(row).collect())
 }

@@ -61,20 +61,10 @@ pub(crate) async fn before_consent(
     let (user, session) = match (user, fields.get("login_hint")) {
         (Some(user), _) => (user, None),
         (None, Some(hint)) if emulator.allows(hint) => {
-            let store = state.kg.store.as_ref();
-            let Some(user) = store
-                .user_by_email(&hint.trim().to_ascii_lowercase())
-                .await?
-            else {
+            let Some(user) = accounts::find_user(state.kg.data(), hint).await? else {
                 return Ok(Step::Continue(None));
             };
-            let session = accounts::start_session(
-                store,
-                state.kg.clock.as_ref(),
-                state.kg.lifetimes.session,
-                &user,
-            )
-            .await?;
+            let session = accounts::start_session(&state.kg, &user).await?;
             tracing::info!(user.id = %user.id, "emulator: signed in by login_hint");
             (user, Some(session))
         }

@@ -2,6 +2,8 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use keygate_core::apps::AppError;
+use keygate_core::directory::OwnedOrgError;
 use keygate_core::StoreError;
 
 use crate::pages::{render, ErrorPage};
@@ -52,6 +54,32 @@ impl From<StoreError> for PageError {
                 tracing::error!(error = %other, "store failure while serving a page");
                 PageError::Internal
             }
+        }
+    }
+}
+
+impl From<AppError> for PageError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => PageError::NotFound,
+            AppError::NoSecret => {
+                PageError::BadRequest("Public applications have no client secret.".into())
+            }
+            AppError::Store(s) => s.into(),
+            other => {
+                tracing::error!(error = %other, "app operation failed");
+                PageError::Internal
+            }
+        }
+    }
+}
+
+impl From<OwnedOrgError> for PageError {
+    fn from(e: OwnedOrgError) -> Self {
+        match e {
+            OwnedOrgError::NotFound => PageError::NotFound,
+            OwnedOrgError::NotOwner => PageError::Forbidden,
+            OwnedOrgError::Store(e) => e.into(),
         }
     }
 }

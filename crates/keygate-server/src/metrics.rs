@@ -157,7 +157,7 @@ impl Metrics {
 
     /// The text exposition of every metric, with the pool gauges read now.
     pub fn render(&self, state: &AppState) -> String {
-        if let Some(pool) = state.kg.store.pool_stats() {
+        if let Some(pool) = state.kg.pool_stats() {
             self.pool_connections.set(i64::from(pool.connections));
             self.pool_idle.set(i64::from(pool.idle));
             self.pool_max.set(i64::from(pool.max_connections));

@@ -4,8 +4,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use cookie::{Cookie, SameSite};
+use keygate_core::accounts;
 use keygate_core::model::User;
-use keygate_core::secrets::TokenHash;
 
 use crate::error::PageError;
 use crate::state::AppState;
@@ -58,11 +58,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         let Some(value) = cookie_value(&parts.headers, SESSION_COOKIE) else {
             return Ok(Self(None));
         };
-        let user = state
-            .kg
-            .store
-            .session_user(TokenHash::of(&value), state.kg.clock.now())
-            .await?;
+        let user = accounts::session_user(&state.kg, &value).await?;
         Ok(Self(user))
     }
 }

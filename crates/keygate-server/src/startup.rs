@@ -4,11 +4,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use keygate_core::bearer::Snapshot;
-use keygate_core::credentials::Credentials;
-use keygate_core::keys::{generate, rotation, KeyError, KeyRing};
-use keygate_core::secrets::random_token;
-use keygate_core::{Clock, Keygate, Lifetimes, Policy, Store, StoreError};
+use keygate_core::follow::CatchupError;
+use keygate_core::keys::rotation::{self, RotationError};
+use keygate_core::keys::KeyError;
+use keygate_core::{Clock, Keygate, Lifetimes, OpenError, Policy, Settings, Store, StoreError};
 use tokio::net::TcpListener;
 use url::Url;
 
@@ -48,39 +47,42 @@ pub enum StartError {
     Metrics(#[from] crate::metrics::MetricsError),
 }
 
-/// Loads (or on first start, creates) the signing key and CSRF key, and the revocation snapshot.
+impl From<OpenError> for StartError {
+    fn from(e: OpenError) -> Self {
+        match e {
+            OpenError::Store(e) => StartError::Store(e),
+            OpenError::Keys(e) => StartError::Keys(e),
+        }
+    }
+}
+
+/// Opens Keygate on `store` (loading, or on first start creating, the signing key and the
+/// revocation snapshot) and loads the CSRF key.
 pub async fn build_state(
     store: Arc<dyn Store>,
     options: ServerOptions,
 ) -> Result<AppState, StartError> {
-    let now = options.clock.now();
-    let first = generate(options.policy.signing_algorithm, "active", now)?;
-    let keys = store.ensure_signing_key(first).await?;
-    let ring = KeyRing::load(&keys)?;
     let host = options
         .public_url
         .host_str()
         .ok_or_else(|| StartError::PublicUrl(options.public_url.to_string()))?
         .to_owned();
-    let csrf_key = store
-        .setting_or_insert("csrf_key", random_token().as_bytes())
-        .await?;
-    let snapshot = Snapshot::load(store.as_ref(), now, options.lifetimes.access_token).await?;
+    let kg = Keygate::open(
+        store,
+        Settings {
+            issuer: host,
+            clock: options.clock.clone(),
+            lifetimes: options.lifetimes,
+            policy: options.policy,
+        },
+    )
+    .await?;
+    let csrf_key = kg.shared_key("csrf_key").await?;
     let secure_cookies = options.public_url.scheme() == "https";
     let limits = crate::limits::Limits::default();
     let rate_limits = crate::rate_limit::RateLimits::new(&limits, options.clock.clone());
     Ok(AppState::new(Shared {
-        kg: Keygate {
-            store,
-            clock: options.clock,
-            credentials: Arc::new(Credentials::new(host, ring)),
-            clients: Arc::default(),
-            users: Arc::default(),
-            lifetimes: options.lifetimes,
-            policy: options.policy,
-            origin: Default::default(),
-        },
-        snapshot: Arc::new(snapshot),
+        kg,
         csrf_key: Arc::new(csrf_key),
         public_url: options.public_url,
         secure_cookies,
@@ -116,36 +118,23 @@ async fn next_wake(
     }
 }
 
-/// Keeps the snapshot (and key ring) current with the change feed until the task is dropped:
-/// on every poll tick, and at once when the store reports that the feed grew.
-async fn follow_changes(state: AppState) {
+/// Keeps every cache of the node current with the change feed until the task is dropped: on
+/// every poll tick, and at once when the store reports that the feed grew. What a change means
+/// for each cache is core's business ([`Keygate::catch_up`]); this only decides when.
+async fn follow_changes(kg: Keygate) {
     let mut ticker = tokio::time::interval(CHANGE_POLL_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut notifications = state.kg.store.change_notifications();
+    let mut notifications = kg.change_notifications();
     loop {
         next_wake(&mut ticker, &mut notifications).await;
-        let kg = &state.kg;
-        match state
-            .snapshot
-            .catch_up(
-                kg.store.as_ref(),
-                &kg.clients,
-                kg.clock.now(),
-                kg.lifetimes.access_token,
-            )
-            .await
-        {
-            Ok(c) if c.keys_changed => match kg.store.signing_keys().await {
-                Ok(keys) => match KeyRing::load(&keys) {
-                    Ok(ring) => kg.credentials.replace_keys(ring),
-                    Err(e) => tracing::error!(error = %e, "reloaded signing keys are unusable"),
-                },
-                Err(e) => tracing::warn!(error = %e, "could not reload signing keys"),
-            },
+        match kg.catch_up().await {
             Ok(_) => {}
+            Err(CatchupError::Keys(RotationError::Key(e))) => {
+                tracing::error!(error = %e, "reloaded signing keys are unusable")
+            }
             Err(e) => tracing::warn!(error = %e, "could not catch up with the change feed"),
         }
-        if let Err(e) = rotation::upkeep(kg).await {
+        if let Err(e) = rotation::upkeep(&kg).await {
             tracing::warn!(error = %e, "could not rotate signing keys");
         }
     }
@@ -177,7 +166,7 @@ async fn serve_with(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let follower = tokio::spawn(follow_changes(state.clone()));
+    let follower = tokio::spawn(follow_changes(state.kg.clone()));
     let limits = state.limits.clone();
     let app = crate::router(state);
     let result = crate::connections::serve_connections(listener, tls, app, &limits, shutdown).await;

@@ -2,11 +2,10 @@
 
 use std::sync::Arc;
 
-use keygate_core::bearer::Snapshot;
 use keygate_core::Keygate;
 use url::Url;
 
-/// Shared by every request: the use-case context, the revocation snapshot, and page settings.
+/// Shared by every request: the use-case context (which holds every cache) and page settings.
 ///
 /// Handlers and middleware clone the state for every request, so it is one reference-counted
 /// pointer to [`Shared`]; its fields read through `Deref` (`state.kg`, `state.limits`, ...).
@@ -24,10 +23,8 @@ impl std::ops::Deref for AppState {
 /// What [`AppState`] points to.
 #[derive(Clone)]
 pub struct Shared {
-    /// Store, clock, credentials, lifetimes, policy.
+    /// Data, clock, credentials, lifetimes, policy, and the caches in front of the data.
     pub kg: Keygate,
-    /// Revocations and org policies as of the last change-feed catch-up.
-    pub snapshot: Arc<Snapshot>,
     /// Key for CSRF tokens, shared by every node through the store.
     pub csrf_key: Arc<Vec<u8>>,
     /// The public base URL (no trailing slash in `base`).

@@ -84,18 +84,19 @@ pub struct Person<'a> {
 /// Creates `person`, the organization [`ORG`] they own, its project [`PROJECT`] (described as
 /// `description`) and one completed build [`BUILD_NUMBER`] of it.
 pub async fn seed_project(kg: &Keygate, person: Person<'_>, description: &str) -> (User, Project) {
-    let (store, clock) = (kg.store.as_ref(), kg.clock.as_ref());
-    let user = accounts::create_user(store, clock, person.email, person.name, person.password)
+    let (data, clock) = (kg.data(), kg.clock.as_ref());
+    let user = accounts::create_user(data, clock, person.email, person.name, person.password)
         .await
         .unwrap();
-    accounts::create_org(store, clock, ORG, person.email)
+    accounts::create_org(data, clock, ORG, person.email)
         .await
         .unwrap();
-    let project = accounts::create_project(store, clock, ORG, PROJECT, description)
+    let project = accounts::create_project(data, clock, ORG, PROJECT, description)
         .await
         .unwrap();
-    store
-        .queue_build(NewBuild {
+    keygate_core::projects::record_build(
+        kg,
+        NewBuild {
             id: 0,
             project_id: project.id,
             build_number: BUILD_NUMBER.into(),
@@ -105,9 +106,10 @@ pub async fn seed_project(kg: &Keygate, person: Person<'_>, description: &str) -
             source_branch: "refs/heads/main".into(),
             requested_for: user.id,
             queue_time: clock.now(),
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     (user, project)
 }
 

@@ -9,10 +9,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use keygate_core::accounts::{self, AccountError};
-use keygate_core::apps::{self, Registration};
+use keygate_core::apps::{self, AppError, Manager, Registration};
 use keygate_core::ids::AppId;
 use keygate_core::model::{ClientKind, SecretSlot};
-use keygate_core::secrets::TokenHash;
 use keygate_core::Keygate;
 use serde::Deserialize;
 
@@ -133,26 +132,25 @@ fn created<T>(result: Result<T, AccountError>) -> anyhow::Result<bool> {
 
 /// Creates what `file` describes and is missing.
 pub async fn apply(kg: &Keygate, file: &SeedFile) -> anyhow::Result<Seeded> {
-    let store = kg.store.as_ref();
-    let clock = kg.clock.as_ref();
+    let (data, clock) = (kg.data(), kg.clock.as_ref());
     let mut seeded = Seeded::default();
     for u in &file.users {
         let name = u.name.clone().unwrap_or_else(|| u.email.clone());
-        let made = accounts::create_user(store, clock, &u.email, &name, &u.password).await;
+        let made = accounts::create_user(data, clock, &u.email, &name, &u.password).await;
         seeded.created +=
             usize::from(created(made).with_context(|| format!("seeding user {}", u.email))?);
         seeded.emails.push(u.email.trim().to_ascii_lowercase());
     }
     for o in &file.organizations {
-        let made = accounts::create_org(store, clock, &o.name, &o.owner).await;
+        let made = accounts::create_org(data, clock, &o.name, &o.owner).await;
         seeded.created +=
             usize::from(created(made).with_context(|| format!("seeding organization {}", o.name))?);
         for member in &o.members {
-            let added = accounts::add_org_member(store, &o.name, member).await;
+            let added = accounts::add_org_member(data, &o.name, member).await;
             created(added).with_context(|| format!("adding {member} to {}", o.name))?;
         }
         if let Some(allowed) = o.third_party_oauth {
-            let org = accounts::require_org(store, &o.name).await?;
+            let org = accounts::require_org(data, &o.name).await?;
             if org.third_party_oauth_allowed != allowed {
                 accounts::set_org_oauth_policy(kg, &org, allowed).await?;
             }
@@ -160,7 +158,7 @@ pub async fn apply(kg: &Keygate, file: &SeedFile) -> anyhow::Result<Seeded> {
     }
     for p in &file.projects {
         let made =
-            accounts::create_project(store, clock, &p.organization, &p.name, &p.description).await;
+            accounts::create_project(data, clock, &p.organization, &p.name, &p.description).await;
         seeded.created += usize::from(
             created(made)
                 .with_context(|| format!("seeding project {}/{}", p.organization, p.name))?,
@@ -178,9 +176,7 @@ async fn seed_app(kg: &Keygate, a: &SeedApp, seeded: &mut Seeded) -> anyhow::Res
     let id: AppId =
         a.id.parse()
             .map_err(|_| anyhow::anyhow!("id {} is not a GUID", a.id))?;
-    let owner = kg
-        .store
-        .user_by_email(&a.owner.trim().to_ascii_lowercase())
+    let owner = accounts::find_user(kg.data(), &a.owner)
         .await?
         .with_context(|| format!("no user with email {}", a.owner))?;
     let kind = match a.client_type.as_deref() {
@@ -188,9 +184,9 @@ async fn seed_app(kg: &Keygate, a: &SeedApp, seeded: &mut Seeded) -> anyhow::Res
         Some("public") => ClientKind::Public,
         Some(other) => anyhow::bail!("client_type {other} is neither confidential nor public"),
     };
-    let app = match kg.store.app_by_id(id).await? {
-        Some(app) => app,
-        None => {
+    let app = match apps::managed_app(kg, &Manager::Admin, id).await {
+        Ok(app) => app,
+        Err(AppError::NotFound) => {
             let registration = Registration {
                 company_name: a.company.clone(),
                 name: a.name.clone(),
@@ -211,6 +207,7 @@ async fn seed_app(kg: &Keygate, a: &SeedApp, seeded: &mut Seeded) -> anyhow::Res
             }
             registered.app
         }
+        Err(e) => return Err(e.into()),
     };
     if app.kind == ClientKind::Public {
         return Ok(());
@@ -220,18 +217,7 @@ async fn seed_app(kg: &Keygate, a: &SeedApp, seeded: &mut Seeded) -> anyhow::Res
         (SecretSlot::Alternative, a.alternative_secret.as_deref()),
     ] {
         let Some(wanted) = wanted else { continue };
-        let held = apps::secrets_of(kg, app.id).await?;
-        let stored = kg
-            .store
-            .client_secret_by_hash(TokenHash::of(wanted))
-            .await?;
-        let now = kg.clock.now();
-        let in_place = stored.is_some_and(|s| {
-            s.app_id == app.id
-                && s.expires_at > now
-                && held.iter().any(|h| h.slot == slot && h.secret.id == s.id)
-        });
-        if !in_place {
+        if !apps::holds_secret_in(kg, &app, slot, wanted).await? {
             apps::rotate_secret(kg, &app, slot, Some(wanted)).await?;
         }
     }

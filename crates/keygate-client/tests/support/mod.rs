@@ -49,7 +49,10 @@ impl Keygate {
     /// Registers a public app (no secret) with the same callback; returns its App ID.
     pub async fn register_public_app(&self) -> String {
         let kg = self.server.kg();
-        let owner = kg.store.user_by_email(EMAIL).await.unwrap().unwrap();
+        let owner = keygate_core::accounts::find_user(kg.data(), EMAIL)
+            .await
+            .unwrap()
+            .unwrap();
         register(kg, owner.id, ClientKind::Public, app("Fiber for phones"))
             .await
             .0
@@ -101,9 +104,9 @@ async fn seed(server: &InProcess) -> (String, String, i64) {
         password: PASSWORD,
     };
     let (user, project) = seed_project(kg, person, "The project").await;
-    let item = kg
-        .store
-        .create_work_item(NewWorkItem {
+    let item = keygate_core::work_items::record_work_item(
+        kg,
+        NewWorkItem {
             id: 0,
             project_id: project.id,
             rev: 1,
@@ -111,9 +114,10 @@ async fn seed(server: &InProcess) -> (String, String, i64) {
             fields_json: r#"{"System.Title":"Seeded task"}"#.into(),
             created_by: user.id,
             created_at: kg.clock.now(),
-        })
-        .await
-        .unwrap();
+        },
+    )
+    .await
+    .unwrap();
     let (app_id, secret) = register(kg, user.id, ClientKind::Confidential, app("Fiber")).await;
     (app_id, secret.unwrap(), item.id)
 }

@@ -4,10 +4,9 @@
 //! expired.
 
 use super::{generate, KeyError, KeyRing, SigningAlgorithm};
-use crate::clock::UnixTime;
 use crate::context::Keygate;
 use crate::model::SigningKeyRecord;
-use crate::store::{Store, StoreError};
+use crate::store::StoreError;
 
 /// Seconds a retired key stays published beyond the access-token lifetime, for nodes that
 /// learned of the rotation a moment late and clocks that disagree a little.
@@ -27,19 +26,29 @@ pub enum RotationError {
 /// Generates a key of `algorithm` and publishes it as `next`: every node serves it in its JWKS
 /// from its next change-feed poll, and it starts signing after the publish-ahead delay.
 pub async fn publish_next_key(
-    store: &dyn Store,
+    kg: &Keygate,
     algorithm: SigningAlgorithm,
-    now: UnixTime,
 ) -> Result<SigningKeyRecord, RotationError> {
-    let key = generate(algorithm, "next", now)?;
-    store.add_next_signing_key(key.clone()).await?;
+    let key = generate(algorithm, "next", kg.clock.now())?;
+    kg.store().add_next_signing_key(key.clone()).await?;
     tracing::info!(kid = %key.kid, algorithm = %algorithm, "signing key published as next");
     Ok(key)
 }
 
+/// Makes the `next` key sign now instead of after the publish-ahead delay (`keygate keys rotate
+/// --immediately`), announcing it to every node; `false` when no key is waiting.
+pub async fn promote_next_key(kg: &Keygate) -> Result<bool, StoreError> {
+    kg.store().promote_next_signing_key(kg.clock.now()).await
+}
+
+/// Every stored signing key, whatever its state (`keygate keys list`).
+pub async fn stored_keys(kg: &Keygate) -> Result<Vec<SigningKeyRecord>, StoreError> {
+    kg.store().signing_keys().await
+}
+
 /// Reloads this node's key ring from the store.
-pub async fn reload(kg: &Keygate) -> Result<(), RotationError> {
-    let keys = kg.store.signing_keys().await?;
+pub(crate) async fn reload(kg: &Keygate) -> Result<(), RotationError> {
+    let keys = kg.store().signing_keys().await?;
     kg.credentials.replace_keys(KeyRing::load(&keys)?);
     Ok(())
 }
@@ -53,11 +62,11 @@ pub async fn upkeep(kg: &Keygate) -> Result<bool, RotationError> {
     let ring = kg.credentials.keys();
     let mut changed = false;
     if ring.next_key_due(now, kg.policy.key_publish_ahead) {
-        changed |= kg.store.promote_next_signing_key(now).await?;
+        changed |= kg.store().promote_next_signing_key(now).await?;
     }
     let cutoff = now - kg.lifetimes.access_token - RETIRED_KEY_MARGIN;
     if ring.retired_key_expired(cutoff) {
-        changed |= kg.store.delete_retired_signing_keys(cutoff, now).await? > 0;
+        changed |= kg.store().delete_retired_signing_keys(cutoff, now).await? > 0;
     }
     if changed {
         tracing::info!("signing keys rotated");

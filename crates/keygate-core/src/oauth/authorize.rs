@@ -158,10 +158,11 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
         .and_then(|s| s.parse().ok())
         .ok_or(AuthorizePageError::UnknownClient)?;
     let app = kg
-        .store
-        .app_by_id(app_id)
+        .data()
+        .app(app_id)
         .await
         .map_err(AuthorizePageError::Store)?
+        .map(std::sync::Arc::unwrap_or_clone)
         .ok_or(AuthorizePageError::UnknownClient)?;
     let redirect_uri = p
         .redirect_uri
@@ -289,7 +290,7 @@ pub async fn accept(
     let code = kg
         .credentials
         .mint_code(authorization.id, user.id, &req.scopes, now, expires_at)?;
-    kg.store
+    kg.store()
         .create_authorization(
             authorization.clone(),
             NewCode {

@@ -83,8 +83,8 @@ pub async fn authenticate(
     }
     let app_id = named.ok_or(TokenError::ClientSecretMissing)?;
     let app = kg
-        .clients
-        .app(kg.store.as_ref(), app_id)
+        .data()
+        .app(app_id)
         .await?
         .ok_or(TokenError::ClientFailedValidation)?;
     match app.kind {

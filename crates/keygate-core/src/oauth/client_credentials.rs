@@ -43,8 +43,8 @@ pub async fn client_credentials(
         return Err(TokenError::GrantTypeNotAllowed);
     };
     let app = kg
-        .clients
-        .app(kg.store.as_ref(), client.app_id())
+        .data()
+        .app(client.app_id())
         .await?
         .ok_or(TokenError::ClientFailedValidation)?;
     let scopes = match scope.map(str::trim).filter(|s| !s.is_empty()) {
@@ -55,11 +55,7 @@ pub async fn client_credentials(
         },
     };
     let now = kg.clock.now();
-    let aui = match kg
-        .clients
-        .machine_authorization(kg.store.as_ref(), app.id, secret, now)
-        .await
-    {
+    let aui = match kg.data().machine_authorization(app.id, secret, now).await {
         Ok(aui) => aui,
         // The secret was replaced after it authenticated this request.
         Err(StoreError::NotFound(_)) => return Err(TokenError::ClientFailedValidation),

@@ -91,7 +91,7 @@ async fn access(kg: &Keygate, token: &str) -> Result<Option<Introspection>, Toke
     };
     // The store, not the node's snapshot, so a revocation a moment ago counts already.
     let standing = kg
-        .store
+        .store()
         .authorization_by_id(claims.aui)
         .await?
         .is_some_and(|a| a.revoked_at.is_none() && a.app_id == claims.appid);
@@ -117,7 +117,7 @@ async fn refresh(
     if !looks_like_jwt(token) {
         return Ok(None);
     }
-    let Some(r) = kg.store.refresh_by_hash(TokenHash::of(token)).await? else {
+    let Some(r) = kg.store().refresh_by_hash(TokenHash::of(token)).await? else {
         return Ok(None);
     };
     let live = r.used_at.is_none() && r.revoked_at.is_none() && kg.clock.now() < r.expires_at;

@@ -69,7 +69,7 @@ pub(crate) async fn find(
                 if !looks_like_jwt(token) {
                     continue;
                 }
-                if let Some(r) = kg.store.refresh_by_hash(TokenHash::of(token)).await? {
+                if let Some(r) = kg.store().refresh_by_hash(TokenHash::of(token)).await? {
                     return Ok(Found::Token {
                         app: r.app_id,
                         authorization: r.authorization_id,
@@ -97,10 +97,10 @@ pub async fn revoke(
         Found::Token { app, .. } if app != client.app_id() => Err(TokenError::TokenOfAnotherClient),
         Found::Token { authorization, .. } => {
             let revoked = kg
-                .store
+                .store()
                 .revoke_authorization(authorization, kg.clock.now())
                 .await;
-            kg.clients.forget_authorization(authorization);
+            kg.data().forget_authorization(authorization);
             revoked?;
             tracing::info!(app.id = %client.app_id(), aui = %authorization, "token revoked; authorization ended");
             Ok(())

@@ -48,8 +48,8 @@ pub async fn authenticate_client(
         return Err(TokenError::ClientSecretMalformed);
     }
     let record = kg
-        .clients
-        .secret_by_hash(kg.store.as_ref(), TokenHash::of(secret))
+        .data()
+        .client_secret(TokenHash::of(secret))
         .await?
         .ok_or(TokenError::ClientFailedValidation)?;
     if kg.clock.now() >= record.expires_at {
@@ -87,7 +87,7 @@ pub async fn exchange_code(
     let redirect_uri = non_empty(grant.redirect_uri).ok_or(TokenError::RedirectUriMissing)?;
     let hash = TokenHash::of(code);
     let record = kg
-        .store
+        .store()
         .code_by_hash(hash)
         .await?
         .filter(|r| r.app_id == client.app_id())
@@ -95,7 +95,7 @@ pub async fn exchange_code(
     let now = kg.clock.now();
     if record.used_at.is_some() {
         // RFC 6749 §4.1.2: a second use revokes what the first use issued.
-        kg.store
+        kg.store()
             .revoke_authorization(record.authorization_id, now)
             .await?;
         tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code reused; authorization revoked");
@@ -133,7 +133,7 @@ pub async fn exchange_code(
         refresh_expires,
     )?;
     let outcome = kg
-        .store
+        .store()
         .redeem_code(
             hash,
             NewRefreshToken {
@@ -234,7 +234,7 @@ pub async fn refresh(
     }
     let hash = TokenHash::of(token);
     let record = kg
-        .store
+        .store()
         .refresh_by_hash(hash)
         .await?
         .ok_or(TokenError::RefreshInvalid)?;
@@ -254,7 +254,7 @@ pub async fn refresh(
     };
     if record.used_at.is_some() {
         // RFC 9700 §4.14.2: someone holds a copy; end the whole chain.
-        kg.store
+        kg.store()
             .revoke_authorization(record.authorization_id, now)
             .await?;
         tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token reused; authorization revoked");
@@ -269,8 +269,8 @@ pub async fn refresh(
     }
     if let Some(redirect_uri) = redirect_uri {
         let app = kg
-            .clients
-            .app(kg.store.as_ref(), client.app_id())
+            .data()
+            .app(client.app_id())
             .await?
             .ok_or(TokenError::ClientFailedValidation)?;
         if redirect_uri != app.callback_url {
@@ -292,7 +292,7 @@ pub async fn refresh(
         expires_at,
     )?;
     match kg
-        .store
+        .store()
         .rotate_refresh(hash, successor(refresh.hash), now)
         .await?
     {

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use keygate_core::apps::{self, AppError, FieldErrors, Registration};
+use keygate_core::apps::{self, AppError, FieldErrors, Manager, Registration};
 use keygate_core::ids::AppId;
 use keygate_core::model::{App, AuditQuery, ClientKind, SecretSlot, User};
 use keygate_core::scopes::{catalogue, Availability, ScopeSet};
@@ -135,21 +135,7 @@ async fn register_app(
             )
                 .into_response())
         }
-        Err(e) => Err(app_error(e)),
-    }
-}
-
-fn app_error(e: AppError) -> PageError {
-    match e {
-        AppError::NotFound => PageError::NotFound,
-        AppError::NoSecret => {
-            PageError::BadRequest("Public applications have no client secret.".into())
-        }
-        AppError::Store(s) => s.into(),
-        other => {
-            tracing::error!(error = %other, "app operation failed");
-            PageError::Internal
-        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -175,9 +161,7 @@ async fn app_page(
 ) -> Result<Response, PageError> {
     let (nav, cookies) = nav(state, headers, Some(user));
     let has_secret = app.kind == ClientKind::Confidential;
-    let stored = apps::secrets_of(&state.kg, app.id)
-        .await
-        .map_err(app_error)?;
+    let stored = apps::secrets_of(&state.kg, app.id).await?;
     let secrets = [
         (SecretSlot::Primary, "Primary"),
         (SecretSlot::Alternative, "Alternative"),
@@ -240,13 +224,11 @@ impl SlotQuery {
     }
 }
 
-/// The app, if it exists and belongs to `user`; someone else's app is reported as not found.
+/// The app named by the path, if it exists and `user` owns it; someone else's app is reported as
+/// not found (core's one ownership rule, shared with the registration API).
 async fn owned_app(state: &AppState, user: &User, id: &str) -> Result<App, PageError> {
     let id: AppId = id.parse().map_err(|_| PageError::NotFound)?;
-    match state.kg.store.app_by_id(id).await? {
-        Some(app) if app.owner_id == user.id => Ok(app),
-        _ => Err(PageError::NotFound),
-    }
+    Ok(apps::managed_app(&state.kg, &Manager::Owner(user.id), id).await?)
 }
 
 async fn show_app(
@@ -298,9 +280,7 @@ async fn regenerate_secret(
     let slot = query.slot()?;
     let app = owned_app(&state, &user, &id).await?;
     let kg = state.acting_user(user.id, addr);
-    let secret = apps::rotate_secret(&kg, &app, slot, None)
-        .await
-        .map_err(app_error)?;
+    let secret = apps::rotate_secret(&kg, &app, slot, None).await?;
     app_page(&state, &headers, &user, app, Some((slot, secret))).await
 }
 
@@ -338,9 +318,7 @@ async fn delete_app(
         return Err(PageError::Csrf);
     }
     let app = owned_app(&state, &user, &id).await?;
-    apps::delete_app(&state.acting_user(user.id, addr), app.id)
-        .await
-        .map_err(app_error)?;
+    apps::delete_app(&state.acting_user(user.id, addr), app.id).await?;
     Ok(Redirect::to("/profile/view").into_response())
 }
 
@@ -349,7 +327,7 @@ async fn list_apps(
     headers: HeaderMap,
     SignedIn(user): SignedIn,
 ) -> Result<Response, PageError> {
-    let apps = state.kg.store.list_apps(Some(user.id)).await?;
+    let apps = apps::apps_of(&state.kg, &Manager::Owner(user.id)).await?;
     let (nav, cookies) = nav(&state, &headers, Some(&user));
     let apps = apps
         .into_iter()

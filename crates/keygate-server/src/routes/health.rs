@@ -19,7 +19,7 @@ async fn healthz() -> Json<Value> {
 }
 
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.kg.store.ping().await {
+    match state.kg.ping().await {
         Ok(()) => (
             StatusCode::OK,
             Json(json!({"status": "ready", "database": "ok"})),

@@ -6,8 +6,9 @@ use axum::http::HeaderMap;
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use keygate_core::directory;
 use keygate_core::ids::AppId;
-use keygate_core::model::{AuditQuery, User};
+use keygate_core::model::{AuditQuery, Org, User};
 use keygate_core::{accounts, authorizations};
 
 use super::nav;
@@ -49,10 +50,7 @@ async fn authorizations_page(
     user: &User,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
-    let rows = state
-        .kg
-        .store
-        .authorizations_of_user(user.id, state.kg.clock.now())
+    let rows = authorizations::of_user(&state.kg, user.id)
         .await?
         .into_iter()
         .map(|a| AuthorizationRow {
@@ -131,17 +129,10 @@ async fn revoke_all_authorizations(
     .await
 }
 
-/// The organization, if `user` owns it; otherwise not found (no existence oracle).
-async fn owned_org(
-    state: &AppState,
-    user: &User,
-    name: &str,
-) -> Result<keygate_core::model::Org, PageError> {
-    match state.kg.store.org_by_name(name).await? {
-        Some(org) if org.owner_id == user.id => Ok(org),
-        Some(_) => Err(PageError::Forbidden),
-        None => Err(PageError::NotFound),
-    }
+/// The organization named by the path, if `user` owns it: someone else's is forbidden, a
+/// missing one not found.
+async fn owned_org(state: &AppState, user: &User, name: &str) -> Result<Org, PageError> {
+    Ok(directory::owned_org(&state.kg, user.id, name).await?)
 }
 
 async fn org_policy_form(
@@ -202,10 +193,7 @@ async fn set_org_policy(
 }
 
 /// The organization's audit events, newest first, for its owner.
-async fn org_events(
-    state: &AppState,
-    org: &keygate_core::model::Org,
-) -> Result<Vec<crate::pages::AuditRow>, PageError> {
+async fn org_events(state: &AppState, org: &Org) -> Result<Vec<crate::pages::AuditRow>, PageError> {
     Ok(crate::audit_view::rows(
         state,
         AuditQuery {

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use keygate_core::accounts::{self, SignIn};
-use keygate_core::secrets::TokenHash;
 
 use super::nav;
 use crate::csrf;
@@ -89,15 +88,8 @@ async fn sign_in(
     }
     let return_url = safe_return_url(form.get("returnUrl"));
     let email = form.text("email");
-    let outcome = accounts::sign_in(
-        state.kg.store.as_ref(),
-        state.kg.clock.as_ref(),
-        state.kg.lifetimes.session,
-        &email,
-        form.get("password").unwrap_or_default(),
-        &keygate_core::audit::Origin::new(keygate_core::model::Actor::Anonymous, addr.0),
-    )
-    .await?;
+    let kg = state.acting(keygate_core::model::Actor::Anonymous, addr);
+    let outcome = accounts::sign_in(&kg, &email, form.get("password").unwrap_or_default()).await?;
     match outcome {
         SignIn::SignedIn { session, user } => {
             tracing::info!(user.id = %user.id, "signed in");
@@ -149,7 +141,7 @@ async fn sign_out(
         return Err(PageError::Csrf);
     }
     if let Some(value) = cookie_value(&headers, SESSION_COOKIE) {
-        state.kg.store.delete_session(TokenHash::of(&value)).await?;
+        accounts::end_session(&state.kg, &value).await?;
     }
     let mut response = Redirect::to("/").into_response();
     if let Ok(v) = clear_cookie(&state, SESSION_COOKIE).parse() {

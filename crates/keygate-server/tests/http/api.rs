@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use keygate_core::accounts;
 use keygate_core::model::NewWorkItem;
+use keygate_core::{accounts, work_items};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{json, Value};
 
@@ -25,23 +25,23 @@ impl ApiWorld {
     async fn with_scopes(scopes: &str) -> Self {
         let app = TestApp::spawn().await;
         let user = app.create_user("ana@example.com").await;
-        let (store, clock) = (app.state.kg.store.as_ref(), app.state.kg.clock.as_ref());
-        accounts::create_org(store, clock, ORG, "ana@example.com")
+        let (data, clock) = (app.state.kg.data(), app.state.kg.clock.as_ref());
+        accounts::create_org(data, clock, ORG, "ana@example.com")
             .await
             .unwrap();
-        let project = accounts::create_project(store, clock, ORG, PROJECT, "")
+        let project = accounts::create_project(data, clock, ORG, PROJECT, "")
             .await
             .unwrap();
-        let item = store
-            .create_work_item(NewWorkItem {
-                id: 0,
-                project_id: project.id,
-                rev: 1,
-                work_item_type: "Task".into(),
-                fields_json: json!({"System.Title": "Seeded"}).to_string(),
-                created_by: user.id,
-                created_at: 0,
-            })
+        let seeded = NewWorkItem {
+            id: 0,
+            project_id: project.id,
+            rev: 1,
+            work_item_type: "Task".into(),
+            fields_json: json!({"System.Title": "Seeded"}).to_string(),
+            created_by: user.id,
+            created_at: 0,
+        };
+        let item = work_items::record_work_item(&app.state.kg, seeded)
             .await
             .unwrap();
         app.sign_in("ana@example.com").await;
@@ -285,9 +285,9 @@ async fn a_work_item_post_that_is_not_json_patch_is_refused_with_400() {
 #[tokio::test]
 async fn a_non_member_gets_tf400813_for_the_organization() {
     let w = ApiWorld::with_scopes("vso.project").await;
-    let (store, clock) = (w.app.state.kg.store.as_ref(), w.app.state.kg.clock.as_ref());
+    let (data, clock) = (w.app.state.kg.data(), w.app.state.kg.clock.as_ref());
     w.app.create_user("bob@example.com").await;
-    accounts::create_org(store, clock, "contoso", "bob@example.com")
+    accounts::create_org(data, clock, "contoso", "bob@example.com")
         .await
         .unwrap();
     assert_tf400813(w.get("/contoso/_apis/projects").await).await;
@@ -689,7 +689,7 @@ async fn the_organization_policy_switch_denies_and_restores_api_access_with_the_
 async fn only_the_organization_owner_may_see_or_change_its_policy() {
     let w = ApiWorld::with_scopes("vso.profile").await;
     w.app.create_user("bob@example.com").await;
-    accounts::add_org_member(w.app.state.kg.store.as_ref(), ORG, "bob@example.com")
+    accounts::add_org_member(w.app.state.kg.data(), ORG, "bob@example.com")
         .await
         .unwrap();
     let bob = TestApp::spawn_on(&w.app.db_path, browser(), w.app.clock.clone()).await;

@@ -1,5 +1,7 @@
 //! Registration pages: the form, field errors, the app page, regenerate and delete.
 
+use keygate_core::accounts;
+use keygate_core::apps::{self, Manager};
 use reqwest::StatusCode;
 
 use super::helpers::*;
@@ -88,17 +90,14 @@ async fn invalid_fields_are_reported_without_losing_what_was_typed() {
     assert!(html.contains("Company name is required"));
     assert!(html.contains("Authorization callback URL must start with https://"));
     assert!(html.contains("Scopes: at least one scope is required"));
-    assert!(app.state.kg.store.list_apps(None).await.unwrap().is_empty());
+    let all = apps::apps_of(&app.state.kg, &Manager::Admin).await.unwrap();
+    assert!(all.is_empty());
 }
 
 #[tokio::test]
 async fn only_the_owner_sees_or_changes_an_app() {
     let app = signed_in().await;
-    let owner = app
-        .state
-        .kg
-        .store
-        .user_by_email("ana@example.com")
+    let owner = accounts::find_user(app.state.kg.data(), "ana@example.com")
         .await
         .unwrap()
         .unwrap();
@@ -119,11 +118,7 @@ async fn only_the_owner_sees_or_changes_an_app() {
 #[tokio::test]
 async fn regenerate_and_delete_ask_for_confirmation_then_act() {
     let app = signed_in().await;
-    let owner = app
-        .state
-        .kg
-        .store
-        .user_by_email("ana@example.com")
+    let owner = accounts::find_user(app.state.kg.data(), "ana@example.com")
         .await
         .unwrap()
         .unwrap();

@@ -1,22 +1,18 @@
 //! The audit log: each security event is stored with actor, time, target and client address;
 //! owners see their app's and organization's events; no secret or token ever appears in it.
 
-use keygate_core::accounts;
 use keygate_core::model::{Actor, AuditKind, AuditQuery};
+use keygate_core::{accounts, audit};
 use reqwest::StatusCode;
 
 use super::helpers::*;
 
 async fn all_events(app: &TestApp) -> Vec<keygate_core::model::AuditEvent> {
-    app.state
-        .kg
-        .store
-        .audit_events(AuditQuery {
-            limit: 1000,
-            ..AuditQuery::default()
-        })
-        .await
-        .unwrap()
+    let query = AuditQuery {
+        limit: 1000,
+        ..AuditQuery::default()
+    };
+    audit::events(&app.state.kg, query).await.unwrap()
 }
 
 fn kinds(events: &[keygate_core::model::AuditEvent]) -> Vec<String> {
@@ -29,9 +25,8 @@ fn kinds(events: &[keygate_core::model::AuditEvent]) -> Vec<String> {
 async fn every_security_event_is_recorded_with_actor_target_and_address_and_no_credential() {
     let app = TestApp::spawn().await;
     let ana = app.create_user("ana@example.com").await;
-    let store = app.state.kg.store.clone();
     let org = accounts::create_org(
-        store.as_ref(),
+        app.state.kg.data(),
         app.state.kg.clock.as_ref(),
         "fabrikam",
         "ana@example.com",

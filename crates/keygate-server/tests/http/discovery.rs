@@ -173,13 +173,9 @@ async fn a_rotated_key_is_published_before_it_signs_and_unpublished_after_its_to
     let before = client_token(&app, &client).await;
     let old = kid_of(&before);
 
-    let next = publish_next_key(
-        app.state.kg.store.as_ref(),
-        SigningAlgorithm::EdDsa,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    let next = publish_next_key(&app.state.kg, SigningAlgorithm::EdDsa)
+        .await
+        .unwrap();
     eventually("publishing the next key", || async {
         kids(&jwks(&app).await).contains(&next.kid)
     })

@@ -161,7 +161,7 @@ impl TestApp {
 
     pub async fn create_user(&self, email: &str) -> User {
         accounts::create_user(
-            self.state.kg.store.as_ref(),
+            self.state.kg.data(),
             self.state.kg.clock.as_ref(),
             email,
             "Test User",

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use keygate_core::apps::Manager;
+use keygate_core::{accounts, authorizations};
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 
@@ -230,7 +232,9 @@ async fn a_client_secret_past_its_lifetime_is_expired() {
 async fn a_regenerated_secret_fails_validation() {
     let (app, client, code) = ready().await;
     let id = client.app_id.parse().unwrap();
-    let stored = app.state.kg.store.app_by_id(id).await.unwrap().unwrap();
+    let stored = keygate_core::apps::managed_app(&app.state.kg, &Manager::Admin, id)
+        .await
+        .unwrap();
     keygate_core::apps::regenerate_secret(&app.state.kg, &stored)
         .await
         .unwrap();
@@ -306,18 +310,11 @@ async fn token_endpoint_rejects_a_reused_authorization_code_and_revokes_what_it_
 #[tokio::test]
 async fn a_code_of_a_revoked_authorization_is_not_found() {
     let (app, client, code) = ready().await;
-    let user = app
-        .state
-        .kg
-        .store
-        .user_by_email("ana@example.com")
+    let user = accounts::find_user(app.state.kg.data(), "ana@example.com")
         .await
         .unwrap()
         .unwrap();
-    app.state
-        .kg
-        .store
-        .revoke_user_authorizations(user.id, None, app.clock_now())
+    authorizations::revoke_user_authorizations(&app.state.kg, user.id, None)
         .await
         .unwrap();
     assert_error(
@@ -405,18 +402,11 @@ async fn an_unknown_or_malformed_refresh_token_is_invalid() {
 async fn a_refresh_on_a_revoked_authorization_is_not_valid() {
     let (app, client, code) = ready().await;
     let first: Value = app.exchange(&client, &code).await.json().await.unwrap();
-    let user = app
-        .state
-        .kg
-        .store
-        .user_by_email("ana@example.com")
+    let user = accounts::find_user(app.state.kg.data(), "ana@example.com")
         .await
         .unwrap()
         .unwrap();
-    app.state
-        .kg
-        .store
-        .revoke_user_authorizations(user.id, None, app.clock_now())
+    authorizations::revoke_user_authorizations(&app.state.kg, user.id, None)
         .await
         .unwrap();
     let r = app

@@ -4,10 +4,10 @@ use std::io::BufRead;
 
 use anyhow::Context;
 use keygate_core::accounts;
-use keygate_core::SystemClock;
+use keygate_core::{Data, SystemClock};
 use serde_json::json;
 
-use crate::cli::{OAuthPolicy, OrgCommand, ProjectCommand, UserCommand};
+use crate::cli::{DbArgs, OAuthPolicy, OrgCommand, ProjectCommand, UserCommand};
 use crate::commands::open_store;
 use crate::output::print;
 
@@ -18,6 +18,12 @@ fn read_password_line() -> anyhow::Result<String> {
         .read_line(&mut line)
         .context("could not read the password from standard input")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// The data of `db`, for the account commands: they need no signing key, so they open none
+/// (a server started later makes the first one, with its own algorithm and master key).
+async fn data(db: &DbArgs) -> anyhow::Result<Data> {
+    Ok(Data::new(open_store(db).await?))
 }
 
 /// `keygate user create`.
@@ -34,9 +40,8 @@ pub async fn user(cmd: UserCommand) -> anyhow::Result<()> {
         Some(p) if !password_stdin => p,
         _ => read_password_line()?,
     };
-    let store = open_store(&db).await?;
     let user =
-        accounts::create_user(store.as_ref(), &SystemClock, &email, &name, &password).await?;
+        accounts::create_user(&data(&db).await?, &SystemClock, &email, &name, &password).await?;
     print(
         json,
         &json!({"id": user.id, "email": user.email, "display_name": user.display_name, "public_alias": user.public_alias}),
@@ -55,8 +60,7 @@ pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
             db,
             json,
         } => {
-            let store = open_store(&db).await?;
-            let org = accounts::create_org(store.as_ref(), &SystemClock, &org, &owner).await?;
+            let org = accounts::create_org(&data(&db).await?, &SystemClock, &org, &owner).await?;
             print(
                 json,
                 &json!({"id": org.id, "name": org.name, "owner_id": org.owner_id}),
@@ -71,7 +75,7 @@ pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
             json,
         } => {
             let kg = crate::commands::context(&db).await?;
-            let org = accounts::require_org(kg.store.as_ref(), &org).await?;
+            let org = accounts::require_org(kg.data(), &org).await?;
             let allowed = third_party_oauth == OAuthPolicy::Allow;
             accounts::set_org_oauth_policy(&kg, &org, allowed).await?;
             let word = if allowed { "allow" } else { "deny" };
@@ -88,8 +92,7 @@ pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
             db,
             json,
         } => {
-            let store = open_store(&db).await?;
-            let (org, user) = accounts::add_org_member(store.as_ref(), &org, &email).await?;
+            let (org, user) = accounts::add_org_member(&data(&db).await?, &org, &email).await?;
             print(
                 json,
                 &json!({"organization": org.name, "user_id": user.id, "email": user.email}),
@@ -110,9 +113,8 @@ pub async fn project(cmd: ProjectCommand) -> anyhow::Result<()> {
         db,
         json,
     } = cmd;
-    let store = open_store(&db).await?;
-    let p = accounts::create_project(store.as_ref(), &SystemClock, &org, &project, &description)
-        .await?;
+    let data = data(&db).await?;
+    let p = accounts::create_project(&data, &SystemClock, &org, &project, &description).await?;
     print(
         json,
         &json!({"id": p.id, "organization": org, "name": p.name, "default_repository": p.name}),

@@ -31,7 +31,7 @@ pub async fn run(cmd: AdminTokenCommand) -> anyhow::Result<()> {
         }
         AdminTokenCommand::List { db, json } => {
             let kg = context(&db).await?;
-            let tokens = kg.store.admin_tokens().await?;
+            let tokens = admin::admin_tokens(&kg).await?;
             let rows: Vec<Vec<String>> = tokens
                 .iter()
                 .map(|t| {

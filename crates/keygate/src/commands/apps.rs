@@ -1,9 +1,10 @@
 //! `keygate app ...`: registered apps from the command line.
 
 use anyhow::Context;
-use keygate_core::apps::{self, Registration};
+use keygate_core::accounts;
+use keygate_core::apps::{self, AppError, Manager, Registration};
 use keygate_core::ids::AppId;
-use keygate_core::model::{App, ClientKind, SecretSlot};
+use keygate_core::model::{App, ClientKind, SecretSlot, User};
 use keygate_core::Keygate;
 use serde_json::{json, Value};
 
@@ -29,10 +30,17 @@ async fn find(kg: &Keygate, id: &str) -> anyhow::Result<App> {
     let app_id: AppId = id
         .parse()
         .map_err(|_| anyhow::anyhow!("{id} is not an App ID (a GUID)"))?;
-    kg.store
-        .app_by_id(app_id)
+    match apps::managed_app(kg, &Manager::Admin, app_id).await {
+        Err(AppError::NotFound) => anyhow::bail!("no app with App ID {id}"),
+        found => Ok(found?),
+    }
+}
+
+/// The user with `email`, or an error naming it.
+async fn user_by_email(kg: &Keygate, email: &str) -> anyhow::Result<User> {
+    accounts::find_user(kg.data(), email)
         .await?
-        .with_context(|| format!("no app with App ID {id}"))
+        .with_context(|| format!("no user with email {email}"))
 }
 
 /// Runs an app subcommand.
@@ -41,17 +49,11 @@ pub async fn run(cmd: AppCommand) -> anyhow::Result<()> {
         AppCommand::Create(args) => create(*args).await,
         AppCommand::List { owner, db, json } => {
             let kg = context(&db).await?;
-            let owner_id = match owner {
-                Some(email) => Some(
-                    kg.store
-                        .user_by_email(&email.trim().to_ascii_lowercase())
-                        .await?
-                        .with_context(|| format!("no user with email {email}"))?
-                        .id,
-                ),
-                None => None,
+            let manager = match owner {
+                Some(email) => Manager::Owner(user_by_email(&kg, &email).await?.id),
+                None => Manager::Admin,
             };
-            let apps = kg.store.list_apps(owner_id).await?;
+            let apps = apps::apps_of(&kg, &manager).await?;
             let rows: Vec<Vec<String>> = apps
                 .iter()
                 .map(|a| {
@@ -138,11 +140,7 @@ pub async fn run(cmd: AppCommand) -> anyhow::Result<()> {
 async fn create(args: AppCreateArgs) -> anyhow::Result<()> {
     let mut kg = context(&args.db).await?;
     kg.policy.allow_http_callbacks |= args.allow_http_callback;
-    let owner = kg
-        .store
-        .user_by_email(&args.owner.trim().to_ascii_lowercase())
-        .await?
-        .with_context(|| format!("no user with email {}", args.owner))?;
+    let owner = user_by_email(&kg, &args.owner).await?;
     let registration = Registration {
         company_name: args.company,
         company_website: args.company_website,

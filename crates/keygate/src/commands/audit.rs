@@ -73,7 +73,7 @@ pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
         since: since_arg.as_deref().map(|s| since(s, now)).transpose()?,
         limit,
     };
-    let events = kg.store.audit_events(query).await?;
+    let events = keygate_core::audit::events(&kg, query).await?;
     let rows: Vec<Vec<String>> = events
         .iter()
         .map(|e| {

@@ -9,7 +9,8 @@
 use std::path::Path;
 
 use anyhow::Context;
-use keygate_core::StoreError;
+use keygate_core::dump::{self, CopyError};
+use keygate_core::Data;
 use keygate_store_postgres::PoolSettings;
 use serde_json::{json, Value};
 
@@ -83,37 +84,26 @@ pub async fn copy(
             "the source database {file} does not exist"
         );
     }
-    let source = storage::open_with(from, pool).await?;
-    let dump = source
-        .export_dump()
-        .await
-        .context("could not read the source database")?;
-    anyhow::ensure!(
-        !dump.is_empty(),
-        "the source database {} holds nothing to copy",
-        redact(from)
-    );
+    let source = Data::new(storage::open_with(from, pool).await?);
+    let dump = dump::read_all(&source).await.map_err(|e| match e {
+        CopyError::SourceEmpty => {
+            anyhow::anyhow!("the source database {} holds nothing to copy", redact(from))
+        }
+        other => anyhow::Error::new(other),
+    })?;
     let counts = dump.counts();
-
-    let target = storage::open_with(to, pool).await?;
-    match target.import_dump(dump.clone()).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(_)) => anyhow::bail!(
+    // Opened only now: opening an SQLite URL creates the file.
+    let target = Data::new(storage::open_with(to, pool).await?);
+    dump::write_all(&target, &dump).await.map_err(|e| match e {
+        CopyError::TargetNotEmpty => anyhow::anyhow!(
             "the target database {} is not empty: copy only into a new, empty database",
             redact(to)
         ),
-        Err(e) => {
-            return Err(e).context("could not write the target database (nothing was written)")
-        }
-    }
-    let copied = target
-        .export_dump()
-        .await
-        .context("could not read the target database back")?;
-    anyhow::ensure!(
-        copied == dump,
-        "the target database does not read back what was written; do not use it"
-    );
+        CopyError::Mismatch => anyhow::anyhow!(
+            "the target database does not read back what was written; do not use it"
+        ),
+        other => anyhow::Error::new(other),
+    })?;
     Ok(counts)
 }
 

@@ -3,7 +3,7 @@
 use anyhow::Context;
 use keygate_core::apps::{self, Registration};
 use keygate_core::model::{ClientKind, NewBuild, NewWorkItem};
-use keygate_core::{accounts, Keygate};
+use keygate_core::{accounts, projects, work_items, Keygate};
 use tokio::net::TcpListener;
 
 use crate::cli::{DemoArgs, LogFormat, ServeArgs};
@@ -29,12 +29,11 @@ pub struct Seeded {
 
 /// Fills an empty database with the demo user, organization, project and app.
 pub async fn seed(kg: &Keygate) -> anyhow::Result<Seeded> {
-    let store = kg.store.as_ref();
-    let clock = kg.clock.as_ref();
-    let user = accounts::create_user(store, clock, DEMO_EMAIL, "Demo User", DEMO_PASSWORD).await?;
-    accounts::create_org(store, clock, "fabrikam", DEMO_EMAIL).await?;
+    let (data, clock) = (kg.data(), kg.clock.as_ref());
+    let user = accounts::create_user(data, clock, DEMO_EMAIL, "Demo User", DEMO_PASSWORD).await?;
+    accounts::create_org(data, clock, "fabrikam", DEMO_EMAIL).await?;
     let project = accounts::create_project(
-        store,
+        data,
         clock,
         "fabrikam",
         "Fabrikam-Fiber",
@@ -83,8 +82,9 @@ async fn seed_project_data(
         ("20261125.1", "inProgress", "", "refs/heads/main"),
     ];
     for (i, (number, status, result, branch)) in builds.into_iter().enumerate() {
-        kg.store
-            .queue_build(NewBuild {
+        projects::record_build(
+            kg,
+            NewBuild {
                 id: 0,
                 project_id: project.id,
                 build_number: number.into(),
@@ -94,8 +94,9 @@ async fn seed_project_data(
                 source_branch: branch.into(),
                 requested_for: user,
                 queue_time: now - 3600 * (3 - i as i64),
-            })
-            .await?;
+            },
+        )
+        .await?;
     }
     let items = [
         (
@@ -114,8 +115,9 @@ async fn seed_project_data(
             "System.TeamProject": project.name,
             "System.CreatedBy": "Demo User",
         });
-        kg.store
-            .create_work_item(NewWorkItem {
+        work_items::record_work_item(
+            kg,
+            NewWorkItem {
                 id: 0,
                 project_id: project.id,
                 rev: 1,
@@ -123,8 +125,9 @@ async fn seed_project_data(
                 fields_json: fields.to_string(),
                 created_by: user,
                 created_at: now,
-            })
-            .await?;
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `keygate keys ...`: rotate and list the signing keys every node shares.
 
 use anyhow::Context;
-use keygate_core::keys::rotation::publish_next_key;
+use keygate_core::keys::rotation::{promote_next_key, publish_next_key, stored_keys};
 use keygate_core::keys::SigningAlgorithm;
 use keygate_core::model::SigningKeyRecord;
 use keygate_core::Keygate;
@@ -48,16 +48,13 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
                 Some(name) => name.parse()?,
                 None => kg.policy.signing_algorithm,
             };
-            let now = kg.clock.now();
-            let key = publish_next_key(kg.store.as_ref(), algorithm, now)
-                .await
-                .context(
-                    "could not publish a new key (is one already waiting? see `keygate keys list`)",
-                )?;
+            let key = publish_next_key(&kg, algorithm).await.context(
+                "could not publish a new key (is one already waiting? see `keygate keys list`)",
+            )?;
             if immediately {
-                kg.store.promote_next_signing_key(now).await?;
+                promote_next_key(&kg).await?;
             }
-            let keys = kg.store.signing_keys().await?;
+            let keys = stored_keys(&kg).await?;
             let published = keys
                 .iter()
                 .find(|k| k.kid == key.kid)
@@ -70,14 +67,14 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
                 println!(
                     "Key {} ({algorithm}) is published; running servers start signing with it at {}.",
                     key.kid,
-                    when(Some(now + kg.policy.key_publish_ahead))
+                    when(Some(key.created_at + kg.policy.key_publish_ahead))
                 );
             }
             Ok(())
         }
         KeysCommand::List { db, json } => {
             let kg = context(&db).await?;
-            let keys = kg.store.signing_keys().await?;
+            let keys = stored_keys(&kg).await?;
             let rows: Vec<Vec<String>> = keys
                 .iter()
                 .map(|k| {

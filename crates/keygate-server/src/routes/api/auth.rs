@@ -6,7 +6,8 @@ use axum::http::request::Parts;
 use axum::http::{header, Method};
 use keygate_core::bearer::{check_bearer, BearerError};
 use keygate_core::credentials::AccessClaims;
-use keygate_core::model::{Org, Project, User};
+use keygate_core::directory::{self, OrgAccess, ProjectAccess};
+use keygate_core::model::User;
 
 use super::error::ApiError;
 use crate::state::AppState;
@@ -69,7 +70,7 @@ impl BearerToken {
         org: Option<&str>,
     ) -> Result<AccessClaims, ApiError> {
         let token = self.token.as_deref().ok_or_else(|| self.unusable())?;
-        check_bearer(&state.kg, &state.snapshot, token, scope, org).map_err(|e| match e {
+        check_bearer(&state.kg, token, scope, org).map_err(|e| match e {
             BearerError::Unusable => self.unusable(),
             BearerError::Unauthorized(user) => ApiError::Unauthorized(user),
         })
@@ -78,11 +79,7 @@ impl BearerToken {
     /// Checks the token and returns its (still existing) user.
     pub async fn require_user(&self, state: &AppState, scope: &str) -> Result<User, ApiError> {
         let claims = self.require(state, scope, None)?;
-        let kg = &state.kg;
-        kg.users
-            .user(kg.store.as_ref(), claims.nameid)
-            .await?
-            .ok_or(ApiError::Unauthorized(claims.nameid))
+        Ok(directory::token_user(&state.kg, claims.nameid).await?)
     }
 
     /// Checks the token for an organization's resource: policy, scope and membership. An
@@ -92,15 +89,9 @@ impl BearerToken {
         state: &AppState,
         scope: &str,
         org_name: &str,
-    ) -> Result<(AccessClaims, Org), ApiError> {
+    ) -> Result<OrgAccess, ApiError> {
         let claims = self.require(state, scope, Some(org_name))?;
-        let org = state.kg.store.org_by_name(org_name).await?;
-        match org {
-            Some(org) if state.kg.store.is_org_member(org.id, claims.nameid).await? => {
-                Ok((claims, org))
-            }
-            _ => Err(ApiError::Unauthorized(claims.nameid)),
-        }
+        Ok(directory::member_org(&state.kg, claims.nameid, org_name).await?)
     }
 
     /// As [`Self::require_org`], and the named project of that organization.
@@ -110,19 +101,8 @@ impl BearerToken {
         scope: &str,
         org_name: &str,
         project_name: &str,
-    ) -> Result<(AccessClaims, Org, Project), ApiError> {
-        let (claims, org) = self.require_org(state, scope, org_name).await?;
-        let project = state
-            .kg
-            .store
-            .project_by_name(org.id, project_name)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                message: format!(
-                    "TF200016: The following project does not exist: {project_name}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server."
-                ),
-                type_key: "ProjectDoesNotExistException",
-            })?;
-        Ok((claims, org, project))
+    ) -> Result<ProjectAccess, ApiError> {
+        let claims = self.require(state, scope, Some(org_name))?;
+        Ok(directory::member_project(&state.kg, claims.nameid, org_name, project_name).await?)
     }
 }

@@ -2,7 +2,9 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use keygate_core::directory::AccessError;
 use keygate_core::ids::UserId;
+use keygate_core::work_items::WorkItemError;
 use keygate_core::StoreError;
 use serde_json::json;
 
@@ -55,6 +57,31 @@ impl From<StoreError> for ApiError {
                 tracing::error!(error = %other, "store failure behind the REST API");
                 ApiError::Internal
             }
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Refused(user) => ApiError::Unauthorized(user),
+            AccessError::NoSuchProject(name) => ApiError::NotFound {
+                message: format!(
+                    "TF200016: The following project does not exist: {name}. Verify that the name of the project is correct and that the project exists on the specified Azure DevOps Server."
+                ),
+                type_key: "ProjectDoesNotExistException",
+            },
+            AccessError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<WorkItemError> for ApiError {
+    fn from(e: WorkItemError) -> Self {
+        match e {
+            WorkItemError::TitleRequired => ApiError::BadRequest("TF401320: Rule Error for field Title. Error code: Required, HasValues, LimitedToValues, AllowsOldValue, InvalidEmpty.".into()),
+            WorkItemError::UnknownCreator(user) => ApiError::Unauthorized(user),
+            WorkItemError::Store(e) => e.into(),
         }
     }
 }

@@ -7,6 +7,7 @@ use axum::routing::get;
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use keygate_core::directory;
 use keygate_core::model::User;
 use serde_json::{json, Value};
 
@@ -100,14 +101,7 @@ async fn list_accounts(
             .find(|(k, _)| k.eq_ignore_ascii_case("memberId") || k.eq_ignore_ascii_case("ownerId"))
             .map(|(_, v)| v.into_owned())
     });
-    let is_self = member
-        .as_deref()
-        .is_none_or(|m| m.eq_ignore_ascii_case("me") || m.parse() == Ok(user.id));
-    let orgs = if is_self {
-        state.kg.store.orgs_of_user(user.id).await?
-    } else {
-        Vec::new()
-    };
+    let orgs = directory::organizations_of(&state.kg, &user, member.as_deref()).await?;
     let base = state.base();
     let values = orgs
         .into_iter()

@@ -51,13 +51,7 @@ pub(crate) fn list(values: Vec<Value>) -> Value {
 
 /// ISO 8601 in UTC, as the REST API writes dates.
 pub(crate) fn iso(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    keygate_core::clock::rfc3339(t)
 }
 
 /// Any method an endpoint does not serve: the token is judged first, as the hosted service does

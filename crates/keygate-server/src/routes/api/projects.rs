@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use keygate_core::projects;
 use serde_json::json;
 
 use super::auth::BearerToken;
@@ -30,12 +31,10 @@ async fn list_projects(
     bearer: BearerToken,
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (_, org) = bearer.require_org(&state, "vso.project", &org).await?;
+    let access = bearer.require_org(&state, "vso.project", &org).await?;
+    let org = access.org();
     let base = state.base();
-    let values = state
-        .kg
-        .store
-        .projects_of_org(org.id)
+    let values = projects::projects(&state.kg, &access)
         .await?
         .into_iter()
         .map(|p| {
@@ -64,14 +63,12 @@ async fn list_repositories(
     bearer: BearerToken,
     Path((org, project)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (_, org, project) = bearer
+    let access = bearer
         .require_project(&state, "vso.code", &org, &project)
         .await?;
+    let (org, project) = (access.org(), access.project());
     let base = state.base();
-    let values = state
-        .kg
-        .store
-        .repositories_of_project(project.id)
+    let values = projects::repositories(&state.kg, &access)
         .await?
         .into_iter()
         .map(|r| {

@@ -6,7 +6,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use keygate_core::model::{Build, NewBuild, NewWorkItem, Project, WorkItem};
+use keygate_core::model::{Project, WorkItem};
+use keygate_core::projects::{self, BuildOrder, RequestedBuild};
+use keygate_core::work_items;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -31,7 +33,8 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-fn build_json(base: &str, org: &str, project: &Project, b: &Build, requested_by: &str) -> Value {
+fn build_json(base: &str, org: &str, project: &Project, requested: &RequestedBuild) -> Value {
+    let (b, requested_by) = (&requested.build, &requested.requested_by);
     let mut v = json!({
         "id": b.id,
         "buildNumber": b.build_number,
@@ -55,21 +58,15 @@ async fn list_builds(
     bearer: BearerToken,
     Path((org, project)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (_, org, project) = bearer
+    let access = bearer
         .require_project(&state, "vso.build", &org, &project)
         .await?;
     let base = state.base();
-    let mut values = Vec::new();
-    for b in state.kg.store.builds_of_project(project.id).await? {
-        let who = state
-            .kg
-            .store
-            .user_by_id(b.requested_for)
-            .await?
-            .map(|u| u.display_name)
-            .unwrap_or_default();
-        values.push(build_json(&base, &org.name, &project, &b, &who));
-    }
+    let values = projects::builds(&state.kg, &access)
+        .await?
+        .iter()
+        .map(|b| build_json(&base, &access.org().name, access.project(), b))
+        .collect();
     Ok(json_response(
         StatusCode::OK,
         &list(values),
@@ -97,7 +94,7 @@ async fn queue_build(
     Path((org, project)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (claims, org, project) = bearer
+    let access = bearer
         .require_project(&state, "vso.build_execute", &org, &project)
         .await?;
     let request: QueueBuildRequest = serde_json::from_slice(&body)
@@ -105,43 +102,13 @@ async fn queue_build(
     let definition = request.definition.ok_or_else(|| {
         ApiError::BadRequest("Value cannot be null. Parameter name: build.Definition".into())
     })?;
-    let definition_name = definition
-        .name
-        .or(definition.id.map(|id| format!("{}-CI-{id}", project.name)))
-        .unwrap_or_else(|| format!("{}-CI", project.name));
-    let now = state.kg.clock.now();
-    let date = time::OffsetDateTime::from_unix_timestamp(now)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::macros::format_description!("[year][month][day]"))
-                .ok()
-        })
-        .unwrap_or_default();
-    let build = state
-        .kg
-        .store
-        .queue_build(NewBuild {
-            id: 0,
-            project_id: project.id,
-            build_number: format!("{date}.{}", now % 1000),
-            definition_name,
-            status: "notStarted".into(),
-            result: String::new(),
-            source_branch: request
-                .source_branch
-                .unwrap_or_else(|| "refs/heads/main".into()),
-            requested_for: claims.nameid,
-            queue_time: now,
-        })
-        .await?;
-    let who = state
-        .kg
-        .store
-        .user_by_id(claims.nameid)
-        .await?
-        .map(|u| u.display_name)
-        .unwrap_or_default();
-    let value = build_json(&state.base(), &org.name, &project, &build, &who);
+    let order = BuildOrder {
+        definition_id: definition.id,
+        definition_name: definition.name,
+        source_branch: request.source_branch,
+    };
+    let build = projects::queue_build(&state.kg, &access, order).await?;
+    let value = build_json(&state.base(), &access.org().name, access.project(), &build);
     Ok(json_response(
         StatusCode::OK,
         &value,
@@ -165,25 +132,20 @@ async fn get_work_item(
     bearer: BearerToken,
     Path((org, project, item)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let (_, org, project) = bearer
+    let access = bearer
         .require_project(&state, "vso.work", &org, &project)
         .await?;
-    let not_found = || ApiError::NotFound {
-        message: format!(
-            "TF401232: Work item {item} does not exist, or you do not have permissions to read it."
-        ),
-        type_key: "WorkItemUnauthorizedAccessException",
-    };
-    let id: i64 = item.parse().map_err(|_| not_found())?;
-    let w = state
-        .kg
-        .store
-        .work_item(project.id, id)
+    let w = work_items::work_item(&state.kg, &access, &item)
         .await?
-        .ok_or_else(not_found)?;
+        .ok_or_else(|| ApiError::NotFound {
+            message: format!(
+                "TF401232: Work item {item} does not exist, or you do not have permissions to read it."
+            ),
+            type_key: "WorkItemUnauthorizedAccessException",
+        })?;
     Ok(json_response(
         StatusCode::OK,
-        &work_item_json(&state.base(), &org.name, &w),
+        &work_item_json(&state.base(), &access.org().name, &w),
         bearer.api_version.as_deref(),
     ))
 }
@@ -204,7 +166,7 @@ async fn create_work_item(
     Path((org, project, item)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (claims, org, project) = bearer
+    let access = bearer
         .require_project(&state, "vso.work_write", &org, &project)
         .await?;
     let work_item_type = item
@@ -250,41 +212,10 @@ async fn create_work_item(
             }
         }
     }
-    let has_title = fields
-        .get("System.Title")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.trim().is_empty());
-    if !has_title {
-        return Err(ApiError::BadRequest("TF401320: Rule Error for field Title. Error code: Required, HasValues, LimitedToValues, AllowsOldValue, InvalidEmpty.".into()));
-    }
-    let creator = state
-        .kg
-        .store
-        .user_by_id(claims.nameid)
-        .await?
-        .ok_or(ApiError::Unauthorized(claims.nameid))?;
-    let now = state.kg.clock.now();
-    fields.insert("System.WorkItemType".into(), json!(work_item_type));
-    fields.insert("System.TeamProject".into(), json!(project.name));
-    fields.entry("System.State").or_insert(json!("New"));
-    fields.insert("System.CreatedBy".into(), json!(creator.display_name));
-    fields.insert("System.CreatedDate".into(), json!(iso(now)));
-    let created = state
-        .kg
-        .store
-        .create_work_item(NewWorkItem {
-            id: 0,
-            project_id: project.id,
-            rev: 1,
-            work_item_type,
-            fields_json: Value::Object(fields).to_string(),
-            created_by: creator.id,
-            created_at: now,
-        })
-        .await?;
+    let created = work_items::create_work_item(&state.kg, &access, work_item_type, fields).await?;
     Ok(json_response(
         StatusCode::OK,
-        &work_item_json(&state.base(), &org.name, &created),
+        &work_item_json(&state.base(), &access.org().name, &created),
         bearer.api_version.as_deref(),
     ))
 }

@@ -5,9 +5,10 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use keygate_core::admin::{verify_admin_token, ADMIN_TOKEN_PREFIX};
+use keygate_core::apps::Manager;
 use keygate_core::bearer::check_bearer;
 use keygate_core::ids::UserId;
-use keygate_core::model::{Actor, App};
+use keygate_core::model::Actor;
 use keygate_core::Keygate;
 
 use crate::origin::ClientAddr;
@@ -35,11 +36,11 @@ impl Caller {
         }
     }
 
-    /// Whether the caller may see and change `app`.
-    pub fn may_manage(&self, app: &App) -> bool {
+    /// Who the caller manages apps as: a user their own, an admin token every app.
+    pub fn manager(&self) -> Manager {
         match self {
-            Caller::User(id) => app.owner_id == *id,
-            Caller::Admin(_) => true,
+            Caller::User(id) => Manager::Owner(*id),
+            Caller::Admin(_) => Manager::Admin,
         }
     }
 }
@@ -86,7 +87,7 @@ impl FromRequestParts<AppState> for Authorized {
                 .ok_or_else(unauthenticated)?;
             Caller::Admin(admin.id)
         } else {
-            let claims = check_bearer(&state.kg, &state.snapshot, &token, REGISTRATION_SCOPE, None)
+            let claims = check_bearer(&state.kg, &token, REGISTRATION_SCOPE, None)
                 .map_err(|_| unauthenticated())?;
             Caller::User(claims.nameid)
         };

@@ -18,7 +18,7 @@ use keygate_core::ids::{AppId, UserId};
 use keygate_core::model::{App, SecretSlot};
 use serde::de::DeserializeOwned;
 
-use self::caller::{Authorized, Caller};
+use self::caller::Authorized;
 use self::wire::{describe_errors, RegistrationList, RegistrationRequest, RegistrationResponse};
 use super::error::ApiError;
 use super::json_response;
@@ -80,6 +80,16 @@ fn app_error(e: AppError) -> ApiError {
         AppError::NoSecret => {
             ApiError::BadRequest("Public registrations have no client secret.".into())
         }
+        AppError::AlternativeSecretExists => ApiError::Conflict(
+            "The registration already has an alternative secret; rotate it with PUT ?secretType=alternative.".into(),
+        ),
+        AppError::OwnerNotCaller => {
+            ApiError::BadRequest("identityId may only name the caller".into())
+        }
+        AppError::OwnerRequired => ApiError::BadRequest(
+            "identityId must name the owner when an admin token registers an app".into(),
+        ),
+        AppError::NoSuchOwner => ApiError::BadRequest("identityId names no user".into()),
         AppError::Store(s) => s.into(),
         AppError::Mint(e) => {
             tracing::error!(error = %e, "could not mint a client secret");
@@ -91,10 +101,9 @@ fn app_error(e: AppError) -> ApiError {
 /// The app named by the path, if the caller may manage it; otherwise not found (no oracle).
 async fn managed_app(auth: &Authorized, id: &str) -> Result<App, ApiError> {
     let id: AppId = id.parse().map_err(|_| not_found())?;
-    match auth.kg.store.app_by_id(id).await? {
-        Some(app) if auth.caller.may_manage(&app) => Ok(app),
-        _ => Err(not_found()),
-    }
+    apps::managed_app(&auth.kg, &auth.caller.manager(), id)
+        .await
+        .map_err(app_error)
 }
 
 async fn describe(
@@ -120,24 +129,6 @@ fn ok<T: serde::Serialize>(value: &T, query: &Option<String>) -> Result<Response
     ))
 }
 
-/// The owner of a new registration: the calling user, or the user an admin token names.
-async fn owner_of(auth: &Authorized, request: &RegistrationRequest) -> Result<UserId, ApiError> {
-    match (&auth.caller, request.identity_id.map(UserId)) {
-        (Caller::User(me), None) => Ok(*me),
-        (Caller::User(me), Some(named)) if named == *me => Ok(*me),
-        (Caller::User(_), Some(_)) => Err(ApiError::BadRequest(
-            "identityId may only name the caller".into(),
-        )),
-        (Caller::Admin(_), None) => Err(ApiError::BadRequest(
-            "identityId must name the owner when an admin token registers an app".into(),
-        )),
-        (Caller::Admin(_), Some(named)) => match auth.kg.store.user_by_id(named).await? {
-            Some(user) => Ok(user.id),
-            None => Err(ApiError::BadRequest("identityId names no user".into())),
-        },
-    }
-}
-
 /// Registers an app; the answer carries its primary secret, shown this once.
 #[utoipa::path(
     post,
@@ -160,8 +151,10 @@ async fn create_registration(
 ) -> Result<Response, ApiError> {
     let request: RegistrationRequest = json_body(&body)?;
     let registration = request.registration().map_err(ApiError::BadRequest)?;
-    let owner = owner_of(&auth, &request).await?;
-    let registered = apps::register_app(&auth.kg, owner, &registration, None)
+    let registered = auth
+        .caller
+        .manager()
+        .register_app(&auth.kg, request.identity_id.map(UserId), &registration)
         .await
         .map_err(app_error)?;
     let secret = registered.client_secret.map(|s| (SecretSlot::Primary, s));
@@ -185,12 +178,11 @@ async fn list_registrations(
     auth: Authorized,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    let owner = match &auth.caller {
-        Caller::User(id) => Some(*id),
-        Caller::Admin(_) => None,
-    };
+    let apps = apps::apps_of(&auth.kg, &auth.caller.manager())
+        .await
+        .map_err(app_error)?;
     let mut value = Vec::new();
-    for app in auth.kg.store.list_apps(owner).await? {
+    for app in apps {
         value.push(describe(&auth, &app, None).await?);
     }
     ok(
@@ -333,15 +325,7 @@ async fn create_alternative_secret(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let app = managed_app(&auth, &id).await?;
-    let existing = apps::secrets_of(&auth.kg, app.id)
-        .await
-        .map_err(app_error)?;
-    if existing.iter().any(|s| s.slot == SecretSlot::Alternative) {
-        return Err(ApiError::Conflict(
-            "The registration already has an alternative secret; rotate it with PUT ?secretType=alternative.".into(),
-        ));
-    }
-    let secret = apps::rotate_secret(&auth.kg, &app, SecretSlot::Alternative, None)
+    let secret = apps::create_alternative_secret(&auth.kg, &app)
         .await
         .map_err(app_error)?;
     ok(&secret, &query)

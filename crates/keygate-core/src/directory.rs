@@ -1,0 +1,140 @@
+//! Who belongs where: the user a token names, the organizations a user belongs to or owns, and
+//! the proof of membership the project data asks for ([`OrgAccess`], [`ProjectAccess`]).
+//!
+//! The bearer-protected API and the organization pages ask here, so each rule is written once:
+//! a member may read an organization's projects, only the owner may change its policy.
+
+use crate::context::Keygate;
+use crate::ids::UserId;
+use crate::model::{Org, Project, User};
+use crate::store::StoreError;
+
+/// Why a token's user may not open an organization's resource.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The user no longer exists, the organization does not exist, or the user is not one of its
+    /// members: one answer for all three, so a token cannot probe which organizations exist.
+    #[error("user {0} may not access this resource")]
+    Refused(UserId),
+    /// The organization has no project by this name (only members learn this).
+    #[error("no project named {0}")]
+    NoSuchProject(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a user may not manage an organization.
+#[derive(Debug, thiserror::Error)]
+pub enum OwnedOrgError {
+    /// No organization by that name.
+    #[error("no organization by that name")]
+    NotFound,
+    /// The organization belongs to someone else.
+    #[error("the organization belongs to someone else")]
+    NotOwner,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Proof that a user belongs to an organization: only [`member_org`] makes one.
+#[derive(Debug, Clone)]
+pub struct OrgAccess {
+    user: UserId,
+    org: Org,
+}
+
+impl OrgAccess {
+    /// The member.
+    pub fn user(&self) -> UserId {
+        self.user
+    }
+
+    /// The organization.
+    pub fn org(&self) -> &Org {
+        &self.org
+    }
+}
+
+/// Proof that a user belongs to the organization of a project: only [`member_project`] makes
+/// one.
+#[derive(Debug, Clone)]
+pub struct ProjectAccess {
+    access: OrgAccess,
+    project: Project,
+}
+
+impl ProjectAccess {
+    /// The member.
+    pub fn user(&self) -> UserId {
+        self.access.user
+    }
+
+    /// The organization.
+    pub fn org(&self) -> &Org {
+        &self.access.org
+    }
+
+    /// The project.
+    pub fn project(&self) -> &Project {
+        &self.project
+    }
+}
+
+/// The user a token names, from the user cache; a user who no longer exists is refused.
+pub async fn token_user(kg: &Keygate, id: UserId) -> Result<User, AccessError> {
+    kg.data().user(id).await?.ok_or(AccessError::Refused(id))
+}
+
+/// The organization `org_name`, if `user` is one of its members.
+pub async fn member_org(
+    kg: &Keygate,
+    user: UserId,
+    org_name: &str,
+) -> Result<OrgAccess, AccessError> {
+    match kg.store().org_by_name(org_name).await? {
+        Some(org) if kg.store().is_org_member(org.id, user).await? => Ok(OrgAccess { user, org }),
+        _ => Err(AccessError::Refused(user)),
+    }
+}
+
+/// The project `project_name` of the organization `org_name`, if `user` is one of its members.
+pub async fn member_project(
+    kg: &Keygate,
+    user: UserId,
+    org_name: &str,
+    project_name: &str,
+) -> Result<ProjectAccess, AccessError> {
+    let access = member_org(kg, user, org_name).await?;
+    let project = kg
+        .store()
+        .project_by_name(access.org.id, project_name)
+        .await?
+        .ok_or_else(|| AccessError::NoSuchProject(project_name.to_owned()))?;
+    Ok(ProjectAccess { access, project })
+}
+
+/// The organization `name`, if `user` owns it (to change its policy or read its audit log).
+pub async fn owned_org(kg: &Keygate, user: UserId, name: &str) -> Result<Org, OwnedOrgError> {
+    match kg.store().org_by_name(name).await? {
+        Some(org) if org.owner_id == user => Ok(org),
+        Some(_) => Err(OwnedOrgError::NotOwner),
+        None => Err(OwnedOrgError::NotFound),
+    }
+}
+
+/// The organizations `user` belongs to, when `member` (the `memberId` a request names, if any)
+/// is the user themselves (`me` or their id); nothing otherwise, so one user cannot list
+/// another's organizations.
+pub async fn organizations_of(
+    kg: &Keygate,
+    user: &User,
+    member: Option<&str>,
+) -> Result<Vec<Org>, StoreError> {
+    let is_self = member.is_none_or(|m| m.eq_ignore_ascii_case("me") || m.parse() == Ok(user.id));
+    if !is_self {
+        return Ok(Vec::new());
+    }
+    kg.store().orgs_of_user(user.id).await
+}
