@@ -7,7 +7,7 @@ use askama::Template;
 use axum::response::Html;
 use keygate_core::model::App;
 
-pub use display::{date_time, ScopeLabel};
+pub use display::{date_time, timestamp, ScopeLabel};
 pub use register::RegisterPage;
 
 /// The header bar: who is signed in, and the CSRF token for its sign-out form.

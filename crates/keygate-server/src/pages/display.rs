@@ -2,6 +2,7 @@
 //! small print), and times as a date with the time of day.
 
 use keygate_core::scopes::{catalogue, ScopeInfo, ScopeSet};
+use time::format_description::BorrowedFormatItem;
 
 /// A scope as a person reads it.
 #[derive(Debug, Clone)]
@@ -57,14 +58,24 @@ impl ScopeLabel {
 
 /// `2026-11-25 09:30 UTC`: a date with the time of day, in UTC like the audit log.
 pub fn date_time(t: i64) -> String {
+    utc(
+        t,
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"),
+    )
+}
+
+/// `2026-11-25 09:30:12 UTC`: to the second, for the audit log.
+pub fn timestamp(t: i64) -> String {
+    utc(
+        t,
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"),
+    )
+}
+
+fn utc(t: i64, format: &[BorrowedFormatItem<'_>]) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
-        .and_then(|d| {
-            d.format(&time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
+        .and_then(|d| d.format(format).ok())
         .unwrap_or_default()
 }
 
@@ -85,6 +96,7 @@ mod tests {
 
     #[test]
     fn times_show_the_date_and_the_time_of_day() {
-        assert_eq!(date_time(1_764_063_000), "2025-11-25 09:30 UTC");
+        assert_eq!(date_time(1_764_063_012), "2025-11-25 09:30 UTC");
+        assert_eq!(timestamp(1_764_063_012), "2025-11-25 09:30:12 UTC");
     }
 }
