@@ -4,24 +4,11 @@ use keygate_core::audit;
 use keygate_core::model::{AuditEvent, AuditQuery};
 use keygate_core::StoreError;
 
-use crate::pages::AuditRow;
+use crate::pages::{timestamp, AuditRow};
 use crate::state::AppState;
 
 /// How many events a page shows.
 const SHOWN: u32 = 50;
-
-/// `2026-11-25 09:30:12 UTC`.
-pub(crate) fn timestamp(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
-}
 
 fn row(e: AuditEvent) -> AuditRow {
     let e = e.event;

@@ -1,12 +1,18 @@
 //! Page errors and their one mapping to responses. Internal causes are logged once, never shown.
 
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::Router;
 use keygate_core::apps::AppError;
 use keygate_core::directory::OwnedOrgError;
 use keygate_core::StoreError;
 
-use crate::pages::{render, ErrorPage};
+use crate::pages::{render, ErrorPage, Nav};
+use crate::session::{cookie_value, session_user, SESSION_COOKIE};
+use crate::state::AppState;
 
 /// What can go wrong while serving an HTML page.
 #[derive(Debug, thiserror::Error)]
@@ -128,15 +134,7 @@ impl IntoResponse for PageError {
                 "Something went wrong on our side. Try again later.".to_owned(),
             ),
         };
-        let mut response = (
-            status,
-            render(&ErrorPage {
-                nav: Default::default(),
-                title,
-                message: &message,
-            }),
-        )
-            .into_response();
+        let mut response = error_page(status, title, message);
         if let PageError::TooManyRequests { retry_after } = self {
             if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
@@ -144,4 +142,69 @@ impl IntoResponse for PageError {
         }
         response
     }
+}
+
+/// An error page's words, kept on its response so [`with_visitors_header`] can render the page
+/// again with the visitor's own header.
+#[derive(Debug, Clone)]
+struct ErrorPageWords {
+    title: &'static str,
+    message: String,
+}
+
+/// An error page with `status`. It is rendered with the signed-out header; a signed-in
+/// visitor gets theirs from [`with_visitors_header`].
+pub(crate) fn error_page(status: StatusCode, title: &'static str, message: String) -> Response {
+    let mut response = (
+        status,
+        render(&ErrorPage {
+            nav: Nav::default(),
+            title,
+            message: &message,
+        }),
+    )
+        .into_response();
+    response
+        .extensions_mut()
+        .insert(ErrorPageWords { title, message });
+    response
+}
+
+/// Layers over every route: an error page answering a request that carries a live session is
+/// rendered again with that user's header (their name, their links, Sign out), so an error
+/// never tells a signed-in person to sign in. Errors come from extractors and handlers that
+/// know nothing of the visitor; the session is looked up only for those rare answers.
+pub(crate) fn with_visitors_header(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    router.layer(middleware::from_fn_with_state(
+        state.clone(),
+        restyle_error_page,
+    ))
+}
+
+async fn restyle_error_page(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = cookie_value(request.headers(), SESSION_COOKIE)
+        .is_some()
+        .then(|| request.headers().clone());
+    let response = next.run(request).await;
+    let (Some(headers), Some(words)) = (headers, response.extensions().get::<ErrorPageWords>())
+    else {
+        return response;
+    };
+    let words = words.clone();
+    let Ok(Some(user)) = session_user(&state, &headers).await else {
+        return response;
+    };
+    let (nav, _) = crate::routes::nav(&state, &headers, Some(&user));
+    let page = render(&ErrorPage {
+        nav,
+        title: words.title,
+        message: &words.message,
+    });
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(page.0))
 }

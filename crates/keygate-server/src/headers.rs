@@ -10,10 +10,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 
-/// Pages may not be framed, sniffed, run script, or load anything from other hosts. Images may
-/// come from https (app logos); `form-action` is left out on purpose: browsers apply it to the
+/// Pages may not be framed, sniffed, run inline script, or load anything from other hosts: the
+/// stylesheet and the one script come from this origin. Images may come from https (app logos); `form-action` is left out on purpose: browsers apply it to the
 /// redirect that follows the consent form, which goes to each app's own callback host.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'";
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'";
 
 /// One year, as HSTS preload lists expect; sent only when the public URL is https.
 pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";

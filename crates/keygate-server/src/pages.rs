@@ -1,9 +1,14 @@
 //! Page templates (askama) and the one helper that renders them.
 
+mod display;
+mod register;
+
 use askama::Template;
 use axum::response::Html;
-use keygate_core::apps::FieldErrors;
 use keygate_core::model::App;
+
+pub use display::{date_time, timestamp, ScopeLabel};
+pub use register::RegisterPage;
 
 /// The header bar: who is signed in, and the CSRF token for its sign-out form.
 #[derive(Debug, Clone, Default)]
@@ -28,11 +33,47 @@ pub fn render<T: Template>(t: &T) -> Html<String> {
     }
 }
 
+/// A form error: the field it belongs to (its element id) and what to say.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The field's id, which the summary links to; empty for an error with no field.
+    pub field: &'static str,
+    /// A sentence naming the field and the problem.
+    pub message: String,
+}
+
+/// The box at the top of a form that lists its errors, each linking to its field.
+#[derive(Debug, Clone, Default)]
+pub struct ErrorSummary {
+    /// A sentence before the list, or empty.
+    pub note: &'static str,
+    /// The errors, in the order their fields appear.
+    pub errors: Vec<FieldError>,
+}
+
+impl ErrorSummary {
+    /// One error for one field.
+    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            note: "",
+            errors: vec![FieldError {
+                field,
+                message: message.into(),
+            }],
+        }
+    }
+
+    /// Whether there is nothing to report.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
 /// A page that says what went wrong.
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
-    /// Header (error pages show no user).
+    /// Header.
     pub nav: Nav,
     /// Heading.
     pub title: &'a str,
@@ -50,8 +91,8 @@ pub struct SignInPage {
     pub return_url: String,
     /// Email as typed, on a retry.
     pub email: String,
-    /// The one generic failure message.
-    pub error: Option<String>,
+    /// The one generic failure, on a retry; it belongs to both fields.
+    pub summary: ErrorSummary,
 }
 
 /// `GET /`.
@@ -60,44 +101,6 @@ pub struct SignInPage {
 pub struct HomePage {
     /// Header.
     pub nav: Nav,
-}
-
-/// One checkbox of the registration form.
-#[derive(Debug, Clone)]
-pub struct ScopeOption {
-    /// Scope string.
-    pub name: &'static str,
-    /// Title.
-    pub title: &'static str,
-    /// Plain description.
-    pub description: &'static str,
-    /// High-privilege badge.
-    pub high_privilege: bool,
-    /// Ticked.
-    pub checked: bool,
-}
-
-/// Checkboxes grouped by area.
-#[derive(Debug, Clone)]
-pub struct ScopeGroup {
-    /// Area name (`work`, `code`, ...).
-    pub area: &'static str,
-    /// Its scopes.
-    pub scopes: Vec<ScopeOption>,
-}
-
-/// `GET /app/register`, and the form again with errors.
-#[derive(Template)]
-#[template(path = "register.html")]
-pub struct RegisterPage {
-    /// Header.
-    pub nav: Nav,
-    /// What was typed.
-    pub form: keygate_core::apps::Registration,
-    /// Field errors.
-    pub errors: FieldErrors,
-    /// Scope checkboxes.
-    pub scope_groups: Vec<ScopeGroup>,
 }
 
 /// `GET /app/{id}`.
@@ -110,13 +113,13 @@ pub struct AppPage {
     pub app: App,
     /// App ID in upper case.
     pub app_id_upper: String,
-    /// Scopes text.
-    pub scopes: String,
+    /// The scopes it registered, by title.
+    pub scopes: Vec<ScopeLabel>,
     /// Client type text.
     pub kind: &'static str,
     /// Whether it has a secret.
     pub has_secret: bool,
-    /// Creation date.
+    /// Creation time.
     pub created: String,
     /// The secret, only right after creation or regeneration.
     pub new_secret: Option<String>,
@@ -171,17 +174,6 @@ pub struct ProfilePage {
     pub apps: Vec<AppRow>,
 }
 
-/// A scope as the consent page lists it.
-#[derive(Debug, Clone)]
-pub struct ConsentScope {
-    /// Title.
-    pub title: &'static str,
-    /// Plain description.
-    pub description: &'static str,
-    /// High-privilege badge.
-    pub high_privilege: bool,
-}
-
 /// The consent page.
 #[derive(Template)]
 #[template(path = "consent.html")]
@@ -193,7 +185,7 @@ pub struct ConsentPage {
     /// Who is consenting.
     pub user_email: String,
     /// Requested scopes.
-    pub scopes: Vec<ConsentScope>,
+    pub scopes: Vec<ScopeLabel>,
     /// Host the browser will be sent back to.
     pub redirect_host: String,
     /// The authorize parameters, carried through the form.
@@ -209,11 +201,11 @@ pub struct AuthorizationRow {
     pub app_name: String,
     /// Company.
     pub company_name: String,
-    /// Scopes granted.
-    pub scopes: String,
-    /// Issue date.
+    /// Scopes granted, by title.
+    pub scopes: Vec<ScopeLabel>,
+    /// When it was granted.
     pub issued: String,
-    /// Expiry date.
+    /// When its last credential expires.
     pub expires: String,
 }
 

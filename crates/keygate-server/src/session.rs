@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use cookie::{Cookie, SameSite};
 use keygate_core::accounts;
 use keygate_core::model::User;
+use keygate_core::StoreError;
 
 use crate::error::PageError;
 use crate::state::AppState;
@@ -45,6 +46,17 @@ pub fn clear_cookie(state: &AppState, name: &str) -> String {
     set_cookie(state, name, "", Some(0))
 }
 
+/// The user whose live session the request's cookie names, if any.
+pub(crate) async fn session_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<User>, StoreError> {
+    let Some(value) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    accounts::session_user(&state.kg, &value).await
+}
+
 /// The signed-in user, if the request carries a live session.
 pub struct MaybeUser(pub Option<User>);
 
@@ -55,11 +67,7 @@ impl FromRequestParts<AppState> for MaybeUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Some(value) = cookie_value(&parts.headers, SESSION_COOKIE) else {
-            return Ok(Self(None));
-        };
-        let user = accounts::session_user(&state.kg, &value).await?;
-        Ok(Self(user))
+        Ok(Self(session_user(state, &parts.headers).await?))
     }
 }
 

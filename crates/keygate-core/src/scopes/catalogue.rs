@@ -54,6 +54,11 @@ impl ScopeInfo {
         let base = base.split(['_', '.']).next().unwrap_or(base);
         base
     }
+
+    /// The area's name for people (`Work items`), or the bare area when it has none.
+    pub fn area_title(&self) -> &'static str {
+        super::areas::area_title(self.area()).unwrap_or(self.area())
+    }
 }
 
 /// All known scopes, indexed by name.
@@ -159,6 +164,26 @@ mod tests {
             assert!(closure.contains(s), "missing {s}");
         }
         assert!(!closure.contains("vso.work"));
+    }
+
+    #[test]
+    fn every_offered_scope_has_an_area_name_for_people() {
+        for s in catalogue()
+            .all()
+            .iter()
+            .filter(|s| s.offered_at_registration())
+        {
+            assert!(
+                super::super::areas::area_title(s.area()).is_some(),
+                "{} (area {}) has no area name",
+                s.name,
+                s.area()
+            );
+        }
+        let s = catalogue()
+            .get("vso.memberentitlementmanagement_write")
+            .unwrap();
+        assert_eq!(s.area_title(), "Member entitlement management");
     }
 
     #[test]

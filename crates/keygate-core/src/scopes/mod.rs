@@ -1,5 +1,6 @@
 //! The scope catalogue (compiled in once) and scope sets closed under implication (protocol §6).
 
+mod areas;
 mod catalogue;
 mod scope_set;
 

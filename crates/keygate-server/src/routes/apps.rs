@@ -9,7 +9,6 @@ use axum::Router;
 use keygate_core::apps::{self, AppError, FieldErrors, Manager, Registration};
 use keygate_core::ids::AppId;
 use keygate_core::model::{App, AuditQuery, ClientKind, SecretSlot, User};
-use keygate_core::scopes::{catalogue, Availability, ScopeSet};
 
 use super::nav;
 use crate::csrf;
@@ -18,7 +17,7 @@ use crate::forms::FormFields;
 use crate::headers::sensitive;
 use crate::origin::ClientAddr;
 use crate::pages::{
-    render, AppPage, AppRow, ConfirmPage, ProfilePage, RegisterPage, ScopeGroup, ScopeOption,
+    date_time, render, AppPage, AppRow, ConfirmPage, ProfilePage, RegisterPage, ScopeLabel,
     SecretSlotRow,
 };
 use crate::session::SignedIn;
@@ -36,32 +35,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/profile/view", get(list_apps))
 }
 
-/// Public scopes grouped by area, ticked where `checked` holds them.
-fn scope_groups(checked: &ScopeSet) -> Vec<ScopeGroup> {
-    let mut groups: Vec<ScopeGroup> = Vec::new();
-    for info in catalogue()
-        .all()
-        .iter()
-        .filter(|s| s.availability == Availability::Public)
-    {
-        let option = ScopeOption {
-            name: info.name,
-            title: info.title,
-            description: info.description,
-            high_privilege: info.high_privilege,
-            checked: checked.iter().any(|s| s == info.name),
-        };
-        match groups.iter_mut().find(|g| g.area == info.area()) {
-            Some(g) => g.scopes.push(option),
-            None => groups.push(ScopeGroup {
-                area: info.area(),
-                scopes: vec![option],
-            }),
-        }
-    }
-    groups
-}
-
 async fn register_app_form(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -70,12 +43,11 @@ async fn register_app_form(
     let (nav, cookies) = nav(&state, &headers, Some(&user));
     (
         AppendHeaders(cookies),
-        render(&RegisterPage {
+        render(&RegisterPage::new(
             nav,
-            form: Registration::default(),
-            errors: FieldErrors::new(),
-            scope_groups: scope_groups(&ScopeSet::default()),
-        }),
+            &Registration::default(),
+            &FieldErrors::new(),
+        )),
     )
         .into_response()
 }
@@ -121,34 +93,16 @@ async fn register_app(
             .await?)
         }
         Err(AppError::Invalid(errors)) => {
-            let checked = ScopeSet::from_stored(&registration.scopes.to_ascii_lowercase());
             let (nav, cookies) = nav(&state, &headers, Some(&user));
             Ok((
                 StatusCode::BAD_REQUEST,
                 AppendHeaders(cookies),
-                render(&RegisterPage {
-                    nav,
-                    form: registration,
-                    errors,
-                    scope_groups: scope_groups(&checked),
-                }),
+                render(&RegisterPage::new(nav, &registration, &errors)),
             )
                 .into_response())
         }
         Err(e) => Err(e.into()),
     }
-}
-
-fn date(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
 }
 
 /// Renders the app page; `new_secret` only right after creation or regeneration.
@@ -173,7 +127,7 @@ async fn app_page(
         expires: stored
             .iter()
             .find(|s| s.slot == slot)
-            .map(|s| date(s.secret.expires_at)),
+            .map(|s| date_time(s.secret.expires_at)),
     })
     .collect();
     let events = crate::audit_view::rows(
@@ -191,14 +145,14 @@ async fn app_page(
     let page = AppPage {
         nav,
         app_id_upper: app.id.to_upper(),
-        scopes: app.scopes.to_string(),
+        scopes: ScopeLabel::list(&app.scopes),
         kind: if has_secret {
             "Confidential (server-side, with a client secret)"
         } else {
             "Public (PKCE, no secret)"
         },
         has_secret,
-        created: date(app.created_at),
+        created: date_time(app.created_at),
         new_secret,
         new_secret_slot,
         secrets,

@@ -1,4 +1,5 @@
-//! The stylesheet, compiled into the binary so pages load nothing from other hosts.
+//! The stylesheet, the page script and the icon, compiled into the binary so pages load nothing
+//! from other hosts (and the CSP can stay at `'self'`).
 
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -8,17 +9,30 @@ use axum::Router;
 use crate::state::AppState;
 
 const STYLESHEET: &str = include_str!("../../static/keygate.css");
+const SCRIPT: &str = include_str!("../../static/keygate.js");
+const ICON: &str = include_str!("../../static/favicon.svg");
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/_static/keygate.css", get(stylesheet))
+    Router::new()
+        .route(
+            "/_static/keygate.css",
+            get(|| asset("text/css; charset=utf-8", STYLESHEET)),
+        )
+        .route(
+            "/_static/keygate.js",
+            get(|| asset("text/javascript; charset=utf-8", SCRIPT)),
+        )
+        .route("/_static/favicon.svg", get(|| asset("image/svg+xml", ICON)))
+        // Browsers ask for this path whether or not a page names an icon.
+        .route("/favicon.ico", get(|| asset("image/svg+xml", ICON)))
 }
 
-async fn stylesheet() -> impl IntoResponse {
+async fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        STYLESHEET,
+        body,
     )
 }

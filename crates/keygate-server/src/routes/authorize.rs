@@ -14,7 +14,7 @@ use crate::csrf;
 use crate::error::PageError;
 use crate::forms::FormFields;
 use crate::headers::sensitive;
-use crate::pages::{render, ConsentPage, ConsentScope, ErrorPage};
+use crate::pages::{render, ConsentPage, ScopeLabel};
 use crate::session::MaybeUser;
 use crate::state::AppState;
 
@@ -66,15 +66,11 @@ fn refuse(e: AuthorizeError) -> Response {
             if let authorize::AuthorizePageError::Store(s) = page {
                 return PageError::from(s).into_response();
             }
-            (
+            crate::error::error_page(
                 StatusCode::BAD_REQUEST,
-                render(&ErrorPage {
-                    nav: Default::default(),
-                    title: "This authorization request is not valid",
-                    message: &page.to_string(),
-                }),
+                "This authorization request is not valid",
+                page.to_string(),
             )
-                .into_response()
         }
         AuthorizeError::Redirect(r) => found(&r.location()),
     }
@@ -124,16 +120,12 @@ async fn authorize_form(
     (sensitive(), AppendHeaders(cookies), render(&page)).into_response()
 }
 
-fn consent_scopes(valid: &ValidAuthorize) -> Vec<ConsentScope> {
+fn consent_scopes(valid: &ValidAuthorize) -> Vec<ScopeLabel> {
     valid
         .scopes
         .iter()
         .filter_map(|s| catalogue().get(s))
-        .map(|info| ConsentScope {
-            title: info.title,
-            description: info.description,
-            high_privilege: info.high_privilege,
-        })
+        .map(ScopeLabel::from)
         .collect()
 }
 

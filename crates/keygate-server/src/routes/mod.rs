@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(profile::router())
         .merge(crate::metrics::router(&state));
+    let routes = crate::error::with_visitors_header(routes, &state);
     // Inside out: body and rate limits, metrics (which read token bodies), the request deadline
     // over all of that, and the security headers over every answer, refusals included.
     let routes = crate::limits::apply(routes, &state);

@@ -16,7 +16,9 @@ use crate::csrf;
 use crate::error::PageError;
 use crate::forms::FormFields;
 use crate::origin::ClientAddr;
-use crate::pages::{render, AuthorizationRow, AuthorizationsPage, OrgPolicyPage};
+use crate::pages::{
+    date_time, render, AuthorizationRow, AuthorizationsPage, OrgPolicyPage, ScopeLabel,
+};
 use crate::session::SignedIn;
 use crate::state::AppState;
 
@@ -34,16 +36,6 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-fn date(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::macros::format_description!("[year]-[month]-[day]"))
-                .ok()
-        })
-        .unwrap_or_default()
-}
-
 async fn authorizations_page(
     state: &AppState,
     headers: &HeaderMap,
@@ -57,9 +49,9 @@ async fn authorizations_page(
             app_id: a.app_id.to_string(),
             app_name: a.app_name,
             company_name: a.company_name,
-            scopes: a.scopes.to_string(),
-            issued: date(a.issued_at),
-            expires: date(a.expires_at),
+            scopes: ScopeLabel::list(&a.scopes),
+            issued: date_time(a.issued_at),
+            expires: date_time(a.expires_at),
         })
         .collect();
     let (nav, cookies) = nav(state, headers, Some(user));

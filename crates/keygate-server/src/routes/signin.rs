@@ -12,7 +12,7 @@ use super::nav;
 use crate::csrf;
 use crate::error::PageError;
 use crate::forms::FormFields;
-use crate::pages::{render, HomePage, SignInPage};
+use crate::pages::{render, ErrorSummary, HomePage, SignInPage};
 use crate::session::{
     clear_cookie, cookie_value, set_cookie, MaybeUser, PRE_SESSION_COOKIE, SESSION_COOKIE,
 };
@@ -70,7 +70,7 @@ async fn sign_in_form(
             nav,
             return_url,
             email: String::new(),
-            error: None,
+            summary: ErrorSummary::default(),
         }),
     )
         .into_response()
@@ -122,7 +122,10 @@ async fn sign_in(
                     nav,
                     return_url,
                     email,
-                    error: Some("The email address or password is incorrect.".into()),
+                    summary: ErrorSummary::one(
+                        "email",
+                        "The email address or password is incorrect.",
+                    ),
                 }),
             )
                 .into_response())

@@ -92,6 +92,25 @@ async fn invalid_fields_are_reported_without_losing_what_was_typed() {
     assert!(html.contains("Scopes: at least one scope is required"));
     let all = apps::apps_of(&app.state.kg, &Manager::Admin).await.unwrap();
     assert!(all.is_empty());
+
+    // The summary links to each field in page order; each field is marked and described.
+    assert!(html.contains("<title>Error: Register an application · Keygate</title>"));
+    let linked: Vec<&str> = html
+        .split("<li><a href=\"#")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(linked, ["company_name", "callback_url", "scopes"]);
+    for field in linked {
+        let tag = tag_with_id(&html, field);
+        assert!(tag.contains("aria-invalid=\"true\""), "{tag}");
+        assert!(
+            tag.contains(&format!("aria-describedby=\"{field}-error\"")),
+            "{tag}"
+        );
+        assert!(html.contains(&format!("id=\"{field}-error\"")));
+    }
+    assert!(!tag_with_id(&html, "name").contains("aria-invalid"));
 }
 
 #[tokio::test]

@@ -365,6 +365,16 @@ pub fn csrf_in(html: &str) -> String {
         .expect("no csrf field on the page")
 }
 
+/// The opening tag of the element with `id` in a page.
+pub fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
+    let at = html
+        .find(&format!(" id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no element #{id}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap();
+    &html[start..=end]
+}
+
 /// Every `<input type="hidden" name=".." value="..">` of a page, unescaped.
 pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();

@@ -1,0 +1,179 @@
+//! The server the page test visits: the real Keygate on a random loopback port over a fresh
+//! SQLite file, seeded as a person would leave it after a while: a user who owns an
+//! organization and three apps, has authorized them, rotated a secret and changed the policy,
+//! so every list, table and audit log has rows.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use keygate_core::apps::{register_app, rotate_secret, Registration};
+use keygate_core::audit::Origin;
+use keygate_core::model::{Actor, App, ClientKind, SecretSlot, User};
+use keygate_core::oauth::authorize::{accept, validate, AuthorizeParams};
+use keygate_core::{accounts, Keygate, Lifetimes, ManualClock, Policy};
+use keygate_server::{build_state, serve, ServerOptions};
+use keygate_store_sqlite::SqliteStore;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub const EMAIL: &str = "demo@keygate.local";
+pub const PASSWORD: &str = "keygate-demo";
+pub const ORG: &str = "fabrikam";
+
+/// The scopes the main app registers and a consent page asks for: enough to make lists long.
+const MAIN_SCOPES: &str =
+    "vso.profile vso.project vso.build_execute vso.code_write vso.work_write vso.packaging";
+/// A realistic, long callback: long URLs are what push tables wide.
+const MAIN_CALLBACK: &str = "https://fabrikam-fiber.example.com/signin-oauth/azure-devops/callback";
+
+/// Keygate, running, and what the seed made.
+pub struct World {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The main app's id (lower case, as links use it).
+    pub app_id: String,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = build_state(
+            Arc::new(store),
+            ServerOptions {
+                public_url: base.parse().unwrap(),
+                lifetimes: Lifetimes::default(),
+                policy: Policy::default(),
+                clock: Arc::new(ManualClock::starting_now()),
+            },
+        )
+        .await
+        .unwrap();
+        let app_id = seed(&state.kg).await;
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        Self {
+            base,
+            app_id,
+            _stop: stop,
+            _dir: dir,
+        }
+    }
+
+    /// A page's URL: `{app}`, `{org}` and `{callback}` in `path` are the seed's.
+    pub fn url(&self, path: &str) -> String {
+        let path = path
+            .replace("{app}", &self.app_id)
+            .replace("{org}", ORG)
+            .replace("{callback}", MAIN_CALLBACK);
+        format!("{}{path}", self.base)
+    }
+}
+
+/// The consent page's query for the main app (its callback is URL-safe as it stands).
+pub const CONSENT: &str = "/oauth2/authorize?client_id={app}&response_type=Assertion&state=page-test\
+&scope=vso.profile%20vso.project%20vso.build_execute%20vso.code_write%20vso.work_write%20vso.packaging\
+&redirect_uri={callback}";
+
+/// The user, the organization, three apps each authorized by the user, a rotated secret and
+/// two policy changes; returns the main app's id.
+async fn seed(kg: &Keygate) -> String {
+    let (data, clock) = (kg.data(), kg.clock.as_ref());
+    let user = accounts::create_user(data, clock, EMAIL, "Demo User", PASSWORD)
+        .await
+        .unwrap();
+    let org = accounts::create_org(data, clock, ORG, EMAIL)
+        .await
+        .unwrap();
+    let as_user = kg.acting_as(Origin::new(
+        Actor::User(user.id),
+        Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+    ));
+    for allowed in [false, true] {
+        accounts::set_org_oauth_policy(&as_user, &org, allowed)
+            .await
+            .unwrap();
+    }
+    let main = app(
+        &as_user,
+        &user,
+        "Fabrikam Fiber web app",
+        MAIN_CALLBACK,
+        MAIN_SCOPES,
+    )
+    .await;
+    rotate_secret(&as_user, &main, SecretSlot::Alternative, None)
+        .await
+        .unwrap();
+    let others = [
+        (
+            "Contoso release dashboard",
+            "https://dashboards.contoso.example/oauth/callback",
+            "vso.release_manage vso.build vso.project vso.dashboards_manage",
+        ),
+        (
+            "Northwind build notifier",
+            "https://notify.northwind.example/callback",
+            "vso.build vso.notification_write vso.profile",
+        ),
+    ];
+    let mut apps = vec![(main.clone(), MAIN_CALLBACK, MAIN_SCOPES)];
+    for (name, callback, scopes) in others {
+        apps.push((
+            app(&as_user, &user, name, callback, scopes).await,
+            callback,
+            scopes,
+        ));
+    }
+    for (app, callback, scopes) in apps {
+        let valid = validate(
+            kg,
+            &AuthorizeParams {
+                client_id: Some(app.id.to_string()),
+                response_type: Some("Assertion".into()),
+                state: Some("seed".into()),
+                scope: Some(scopes.into()),
+                redirect_uri: Some(callback.into()),
+                code_challenge: None,
+                code_challenge_method: None,
+                repeated: None,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("the seed's authorize request is valid: {e:?}"));
+        accept(&as_user, &valid, &user).await.unwrap();
+    }
+    main.id.to_string()
+}
+
+async fn app(kg: &Keygate, user: &User, name: &str, callback: &str, scopes: &str) -> App {
+    register_app(
+        kg,
+        user.id,
+        &Registration {
+            company_name: "Fabrikam, Inc.".into(),
+            company_website: "https://fabrikam.example".into(),
+            name: name.into(),
+            description: "Reads work items and builds to show the team what changed.".into(),
+            website: "https://fabrikam-fiber.example.com".into(),
+            callback_url: callback.into(),
+            scopes: scopes.into(),
+            kind: Some(ClientKind::Confidential),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .app
+}
