@@ -33,9 +33,7 @@ async fn nodes(count: usize) -> Option<(ScratchDatabase, Vec<Arc<PgStore>>)> {
         .expect("scratch database")?;
     let mut stores = Vec::new();
     for _ in 0..count {
-        let store = PgStore::connect(db.url(), PoolSettings::default())
-            .await
-            .expect("connect");
+        let store = PgStore::connect(db.url()).await.expect("connect");
         stores.push(Arc::new(store));
     }
     Some((db, stores))
@@ -50,9 +48,7 @@ async fn several_nodes_starting_together_migrate_once_and_agree_on_one_signing_k
     for i in 0..4 {
         let url = db.url().to_owned();
         starts.spawn(async move {
-            let store = PgStore::connect(&url, PoolSettings::default())
-                .await
-                .expect("connect");
+            let store = PgStore::connect(&url).await.expect("connect");
             let candidate = SigningKeyRecord {
                 kid: format!("key-{i}"),
                 algorithm: "ES256".into(),
@@ -249,7 +245,7 @@ async fn an_unreachable_server_is_unavailable_within_the_acquire_timeout() {
     };
     let start = Instant::now();
     let result =
-        PgStore::connect(&format!("postgres://keygate@127.0.0.1:{port}/x"), settings).await;
+        PgStore::connect_with(&format!("postgres://keygate@127.0.0.1:{port}/x"), settings).await;
     assert!(
         matches!(result, Err(StoreError::Unavailable(_))),
         "{result:?}"

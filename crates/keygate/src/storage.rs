@@ -47,7 +47,7 @@ pub async fn open_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Arc<dyn
         }
         Some(Backend::Postgres) => {
             // The URL may carry a password: name only the backend in the error.
-            let store = PgStore::connect(url, pool.clone())
+            let store = PgStore::connect_with(url, pool.clone())
                 .await
                 .context("could not open the PostgreSQL database")?;
             Ok(Arc::new(store))

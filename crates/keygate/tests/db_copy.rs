@@ -21,7 +21,7 @@ use keygate_core::model::{Build, NewAuditEvent, SecretSlot, WorkItem};
 use keygate_core::secrets::TokenHash;
 use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
-use keygate_store_postgres::{PgStore, PoolSettings};
+use keygate_store_postgres::PgStore;
 use keygate_store_sqlite::SqliteStore;
 use reqwest::{Client, StatusCode};
 
@@ -42,11 +42,7 @@ async fn open(url: &str) -> Box<dyn Store> {
     if url.starts_with("sqlite:") {
         Box::new(SqliteStore::connect(url).await.unwrap())
     } else {
-        Box::new(
-            PgStore::connect(url, PoolSettings::default())
-                .await
-                .unwrap(),
-        )
+        Box::new(PgStore::connect(url).await.unwrap())
     }
 }
 
