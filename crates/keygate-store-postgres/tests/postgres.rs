@@ -74,6 +74,19 @@ async fn several_nodes_starting_together_migrate_once_and_agree_on_one_signing_k
     }
 }
 
+#[tokio::test]
+async fn a_dump_carries_every_column_of_every_table_of_the_live_schema() {
+    let Some((_db, stores)) = nodes(1).await else {
+        return;
+    };
+    let gaps = stores[0].dump_schema_gaps().await.expect("schema");
+    assert!(
+        gaps.is_empty(),
+        "keygate db copy would lose data:\n{}",
+        gaps.join("\n")
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_follower_on_another_node_sees_every_change_even_when_writers_commit_concurrently() {
     let Some((_db, stores)) = nodes(4).await else {

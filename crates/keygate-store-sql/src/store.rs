@@ -51,6 +51,13 @@ impl<E: Engine> SqlStore<E> {
         self.engine.pool_stats()
     }
 
+    /// Where the live schema and what `keygate db copy` carries disagree (see
+    /// [`dump::schema_gaps`](crate::dump::schema_gaps)); empty when a dump carries every
+    /// column of every table.
+    pub async fn dump_schema_gaps(&self) -> Result<Vec<String>, StoreError> {
+        crate::dump::schema_gaps(&mut *self.engine.read().await?).await
+    }
+
     /// Passes `result` on, first telling this process's change followers that the feed grew
     /// when the write succeeded and `appended` says it added to the feed.
     fn announce_if<T>(

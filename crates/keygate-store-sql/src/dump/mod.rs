@@ -14,11 +14,13 @@ mod tables;
 
 pub use tables::TABLES;
 
+use std::collections::BTreeSet;
+
 use keygate_core::dump::Dump;
 use keygate_core::StoreError;
 
 use crate::arg::Arg;
-use crate::conn::{Conn, Dialect};
+use crate::conn::{Conn, Dialect, PerDialect};
 use crate::error::DbResultExt;
 use crate::rows::{all, Unparsed};
 use crate::table::Table;
@@ -130,4 +132,69 @@ async fn move_sequences<C: Conn>(conn: &mut C) -> Result<(), StoreError> {
         conn.execute(&sql, &[]).await.db()?;
     }
     Ok(())
+}
+
+/// Every column of every table of the live schema (but sqlx's own bookkeeping), as
+/// `(table, column)`.
+const LIVE_COLUMNS: PerDialect = PerDialect {
+    sqlite: "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c
+         WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'
+         ORDER BY 1, 2",
+    postgres: "SELECT c.table_name::text, c.column_name::text
+         FROM information_schema.columns c JOIN information_schema.tables t
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+           AND c.table_name <> '_sqlx_migrations'
+         ORDER BY 1, 2",
+};
+
+/// What the live schema and the dump disagree on, one line each: a table or a column the
+/// database has and a dump would silently drop, or one the dump names that the database lacks.
+/// Empty when a dump carries everything.
+pub async fn schema_gaps<C: Conn>(conn: &mut C) -> Result<Vec<String>, StoreError> {
+    let live: Vec<(String, String)> = conn
+        .fetch_all(C::DIALECT.pick(&LIVE_COLUMNS), &[])
+        .await
+        .db()?;
+    Ok(gaps(&live, TABLES))
+}
+
+/// Compares the live `(table, column)` pairs with the tables and columns a dump carries.
+fn gaps(live: &[(String, String)], carried: &[(&str, &[&str])]) -> Vec<String> {
+    let live: BTreeSet<(&str, &str)> = live.iter().map(|(t, c)| (t.as_str(), c.as_str())).collect();
+    let carried: BTreeSet<(&str, &str)> = carried
+        .iter()
+        .flat_map(|(table, columns)| columns.iter().map(move |column| (*table, *column)))
+        .collect();
+    let dropped = live
+        .difference(&carried)
+        .map(|(t, c)| format!("{t}.{c} is in the database but not carried by the dump"));
+    let unknown = carried
+        .difference(&live)
+        .map(|(t, c)| format!("{t}.{c} is carried by the dump but not in the database"));
+    dropped.chain(unknown).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gaps;
+
+    #[test]
+    fn a_column_or_table_the_dump_does_not_carry_is_a_gap() {
+        let live: Vec<(String, String)> = [("apps", "id"), ("apps", "note"), ("extra", "x")]
+            .iter()
+            .map(|(t, c)| (t.to_string(), c.to_string()))
+            .collect();
+        let carried: &[(&str, &[&str])] = &[("apps", &["id", "name"])];
+        assert_eq!(
+            gaps(&live, carried),
+            [
+                "apps.note is in the database but not carried by the dump",
+                "extra.x is in the database but not carried by the dump",
+                "apps.name is carried by the dump but not in the database",
+            ]
+        );
+        let everything: &[(&str, &[&str])] = &[("apps", &["id", "note"]), ("extra", &["x"])];
+        assert!(gaps(&live, everything).is_empty());
+    }
 }
