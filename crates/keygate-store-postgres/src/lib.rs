@@ -17,7 +17,8 @@
 //!   gone (`ConsumeOutcome::SecretRetired`). Taking that lock first also keeps the lock order the
 //!   same in every transaction, so they cannot deadlock one another.
 //! - Appending to the change feed happens under a transaction-scoped advisory lock taken before
-//!   any row lock, so feed sequence numbers become visible in commit order (see `changes.rs`).
+//!   any row lock, so feed sequence numbers become visible in commit order (see
+//!   `keygate_store_sql::sql::changes`).
 //!
 //! # Notifications
 //!

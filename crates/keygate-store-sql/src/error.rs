@@ -16,7 +16,9 @@ fn classify(e: sqlx::Error, what: &'static str) -> StoreError {
         sqlx::Error::Database(d) if d.kind() == ErrorKind::UniqueViolation => {
             StoreError::Conflict(what)
         }
-        sqlx::Error::Database(d) if is_transient(d.as_ref()) => StoreError::Unavailable(Box::new(e)),
+        sqlx::Error::Database(d) if is_transient(d.as_ref()) => {
+            StoreError::Unavailable(Box::new(e))
+        }
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::WorkerCrashed

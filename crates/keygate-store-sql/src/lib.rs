@@ -14,8 +14,8 @@
 //!   same SQL; where they differ (SQLite's `COLLATE NOCASE` lookups against PostgreSQL's
 //!   `lower()`, PostgreSQL's row locks, feed lock and `NOTIFY`, `unnest`), a [`PerDialect`]
 //!   pair or a [`Dialect`] check says so in place.
-//! - `store.rs`: [`SqlStore`], which says for each operation on what it runs and whether it
-//!   grew the change feed.
+//! - `sql_store.rs` and `store.rs`: [`SqlStore`] and its `impl Store`, which says for each
+//!   operation on what it runs and whether it grew the change feed.
 //! - `dump/`: `keygate db copy`'s export and import, table by table through the row types.
 //! - `error.rs`: the one mapping from sqlx errors to `StoreError`, for both engines.
 //!
@@ -30,10 +30,11 @@ pub mod engine;
 pub mod error;
 pub mod rows;
 pub mod sql;
+mod sql_store;
 mod store;
 pub mod table;
 
 pub use arg::Arg;
 pub use conn::{Conn, Dialect, PerDialect};
 pub use engine::{BoxFuture, Engine};
-pub use store::SqlStore;
+pub use sql_store::SqlStore;

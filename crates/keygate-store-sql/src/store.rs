@@ -1,6 +1,6 @@
-//! [`SqlStore`]: the one `impl Store` of both SQL backends. Each method says on what it runs (a
-//! read connection, a write connection, a transaction, the grouped path) and whether it grew
-//! the change feed; the statements live in `sql/`.
+//! The one `impl Store` of both SQL backends, on [`SqlStore`]. Each method says on what it
+//! runs (a read connection, a write connection, a transaction, the grouped path) and whether it
+//! grew the change feed; the statements live in `sql/`.
 
 use async_trait::async_trait;
 use keygate_core::clock::UnixTime;
@@ -16,61 +16,7 @@ use crate::conn::Conn;
 use crate::engine::Engine;
 use crate::error::DbResultExt;
 use crate::sql::*;
-
-/// Keygate's [`Store`] on an SQL [`Engine`]. Cheap to clone when the engine is.
-#[derive(Debug, Clone)]
-pub struct SqlStore<E> {
-    engine: E,
-}
-
-impl<E: Engine> SqlStore<E> {
-    /// Opens the database at `url` with the engine's default options, migrating it.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with(url, E::Options::default()).await
-    }
-
-    /// Opens the database at `url` with `options`, migrating it.
-    pub async fn connect_with(url: &str, options: E::Options) -> Result<Self, StoreError> {
-        Ok(SqlStore {
-            engine: E::connect(url, options).await?,
-        })
-    }
-
-    /// The engine underneath, for what only one backend offers.
-    pub fn engine(&self) -> &E {
-        &self.engine
-    }
-
-    /// Closes the pools, waiting for connections in use to be returned.
-    pub async fn close(&self) {
-        self.engine.close().await;
-    }
-
-    /// How many connections the pools hold and lend out.
-    pub fn pool_usage(&self) -> PoolStats {
-        self.engine.pool_stats()
-    }
-
-    /// Where the live schema and what `keygate db copy` carries disagree (see
-    /// [`dump::schema_gaps`](crate::dump::schema_gaps)); empty when a dump carries every
-    /// column of every table.
-    pub async fn dump_schema_gaps(&self) -> Result<Vec<String>, StoreError> {
-        crate::dump::schema_gaps(&mut *self.engine.read().await?).await
-    }
-
-    /// Passes `result` on, first telling this process's change followers that the feed grew
-    /// when the write succeeded and `appended` says it added to the feed.
-    fn announce_if<T>(
-        &self,
-        result: Result<T, StoreError>,
-        appended: impl FnOnce(&T) -> bool,
-    ) -> Result<T, StoreError> {
-        if result.as_ref().is_ok_and(appended) {
-            self.engine.feed_grew();
-        }
-        result
-    }
-}
+use crate::sql_store::SqlStore;
 
 /// Runs `$write`, an expression over the connection `$c`, in a write transaction of `$store`
 /// and commits it; evaluates to the write's result. (A macro rather than a method taking a

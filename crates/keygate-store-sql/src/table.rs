@@ -54,7 +54,8 @@ pub fn numbered_insert_statement(table: &str, columns: &[&str]) -> String {
 macro_rules! table {
     (
         $(#[$meta:meta])*
-        pub struct $row:ident in $table:literal by $key:literal, columns $columns:ident {
+        pub struct $row:ident in $table:literal by $key:literal,
+            columns $columns:ident {
             $first:ident : $first_ty:ty
             $(, $field:ident : $ty:ty)* $(,)?
         }
@@ -78,7 +79,9 @@ macro_rules! table {
 
         impl $row {
             /// The row's values, in column order, without allocating.
-            pub fn bind(&self) -> [$crate::Arg<'_>; [$(stringify!($field),)* stringify!($first)].len()] {
+            pub fn bind(
+                &self,
+            ) -> [$crate::Arg<'_>; [$(stringify!($field),)* stringify!($first)].len()] {
                 use $crate::arg::Column;
                 [self.$first.arg() $(, self.$field.arg())*]
             }

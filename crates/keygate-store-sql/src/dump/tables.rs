@@ -31,7 +31,10 @@ macro_rules! dump_tables {
         }
 
         /// Writes every table of a dump, parents first.
-        pub(super) async fn import_all<C: Conn>(conn: &mut C, dump: Dump) -> Result<(), StoreError> {
+        pub(super) async fn import_all<C: Conn>(
+            conn: &mut C,
+            dump: Dump,
+        ) -> Result<(), StoreError> {
             $(import::<C, $row, _>(conn, dump.$field).await?;)+
             Ok(())
         }

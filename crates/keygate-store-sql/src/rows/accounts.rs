@@ -86,7 +86,8 @@ impl From<DumpedUser> for UserRow {
 
 table! {
     /// One failed sign-in.
-    pub struct SignInFailureRow in "sign_in_failures" by "email, at", columns sign_in_failure_columns {
+    pub struct SignInFailureRow in "sign_in_failures" by "email, at",
+        columns sign_in_failure_columns {
         email: String,
         at: i64,
     }
