@@ -7,7 +7,7 @@ use crate::arg::{Arg, Array};
 use crate::conn::Row;
 
 /// A row of one table, every column of it: what `SELECT <COLUMN_LIST>` reads and `INSERT`
-/// writes. Declared with [`table!`](crate::table!), which derives everything here from the
+/// writes. Declared with the crate's `table!` macro, which derives everything here from the
 /// struct's fields.
 pub trait Table: Row + Sized {
     /// The table's name.

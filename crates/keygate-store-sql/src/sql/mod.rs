@@ -1,5 +1,5 @@
-//! The statements, by area, each a function over any [`Conn`](crate::Conn): one text where both
-//! engines accept it, a [`PerDialect`](crate::PerDialect) pair where they differ. Which
+//! The statements, by area, each a function over any [`crate::Conn`]: one text where both
+//! engines accept it, a [`crate::PerDialect`] pair where they differ. Which
 //! connection or transaction a function runs on is the caller's choice (see `store.rs`).
 
 pub mod accounts;
