@@ -24,7 +24,7 @@ use keygate_core::password::hash_password;
 use keygate_core::scopes::ScopeSet;
 use keygate_core::secrets::{random_token, TokenHash};
 use keygate_core::{Lifetimes, Store};
-use keygate_store_sqlite::{SeedAuthorization, SqliteStore};
+use keygate_store_sqlite::{BulkSeed, SeedAuthorization, SqliteStore};
 use rand::{Rng, RngCore};
 
 use crate::fixture::Fixture;

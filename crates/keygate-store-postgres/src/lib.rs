@@ -17,7 +17,8 @@
 //!   gone (`ConsumeOutcome::SecretRetired`). Taking that lock first also keeps the lock order the
 //!   same in every transaction, so they cannot deadlock one another.
 //! - Appending to the change feed happens under a transaction-scoped advisory lock taken before
-//!   any row lock, so feed sequence numbers become visible in commit order (see `changes.rs`).
+//!   any row lock, so feed sequence numbers become visible in commit order (see
+//!   `keygate_store_sql::sql::changes`).
 //!
 //! # Notifications
 //!
@@ -31,37 +32,32 @@
 //! Connection failures, pool timeouts and statement timeouts are reported as
 //! [`StoreError::Unavailable`] (the server answers 503); the pool reconnects by itself when the
 //! database is back. The schema lives in `migrations/`, embedded and applied by
-//! [`PgStore::connect`] (concurrent starts of several nodes are serialised by sqlx's migration
-//! lock).
+//! `PgStore::connect` (or `PgStore::connect_with`, with [`PoolSettings`]); concurrent starts of
+//! several nodes are serialised by sqlx's migration lock.
+//!
+//! The statements, row types and the `Store` implementation are shared with the SQLite store
+//! (`keygate-store-sql`, whose `sql/changes.rs` and `sql/apps.rs` hold the locking described
+//! here); this crate keeps what only PostgreSQL has: the pool, the notification listener and
+//! scratch databases for tests.
 
-mod accounts;
-mod apps;
-mod audit;
-mod changes;
-mod dump;
-mod error;
-mod grants;
-mod keys;
 mod notify;
-mod orgs;
-mod projects;
-mod rows;
 #[cfg(feature = "test-support")]
 pub mod scratch;
-mod standard;
-mod store_impl;
-mod user_grants;
-mod work;
 
+use std::future::Future;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use keygate_core::store::PoolStats;
 use keygate_core::StoreError;
+use keygate_store_sql::engine::{Pooled, Tx};
+use keygate_store_sql::error::{db, DbResultExt};
+use keygate_store_sql::{BoxFuture, Engine};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::broadcast;
 
-use crate::error::{db, DbResultExt};
 use crate::notify::Notifier;
 
 /// How the connection pool behaves; every field has a sensible default.
@@ -93,25 +89,29 @@ impl Default for PoolSettings {
     }
 }
 
-/// A [`Store`](keygate_core::Store) on one PostgreSQL database.
+/// A [`Store`](keygate_core::Store) on one PostgreSQL database: open it with
+/// `PgStore::connect(url)` or `PgStore::connect_with(url, PoolSettings { .. })`.
 ///
 /// Cheap to clone: clones share the pool and the notification listener, which stops when the
 /// last clone is dropped.
+pub type PgStore = keygate_store_sql::SqlStore<PgEngine>;
+
+/// One PostgreSQL database's pool and notification listener, as the shared store uses them.
 #[derive(Debug, Clone)]
-pub struct PgStore {
+pub struct PgEngine {
     /// Connections for reads and writes.
     pool: PgPool,
     /// The task that listens for change notifications.
     notifier: Arc<Notifier>,
 }
 
-impl PgStore {
+impl PgEngine {
     /// Connects to the database at `url` (`postgres://` or `postgresql://`), applies any
     /// migration it has not had yet, and starts listening for change notifications.
     ///
     /// Fails with [`StoreError::Unavailable`] when the server cannot be reached within
     /// `settings.acquire_timeout`.
-    pub async fn connect(url: &str, settings: PoolSettings) -> Result<PgStore, StoreError> {
+    async fn open(url: &str, settings: PoolSettings) -> Result<PgEngine, StoreError> {
         let statement_timeout = settings.statement_timeout.as_millis().to_string();
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Backend(Box::new(e)))?
@@ -137,20 +137,77 @@ impl PgStore {
             max_connections = settings.max_connections,
             "postgres store ready"
         );
-        Ok(PgStore {
+        Ok(PgEngine {
             pool,
             notifier: Arc::new(notifier),
         })
     }
+}
 
-    /// Closes the pool, waiting for connections in use to be returned, and stops listening.
-    pub async fn close(&self) {
-        self.notifier.stop();
-        self.pool.close().await;
+impl Engine for PgEngine {
+    type Conn = PgConnection;
+    type Options = PoolSettings;
+
+    const SINGLE_WRITER: bool = false;
+
+    fn connect(
+        url: &str,
+        settings: PoolSettings,
+    ) -> impl Future<Output = Result<Self, StoreError>> + Send {
+        PgEngine::open(url, settings)
     }
 
-    /// Starts a write transaction.
-    async fn write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+    async fn read(&self) -> Result<Pooled<Self>, StoreError> {
+        self.pool.acquire().await.db()
+    }
+
+    async fn write(&self) -> Result<Pooled<Self>, StoreError> {
+        self.pool.acquire().await.db()
+    }
+
+    async fn begin(&self) -> Result<Tx<Self>, StoreError> {
         self.pool.begin().await.db()
+    }
+
+    async fn snapshot(&self) -> Result<Tx<Self>, StoreError> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .db()
+    }
+
+    /// Each write in a transaction of its own: nodes share the database, not a committer.
+    async fn grouped<T, F>(&self, job: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, Result<T, StoreError>>
+            + Send
+            + 'static,
+    {
+        let mut tx = self.begin().await?;
+        let done = job(&mut tx).await?;
+        tx.commit().await.db()?;
+        Ok(done)
+    }
+
+    /// Nothing to do: every append sent `NOTIFY`, which wakes this process's followers too.
+    fn feed_grew(&self) {}
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            connections: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max_connections: self.pool.options().get_max_connections(),
+        }
+    }
+
+    fn change_notifications(&self) -> Option<broadcast::Receiver<()>> {
+        Some(self.notifier.subscribe())
+    }
+
+    /// Also stops listening.
+    async fn close(&self) {
+        self.notifier.stop();
+        self.pool.close().await;
     }
 }

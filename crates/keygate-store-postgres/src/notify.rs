@@ -11,7 +11,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::changes::CHANNEL;
+use keygate_store_sql::sql::changes::CHANNEL;
 
 /// How long the listener waits before reconnecting after its connection failed.
 const RECONNECT_DELAY: Duration = Duration::from_secs(1);

@@ -10,16 +10,14 @@ use std::sync::Arc;
 
 use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
-use keygate_store_postgres::{PgStore, PoolSettings};
+use keygate_store_postgres::PgStore;
 
 /// A migrated store on a new database; the database lives as long as the returned guard.
 async fn fresh_store() -> Option<(Arc<dyn Store>, ScratchDatabase)> {
     let db = ScratchDatabase::from_env()
         .await
         .expect("create a scratch database")?;
-    let store = PgStore::connect(db.url(), PoolSettings::default())
-        .await
-        .expect("connect");
+    let store = PgStore::connect(db.url()).await.expect("connect");
     Some((Arc::new(store), db))
 }
 

@@ -33,9 +33,7 @@ async fn nodes(count: usize) -> Option<(ScratchDatabase, Vec<Arc<PgStore>>)> {
         .expect("scratch database")?;
     let mut stores = Vec::new();
     for _ in 0..count {
-        let store = PgStore::connect(db.url(), PoolSettings::default())
-            .await
-            .expect("connect");
+        let store = PgStore::connect(db.url()).await.expect("connect");
         stores.push(Arc::new(store));
     }
     Some((db, stores))
@@ -50,9 +48,7 @@ async fn several_nodes_starting_together_migrate_once_and_agree_on_one_signing_k
     for i in 0..4 {
         let url = db.url().to_owned();
         starts.spawn(async move {
-            let store = PgStore::connect(&url, PoolSettings::default())
-                .await
-                .expect("connect");
+            let store = PgStore::connect(&url).await.expect("connect");
             let candidate = SigningKeyRecord {
                 kid: format!("key-{i}"),
                 algorithm: "ES256".into(),
@@ -76,6 +72,19 @@ async fn several_nodes_starting_together_migrate_once_and_agree_on_one_signing_k
         assert_eq!(keys, first_keys, "every node signs with the same key");
         assert_eq!(csrf, first_csrf, "every node uses the same CSRF key");
     }
+}
+
+#[tokio::test]
+async fn a_dump_carries_every_column_of_every_table_of_the_live_schema() {
+    let Some((_db, stores)) = nodes(1).await else {
+        return;
+    };
+    let gaps = stores[0].dump_schema_gaps().await.expect("schema");
+    assert!(
+        gaps.is_empty(),
+        "keygate db copy would lose data:\n{}",
+        gaps.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -249,7 +258,7 @@ async fn an_unreachable_server_is_unavailable_within_the_acquire_timeout() {
     };
     let start = Instant::now();
     let result =
-        PgStore::connect(&format!("postgres://keygate@127.0.0.1:{port}/x"), settings).await;
+        PgStore::connect_with(&format!("postgres://keygate@127.0.0.1:{port}/x"), settings).await;
     assert!(
         matches!(result, Err(StoreError::Unavailable(_))),
         "{result:?}"

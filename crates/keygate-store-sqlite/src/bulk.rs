@@ -9,9 +9,10 @@ use keygate_core::clock::UnixTime;
 use keygate_core::ids::SecretId;
 use keygate_core::model::{NewAuthorization, NewCode, NewRefreshToken};
 use keygate_core::StoreError;
+use keygate_store_sql::error::DbResultExt;
+use keygate_store_sql::Engine;
 use sqlx::{QueryBuilder, Sqlite};
 
-use crate::error::DbResultExt;
 use crate::SqliteStore;
 
 /// Rows per `INSERT` statement (8 bound values each stays far below SQLite's variable limit).
@@ -33,15 +34,23 @@ pub struct SeedAuthorization {
     pub refresh: Option<NewRefreshToken>,
 }
 
-impl SqliteStore {
+/// Bulk seeding on a [`SqliteStore`], for benchmarks (`keygate-bench seed`).
+pub trait BulkSeed {
     /// Inserts seeded authorizations, their codes and refresh tokens in one write transaction.
     /// For benchmark seeding only: nothing is announced on the change feed. `Conflict` when a
     /// row already exists (the whole batch is rolled back).
-    pub async fn bulk_insert_seed_authorizations(
+    fn bulk_insert_seed_authorizations(
+        &self,
+        rows: &[SeedAuthorization],
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+}
+
+impl BulkSeed for SqliteStore {
+    async fn bulk_insert_seed_authorizations(
         &self,
         rows: &[SeedAuthorization],
     ) -> Result<(), StoreError> {
-        let mut tx = self.write().await?;
+        let mut tx = self.engine().begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
                 "INSERT INTO authorizations (id, user_id, app_id, scopes, created_at, revoked_at, secret_id) ",

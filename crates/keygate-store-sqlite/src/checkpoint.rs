@@ -53,7 +53,7 @@ mod tests {
             .await
             .expect("connect");
         let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
-            .fetch_one(&store.writer)
+            .fetch_one(&store.engine().writer)
             .await
             .expect("pragma");
         assert_eq!(

@@ -12,17 +12,11 @@
 //! transaction back with `ROLLBACK TO` alone, which in SQLite leaves the savepoint on the stack;
 //! here every savepoint is released, rolled back or not, so each job starts from the same state.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use keygate_core::StoreError;
+use keygate_store_sql::error::{db, DbResultExt};
+use keygate_store_sql::BoxFuture;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
-
-use crate::error::{db, DbResultExt};
-
-/// A boxed future that borrows the writer connection for `'c`.
-pub(crate) type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
 
 /// The most jobs one transaction carries: enough to absorb any realistic burst in one fsync, few
 /// enough that the first job's caller is not kept waiting behind a long tail.

@@ -44,7 +44,7 @@ pub async fn open_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Arc<dyn
         }
         Some(Backend::Postgres) => {
             // The URL may carry a password: name only the backend in the error.
-            let store = PgStore::connect(url, pool.clone())
+            let store = PgStore::connect_with(url, pool.clone())
                 .await
                 .map_err(|e| match e {
                     StoreError::Unavailable(_) => anyhow::Error::new(e).context(format!(

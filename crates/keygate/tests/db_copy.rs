@@ -16,7 +16,7 @@ use keygate_core::model::{Build, NewAuditEvent, SecretSlot, WorkItem};
 use keygate_core::secrets::TokenHash;
 use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
-use keygate_store_postgres::{PgStore, PoolSettings};
+use keygate_store_postgres::PgStore;
 use keygate_store_sqlite::SqliteStore;
 use keygate_testkit::{
     authorize, browser, csrf, exchange, refresh, sign_in, status, tokens, Cli, Server, EMAIL, ME,
@@ -43,11 +43,7 @@ async fn open(url: &str) -> Box<dyn Store> {
     if url.starts_with("sqlite:") {
         Box::new(SqliteStore::connect(url).await.unwrap())
     } else {
-        Box::new(
-            PgStore::connect(url, PoolSettings::default())
-                .await
-                .unwrap(),
-        )
+        Box::new(PgStore::connect(url).await.unwrap())
     }
 }
 

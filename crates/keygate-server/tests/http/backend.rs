@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
-use keygate_store_postgres::{PgStore, PoolSettings};
+use keygate_store_postgres::PgStore;
 use keygate_store_sqlite::SqliteStore;
 
 /// A test's database, to start (or restart) servers on.
@@ -73,10 +73,6 @@ pub async fn open(db: &TestDb) -> Arc<dyn Store> {
                 .await
                 .unwrap(),
         ),
-        TestDb::Postgres(url) => Arc::new(
-            PgStore::connect(url, PoolSettings::default())
-                .await
-                .unwrap(),
-        ),
+        TestDb::Postgres(url) => Arc::new(PgStore::connect(url).await.unwrap()),
     }
 }

@@ -1,0 +1,120 @@
+//! Users, failed sign-ins and browser sessions.
+
+use keygate_core::clock::UnixTime;
+use keygate_core::ids::UserId;
+use keygate_core::model::{NewSession, NewUser, User, UserCredentials};
+use keygate_core::secrets::TokenHash;
+use keygate_core::StoreError;
+
+use crate::arg::text;
+use crate::conn::Conn;
+use crate::error::DbResultExt;
+use crate::rows::accounts::{user_columns, SessionRow, SignInFailureRow, UserRow};
+use crate::table::Table;
+
+const USER_BY_EMAIL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
+const USER_BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
+const SESSION_USER: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE id =
+         (SELECT user_id FROM sessions WHERE hash = $1 AND expires_at > $2)"
+);
+
+/// Creates a user; `Conflict("user")` when the email is taken.
+pub async fn create_user<C: Conn>(conn: &mut C, user: NewUser) -> Result<User, StoreError> {
+    let row = UserRow::from(user);
+    conn.execute(UserRow::insert(), &row.bind())
+        .await
+        .or_conflict("user")?;
+    User::try_from(row)
+}
+
+/// A user with their password hash, by email.
+pub async fn user_credentials<C: Conn>(
+    conn: &mut C,
+    email: &str,
+) -> Result<Option<UserCredentials>, StoreError> {
+    let row: Option<UserRow> = conn
+        .fetch_optional(USER_BY_EMAIL, &[email.into()])
+        .await
+        .db()?;
+    row.map(UserCredentials::try_from).transpose()
+}
+
+/// A user by email.
+pub async fn user_by_email<C: Conn>(conn: &mut C, email: &str) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = conn
+        .fetch_optional(USER_BY_EMAIL, &[email.into()])
+        .await
+        .db()?;
+    row.map(User::try_from).transpose()
+}
+
+/// A user by id.
+pub async fn user_by_id<C: Conn>(conn: &mut C, id: UserId) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = conn.fetch_optional(USER_BY_ID, &[text(id)]).await.db()?;
+    row.map(User::try_from).transpose()
+}
+
+/// Records a failed sign-in.
+pub async fn record_sign_in_failure<C: Conn>(
+    conn: &mut C,
+    email: &str,
+    at: UnixTime,
+) -> Result<(), StoreError> {
+    let row = SignInFailureRow {
+        email: email.to_owned(),
+        at,
+    };
+    conn.execute(SignInFailureRow::insert(), &row.bind())
+        .await
+        .db()?;
+    Ok(())
+}
+
+/// How many failed sign-ins an email had since `since`.
+pub async fn sign_in_failures_since<C: Conn>(
+    conn: &mut C,
+    email: &str,
+    since: UnixTime,
+) -> Result<u32, StoreError> {
+    let (count,): (i64,) = conn
+        .fetch_one(
+            "SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND at >= $2",
+            &[email.into(), since.into()],
+        )
+        .await
+        .db()?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Stores a browser session.
+pub async fn create_session<C: Conn>(conn: &mut C, session: NewSession) -> Result<(), StoreError> {
+    let row = SessionRow::from(session);
+    conn.execute(SessionRow::insert(), &row.bind())
+        .await
+        .or_conflict("session")?;
+    Ok(())
+}
+
+/// The user of a live session.
+pub async fn session_user<C: Conn>(
+    conn: &mut C,
+    hash: TokenHash,
+    now: UnixTime,
+) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = conn
+        .fetch_optional(SESSION_USER, &[(&hash).into(), now.into()])
+        .await
+        .db()?;
+    row.map(User::try_from).transpose()
+}
+
+/// Ends a session.
+pub async fn delete_session<C: Conn>(conn: &mut C, hash: TokenHash) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM sessions WHERE hash = $1", &[(&hash).into()])
+        .await
+        .db()?;
+    Ok(())
+}

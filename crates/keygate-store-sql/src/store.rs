@@ -1,0 +1,414 @@
+//! The one `impl Store` of both SQL backends, on [`SqlStore`]. Each method says on what it
+//! runs (a read connection, a write connection, a transaction, the grouped path) and whether it
+//! grew the change feed; the statements live in `sql/`.
+
+use async_trait::async_trait;
+use keygate_core::clock::UnixTime;
+use keygate_core::dump::Dump;
+use keygate_core::ids::{AppId, AuthorizationId, OrgId, ProjectId, SecretId, UserId};
+use keygate_core::model::*;
+use keygate_core::secrets::TokenHash;
+use keygate_core::store::{ConsumeOutcome, PoolStats};
+use keygate_core::{Store, StoreError};
+use tokio::sync::broadcast;
+
+use crate::conn::Conn;
+use crate::engine::Engine;
+use crate::error::DbResultExt;
+use crate::sql::*;
+use crate::sql_store::SqlStore;
+
+/// Runs `$write`, an expression over the connection `$c`, in a write transaction of `$store`
+/// and commits it; evaluates to the write's result. (A macro rather than a method taking a
+/// closure, so the write may borrow the caller's arguments.)
+macro_rules! transaction {
+    ($store:expr, |$c:ident| $write:expr) => {
+        async {
+            let mut tx = $store.engine.begin().await?;
+            let $c = &mut *tx;
+            let done = $write.await?;
+            tx.commit().await.db()?;
+            Ok::<_, StoreError>(done)
+        }
+        .await
+    };
+}
+
+/// Whether a write appended to the feed whenever it succeeded.
+fn always<T>(_: &T) -> bool {
+    true
+}
+
+#[async_trait]
+impl<E: Engine> Store for SqlStore<E> {
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.engine.read().await?;
+        conn.execute("SELECT 1", &[]).await.db()?;
+        Ok(())
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
+        accounts::create_user(&mut *self.engine.write().await?, user).await
+    }
+
+    async fn user_credentials(&self, email: &str) -> Result<Option<UserCredentials>, StoreError> {
+        accounts::user_credentials(&mut *self.engine.read().await?, email).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        accounts::user_by_email(&mut *self.engine.read().await?, email).await
+    }
+
+    async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        accounts::user_by_id(&mut *self.engine.read().await?, id).await
+    }
+
+    async fn record_sign_in_failure(&self, email: &str, at: UnixTime) -> Result<(), StoreError> {
+        accounts::record_sign_in_failure(&mut *self.engine.write().await?, email, at).await
+    }
+
+    async fn sign_in_failures_since(
+        &self,
+        email: &str,
+        since: UnixTime,
+    ) -> Result<u32, StoreError> {
+        accounts::sign_in_failures_since(&mut *self.engine.read().await?, email, since).await
+    }
+
+    async fn create_org(&self, org: Org) -> Result<Org, StoreError> {
+        transaction!(self, |c| orgs::create_org(c, org))
+    }
+
+    async fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError> {
+        orgs::org_by_name(&mut *self.engine.read().await?, name).await
+    }
+
+    async fn add_org_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError> {
+        orgs::add_org_member(&mut *self.engine.write().await?, org, user).await
+    }
+
+    async fn is_org_member(&self, org: OrgId, user: UserId) -> Result<bool, StoreError> {
+        orgs::is_org_member(&mut *self.engine.read().await?, org, user).await
+    }
+
+    async fn orgs_of_user(&self, user: UserId) -> Result<Vec<Org>, StoreError> {
+        orgs::orgs_of_user(&mut *self.engine.read().await?, user).await
+    }
+
+    async fn set_org_oauth_policy(
+        &self,
+        org: OrgId,
+        allowed: bool,
+        at: UnixTime,
+    ) -> Result<(), StoreError> {
+        let set = transaction!(self, |c| orgs::set_org_oauth_policy(c, org, allowed, at));
+        self.announce_if(set, always)
+    }
+
+    async fn orgs_denying_oauth(&self) -> Result<Vec<String>, StoreError> {
+        orgs::orgs_denying_oauth(&mut *self.engine.read().await?).await
+    }
+
+    async fn create_project(&self, project: NewProject) -> Result<Project, StoreError> {
+        transaction!(self, |c| projects::create_project(c, project))
+    }
+
+    async fn projects_of_org(&self, org: OrgId) -> Result<Vec<Project>, StoreError> {
+        projects::projects_of_org(&mut *self.engine.read().await?, org).await
+    }
+
+    async fn project_by_name(&self, org: OrgId, name: &str) -> Result<Option<Project>, StoreError> {
+        projects::project_by_name(&mut *self.engine.read().await?, org, name).await
+    }
+
+    async fn repositories_of_project(
+        &self,
+        project: ProjectId,
+    ) -> Result<Vec<Repository>, StoreError> {
+        projects::repositories_of_project(&mut *self.engine.read().await?, project).await
+    }
+
+    async fn queue_build(&self, build: NewBuild) -> Result<Build, StoreError> {
+        work::queue_build(&mut *self.engine.write().await?, build).await
+    }
+
+    async fn builds_of_project(&self, project: ProjectId) -> Result<Vec<Build>, StoreError> {
+        work::builds_of_project(&mut *self.engine.read().await?, project).await
+    }
+
+    async fn create_work_item(&self, item: NewWorkItem) -> Result<WorkItem, StoreError> {
+        work::create_work_item(&mut *self.engine.write().await?, item).await
+    }
+
+    async fn work_item(&self, project: ProjectId, id: i64) -> Result<Option<WorkItem>, StoreError> {
+        work::work_item(&mut *self.engine.read().await?, project, id).await
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
+        if E::SINGLE_WRITER {
+            // Every sign-in writes one: grouped with the token grants, it shares their fsync.
+            self.engine
+                .grouped(move |c| Box::pin(accounts::create_session(c, session)))
+                .await
+        } else {
+            accounts::create_session(&mut *self.engine.write().await?, session).await
+        }
+    }
+
+    async fn session_user(
+        &self,
+        hash: TokenHash,
+        now: UnixTime,
+    ) -> Result<Option<User>, StoreError> {
+        accounts::session_user(&mut *self.engine.read().await?, hash, now).await
+    }
+
+    async fn delete_session(&self, hash: TokenHash) -> Result<(), StoreError> {
+        accounts::delete_session(&mut *self.engine.write().await?, hash).await
+    }
+
+    async fn setting_or_insert(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        transaction!(self, |c| keys::setting_or_insert(c, name, candidate))
+    }
+
+    async fn ensure_signing_key(
+        &self,
+        candidate: SigningKeyRecord,
+    ) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        transaction!(self, |c| keys::ensure_signing_key(c, candidate))
+    }
+
+    async fn signing_keys(&self) -> Result<Vec<SigningKeyRecord>, StoreError> {
+        keys::signing_keys(&mut *self.engine.read().await?).await
+    }
+
+    async fn create_app(&self, app: NewApp, secret: NewClientSecret) -> Result<App, StoreError> {
+        transaction!(self, |c| apps::create_app(c, app, secret))
+    }
+
+    async fn app_by_id(&self, id: AppId) -> Result<Option<App>, StoreError> {
+        apps::app_by_id(&mut *self.engine.read().await?, id).await
+    }
+
+    async fn list_apps(&self, owner: Option<UserId>) -> Result<Vec<App>, StoreError> {
+        apps::list_apps(&mut *self.engine.read().await?, owner).await
+    }
+
+    async fn replace_client_secret(
+        &self,
+        app: AppId,
+        slot: SecretSlot,
+        secret: NewClientSecret,
+        at: UnixTime,
+    ) -> Result<u64, StoreError> {
+        let replaced = transaction!(self, |c| apps::replace_client_secret(
+            c, app, slot, secret, at
+        ));
+        self.announce_if(replaced, always)
+    }
+
+    async fn client_secrets_of_app(&self, app: AppId) -> Result<Vec<SlottedSecret>, StoreError> {
+        apps::client_secrets_of_app(&mut *self.engine.read().await?, app).await
+    }
+
+    async fn update_app(&self, app: App, at: UnixTime) -> Result<App, StoreError> {
+        let updated = transaction!(self, |c| apps::update_app(c, &app, at));
+        self.announce_if(updated, always)?;
+        apps::app_by_id(&mut *self.engine.read().await?, app.id)
+            .await?
+            .ok_or(StoreError::NotFound("app"))
+    }
+
+    async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError> {
+        let deleted = transaction!(self, |c| apps::delete_app(c, app, at));
+        self.announce_if(deleted, always)
+    }
+
+    async fn client_secret_by_hash(
+        &self,
+        hash: TokenHash,
+    ) -> Result<Option<ClientSecret>, StoreError> {
+        apps::client_secret_by_hash(&mut *self.engine.read().await?, hash).await
+    }
+
+    async fn create_authorization(
+        &self,
+        authorization: NewAuthorization,
+        code: NewCode,
+    ) -> Result<(), StoreError> {
+        self.engine
+            .grouped(move |c| Box::pin(grants::insert_authorization(c, authorization, code)))
+            .await
+    }
+
+    async fn code_by_hash(&self, hash: TokenHash) -> Result<Option<CodeRecord>, StoreError> {
+        grants::code_by_hash(&mut *self.engine.read().await?, hash).await
+    }
+
+    async fn redeem_code(
+        &self,
+        code: TokenHash,
+        refresh: NewRefreshToken,
+        now: UnixTime,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        let outcome = self
+            .engine
+            .grouped(move |c| Box::pin(grants::redeem(c, code, refresh, now)))
+            .await;
+        self.announce_if(outcome, |o| *o == ConsumeOutcome::AlreadyUsed)
+    }
+
+    async fn refresh_by_hash(&self, hash: TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
+        grants::refresh_by_hash(&mut *self.engine.read().await?, hash).await
+    }
+
+    async fn rotate_refresh(
+        &self,
+        old: TokenHash,
+        successor: NewRefreshToken,
+        now: UnixTime,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        let outcome = self
+            .engine
+            .grouped(move |c| Box::pin(grants::rotate(c, old, successor, now)))
+            .await;
+        self.announce_if(outcome, |o| *o == ConsumeOutcome::AlreadyUsed)
+    }
+
+    async fn revoke_authorization(
+        &self,
+        id: AuthorizationId,
+        at: UnixTime,
+    ) -> Result<(), StoreError> {
+        let id = id.to_string();
+        let revoked = transaction!(self, |c| grants::revoke_one(c, &id, at));
+        self.announce_if(revoked, always)
+    }
+
+    async fn revoke_user_authorizations(
+        &self,
+        user: UserId,
+        app: Option<AppId>,
+        at: UnixTime,
+    ) -> Result<u64, StoreError> {
+        let revoked = transaction!(self, |c| user_grants::revoke_user_authorizations(
+            c, user, app, at
+        ));
+        self.announce_if(revoked, |count| *count > 0)
+    }
+
+    async fn authorizations_of_user(
+        &self,
+        user: UserId,
+        now: UnixTime,
+    ) -> Result<Vec<AuthorizationSummary>, StoreError> {
+        user_grants::authorizations_of_user(&mut *self.engine.read().await?, user, now).await
+    }
+
+    async fn change_head(&self) -> Result<i64, StoreError> {
+        changes::change_head(&mut *self.engine.read().await?).await
+    }
+
+    async fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Change>, StoreError> {
+        changes::changes_since(&mut *self.engine.read().await?, seq, limit).await
+    }
+
+    async fn authorizations_revoked_since(
+        &self,
+        since: UnixTime,
+    ) -> Result<Vec<(AuthorizationId, UnixTime)>, StoreError> {
+        changes::authorizations_revoked_since(&mut *self.engine.read().await?, since).await
+    }
+
+    fn change_notifications(&self) -> Option<broadcast::Receiver<()>> {
+        self.engine.change_notifications()
+    }
+
+    async fn authorization_by_id(
+        &self,
+        id: AuthorizationId,
+    ) -> Result<Option<Authorization>, StoreError> {
+        standard::authorization_by_id(&mut *self.engine.read().await?, id).await
+    }
+
+    async fn client_credentials_authorization(
+        &self,
+        app: AppId,
+        secret: SecretId,
+        at: UnixTime,
+    ) -> Result<AuthorizationId, StoreError> {
+        if E::SINGLE_WRITER {
+            // Nearly every request finds the live authorization, and finding it needs no write
+            // lock: on the one writer every client-credentials request would queue behind every
+            // other write. A secret replaced after this read revokes what it returns in the
+            // replacement's transaction (and the feed tells every node), so its tokens are
+            // refused.
+            let mut conn = self.engine.read().await?;
+            if let Some(id) = standard::live_client_credentials(&mut *conn, app, secret).await? {
+                return Ok(id);
+            }
+        }
+        transaction!(self, |c| standard::client_credentials_authorization(
+            c, app, secret, at
+        ))
+    }
+
+    async fn add_next_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError> {
+        let added = transaction!(self, |c| keys::add_next_signing_key(c, key));
+        self.announce_if(added, always)
+    }
+
+    async fn promote_next_signing_key(&self, at: UnixTime) -> Result<bool, StoreError> {
+        let promoted = transaction!(self, |c| keys::promote_next_signing_key(c, at));
+        self.announce_if(promoted, |promoted| *promoted)
+    }
+
+    async fn delete_retired_signing_keys(
+        &self,
+        cutoff: UnixTime,
+        at: UnixTime,
+    ) -> Result<u64, StoreError> {
+        let deleted = transaction!(self, |c| keys::delete_retired_signing_keys(c, cutoff, at));
+        self.announce_if(deleted, always)
+    }
+
+    async fn record_audit_event(&self, event: NewAuditEvent) -> Result<(), StoreError> {
+        audit::record_audit_event(&mut *self.engine.write().await?, event).await
+    }
+
+    async fn audit_events(&self, query: AuditQuery) -> Result<Vec<AuditEvent>, StoreError> {
+        audit::audit_events(&mut *self.engine.read().await?, query).await
+    }
+
+    async fn create_admin_token(&self, token: NewAdminToken) -> Result<(), StoreError> {
+        audit::create_admin_token(&mut *self.engine.write().await?, token).await
+    }
+
+    async fn admin_token_by_hash(&self, hash: TokenHash) -> Result<Option<AdminToken>, StoreError> {
+        audit::admin_token_by_hash(&mut *self.engine.read().await?, hash).await
+    }
+
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>, StoreError> {
+        audit::admin_tokens(&mut *self.engine.read().await?).await
+    }
+
+    async fn revoke_admin_token(&self, id: &str, at: UnixTime) -> Result<bool, StoreError> {
+        audit::revoke_admin_token(&mut *self.engine.write().await?, id, at).await
+    }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        Some(self.engine.pool_stats())
+    }
+
+    async fn export_dump(&self) -> Result<Dump, StoreError> {
+        let mut tx = self.engine.snapshot().await?;
+        let dump = crate::dump::export_dump(&mut *tx).await?;
+        tx.commit().await.db()?;
+        Ok(dump)
+    }
+
+    async fn import_dump(&self, dump: Dump) -> Result<(), StoreError> {
+        let imported = transaction!(self, |c| crate::dump::import_dump(c, dump));
+        self.announce_if(imported, always)
+    }
+}
