@@ -92,9 +92,7 @@ async fn seed(kg: &Keygate) -> String {
     let user = accounts::create_user(data, clock, EMAIL, "Demo User", PASSWORD)
         .await
         .unwrap();
-    let org = accounts::create_org(data, clock, ORG, EMAIL)
-        .await
-        .unwrap();
+    let org = accounts::create_org(data, clock, ORG, EMAIL).await.unwrap();
     let as_user = kg.acting_as(Origin::new(
         Actor::User(user.id),
         Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
