@@ -17,8 +17,8 @@ use keygate_core::credentials::Credentials;
 use keygate_core::ids::{AccessId, AppId, AuthorizationId, SecretId, UserId};
 use keygate_core::keys::{generate_es256, KeyRing};
 use keygate_core::model::{
-    App, ClientKind, ClientSecret, NewAuthorization, NewClientSecret, NewCode, NewRefreshToken,
-    NewUser,
+    Actor, App, AuditKind, ClientKind, ClientSecret, NewAuditEvent, NewAuthorization,
+    NewClientSecret, NewCode, NewRefreshToken, NewUser,
 };
 use keygate_core::password::hash_password;
 use keygate_core::scopes::ScopeSet;
@@ -162,6 +162,16 @@ pub async fn seed(args: &SeedArgs) -> anyhow::Result<SeedSummary> {
                         expires_at,
                     },
                     hash: minted.hash,
+                },
+                NewAuditEvent {
+                    at: now,
+                    kind: AuditKind::AppRegistered,
+                    actor: Actor::Cli,
+                    target: format!("app:{app}"),
+                    app_id: Some(app),
+                    org_id: None,
+                    client_addr: None,
+                    detail: "seeded for a benchmark".into(),
                 },
             )
             .await?;

@@ -234,11 +234,11 @@ pub async fn sign_in(kg: &Keygate, email: &str, password: &str) -> Result<SignIn
             })
         }
         _ => {
-            store.record_sign_in_failure(&email, now).await?;
             let target = creds
                 .map(|c| format!("user:{}", c.user.id))
                 .unwrap_or_else(|| "unknown".into());
-            audit::record(kg, Entry::new(AuditKind::SignInFailed, target)).await;
+            let event = audit::event(kg, Entry::new(AuditKind::SignInFailed, target));
+            store.record_sign_in_failure(&email, now, event).await?;
             Ok(SignIn::Refused)
         }
     }
@@ -278,10 +278,7 @@ pub async fn set_org_oauth_policy(
     org: &Org,
     allowed: bool,
 ) -> Result<(), StoreError> {
-    kg.store()
-        .set_org_oauth_policy(org.id, allowed, kg.clock.now())
-        .await?;
-    audit::record(
+    let event = audit::event(
         kg,
         Entry::new(AuditKind::PolicyChanged, format!("org:{}", org.id))
             .org(org.id)
@@ -289,7 +286,8 @@ pub async fn set_org_oauth_policy(
                 "third_party_oauth={}",
                 if allowed { "allow" } else { "deny" }
             )),
-    )
-    .await;
-    Ok(())
+    );
+    kg.store()
+        .set_org_oauth_policy(org.id, allowed, kg.clock.now(), event)
+        .await
 }

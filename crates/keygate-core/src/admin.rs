@@ -37,17 +37,19 @@ pub async fn create_admin_token(kg: &Keygate, name: &str) -> Result<CreatedAdmin
         created_at: kg.clock.now(),
         revoked_at: None,
     };
-    kg.store()
-        .create_admin_token(NewAdminToken {
-            token: token.clone(),
-            hash: TokenHash::of(&value),
-        })
-        .await?;
-    audit::record(
+    let event = audit::event(
         kg,
         Entry::new(AuditKind::AdminTokenCreated, format!("admin-token:{id}")),
-    )
-    .await;
+    );
+    kg.store()
+        .create_admin_token(
+            NewAdminToken {
+                token: token.clone(),
+                hash: TokenHash::of(&value),
+            },
+            event,
+        )
+        .await?;
     Ok(CreatedAdminToken { token, value })
 }
 
@@ -71,13 +73,11 @@ pub async fn admin_tokens(kg: &Keygate) -> Result<Vec<AdminToken>, StoreError> {
 
 /// Revokes the admin token `id`; `false` when no live token has that id.
 pub async fn revoke_admin_token(kg: &Keygate, id: &str) -> Result<bool, StoreError> {
-    let revoked = kg.store().revoke_admin_token(id, kg.clock.now()).await?;
-    if revoked {
-        audit::record(
-            kg,
-            Entry::new(AuditKind::AdminTokenRevoked, format!("admin-token:{id}")),
-        )
-        .await;
-    }
-    Ok(revoked)
+    let event = audit::event(
+        kg,
+        Entry::new(AuditKind::AdminTokenRevoked, format!("admin-token:{id}")),
+    );
+    kg.store()
+        .revoke_admin_token(id, kg.clock.now(), event)
+        .await
 }

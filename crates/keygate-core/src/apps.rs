@@ -107,14 +107,13 @@ pub async fn register_app_with_secret(
     };
     let (secret, value) = new_secret(kg, app.id, owner, secret)?;
     let public = app.kind == ClientKind::Public;
-    let app = kg.store().create_app(app, secret).await?;
-    audit::record(
+    let event = audit::event(
         kg,
         Entry::new(AuditKind::AppRegistered, format!("app:{}", app.id))
             .app(app.id)
             .detail(format!("scopes={}", app.scopes)),
-    )
-    .await;
+    );
+    let app = kg.store().create_app(app, secret, event).await?;
     Ok(Registered {
         app,
         client_secret: (!public).then_some(value),
@@ -146,14 +145,13 @@ pub async fn update_app(kg: &Keygate, app: &App, reg: &Registration) -> Result<A
         callback_url: v.callback_url,
         ..app.clone()
     };
-    let stored = kg.store().update_app(updated, kg.clock.now()).await;
-    kg.data().forget_app(app.id);
-    let updated = stored.map_err(not_found)?;
-    audit::record(
+    let event = audit::event(
         kg,
         Entry::new(AuditKind::AppUpdated, format!("app:{}", app.id)).app(app.id),
-    )
-    .await;
+    );
+    let stored = kg.store().update_app(updated, kg.clock.now(), event).await;
+    kg.data().forget_app(app.id);
+    let updated = stored.map_err(not_found)?;
     Ok(updated)
 }
 pub(super) fn not_found(e: StoreError) -> AppError {
@@ -165,14 +163,13 @@ pub(super) fn not_found(e: StoreError) -> AppError {
 
 /// Deletes an app; its tokens stop working and its App ID is refused from then on.
 pub async fn delete_app(kg: &Keygate, app: AppId) -> Result<(), AppError> {
-    let deleted = kg.store().delete_app(app, kg.clock.now()).await;
+    let event = audit::event(
+        kg,
+        Entry::new(AuditKind::AppDeleted, format!("app:{app}")).app(app),
+    );
+    let deleted = kg.store().delete_app(app, kg.clock.now(), event).await;
     kg.data().forget_app(app);
     deleted.map_err(not_found)?;
     tracing::info!(app.id = %app, "app deleted");
-    audit::record(
-        kg,
-        Entry::new(AuditKind::AppDeleted, format!("app:{app}")).app(app),
-    )
-    .await;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Recording security events (see [`crate::model::AuditEvent`]) from inside the use cases.
 //!
-//! Each use case records its event right after the store committed the change it describes. A
-//! failed write is logged and counted, never turned into a failure of the use case: the change
-//! has happened, and the caller must hear so.
+//! A use case builds the event of its change ([`event`]) and hands it to the store with the
+//! change, which writes both in one transaction: the log cannot miss a change that happened nor
+//! show one that rolled back. An event that goes with no change ([`record`]) is written on its
+//! own; if that write fails it is logged and counted, never turned into a failure of the caller.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -97,10 +98,11 @@ impl Entry {
     }
 }
 
-/// Appends `entry` to the audit log, acting as `kg.origin` at `kg.clock`'s time.
-pub async fn record(kg: &Keygate, entry: Entry) {
+/// The event `entry` describes, acting as `kg.origin` at `kg.clock`'s time, for the store to
+/// write in the transaction of the change it records.
+pub fn event(kg: &Keygate, entry: Entry) -> NewAuditEvent {
     let origin = &kg.origin;
-    let event = NewAuditEvent {
+    NewAuditEvent {
         at: kg.clock.now(),
         kind: entry.kind,
         actor: entry.actor.unwrap_or_else(|| origin.actor.clone()),
@@ -109,7 +111,13 @@ pub async fn record(kg: &Keygate, entry: Entry) {
         org_id: entry.org_id,
         client_addr: origin.client_addr,
         detail: entry.detail,
-    };
+    }
+}
+
+/// Appends an event that goes with no change of its own (a throttled sign-in, say). A change's
+/// event goes to the store with the change instead ([`event`]), so the two cannot part.
+pub async fn record(kg: &Keygate, entry: Entry) {
+    let event = event(kg, entry);
     let kind = event.kind.clone();
     if let Err(e) = kg.store().record_audit_event(event).await {
         FAILED_WRITES.fetch_add(1, Ordering::Relaxed);
@@ -123,32 +131,36 @@ pub async fn events(kg: &Keygate, query: AuditQuery) -> Result<Vec<AuditEvent>, 
     kg.store().audit_events(query).await
 }
 
-/// Records that a redeemed code of `authorization` was presented again by `app`, and the
+/// The event of a redeemed code of `authorization` presented again by `app`, and the
 /// authorization revoked (RFC 6749 §4.1.2).
-pub async fn code_reused(kg: &Keygate, app: AppId, authorization: AuthorizationId) {
-    reuse_detected(kg, AuditKind::CodeReuseDetected, app, authorization).await
+pub fn code_reused(kg: &Keygate, app: AppId, authorization: AuthorizationId) -> NewAuditEvent {
+    reuse_detected(kg, AuditKind::CodeReuseDetected, app, authorization)
 }
 
-/// Records that a spent refresh token of `authorization` was presented again by `app`, and the
+/// The event of a spent refresh token of `authorization` presented again by `app`, and the
 /// authorization revoked (RFC 9700 §4.14.2).
-pub async fn refresh_reused(kg: &Keygate, app: AppId, authorization: AuthorizationId) {
-    reuse_detected(kg, AuditKind::RefreshTokenReuseDetected, app, authorization).await
+pub fn refresh_reused(kg: &Keygate, app: AppId, authorization: AuthorizationId) -> NewAuditEvent {
+    reuse_detected(kg, AuditKind::RefreshTokenReuseDetected, app, authorization)
 }
 
-async fn reuse_detected(kg: &Keygate, kind: AuditKind, app: AppId, authorization: AuthorizationId) {
-    record(
+fn reuse_detected(
+    kg: &Keygate,
+    kind: AuditKind,
+    app: AppId,
+    authorization: AuthorizationId,
+) -> NewAuditEvent {
+    event(
         kg,
         Entry::new(kind, format!("authorization:{authorization}"))
             .app(app)
             .by(Actor::App(app))
             .detail("authorization revoked"),
     )
-    .await
 }
 
-/// Records a user's Accept on the consent page.
-pub async fn authorization_granted(kg: &Keygate, authorization: &NewAuthorization) {
-    record(
+/// The event of a user's Accept on the consent page.
+pub fn authorization_granted(kg: &Keygate, authorization: &NewAuthorization) -> NewAuditEvent {
+    event(
         kg,
         Entry::new(
             AuditKind::AuthorizationGranted,
@@ -158,5 +170,4 @@ pub async fn authorization_granted(kg: &Keygate, authorization: &NewAuthorizatio
         .by(Actor::User(authorization.user_id))
         .detail(format!("scopes={}", authorization.scopes)),
     )
-    .await
 }

@@ -14,22 +14,14 @@ pub async fn revoke_user_authorizations(
     user: UserId,
     app: Option<AppId>,
 ) -> Result<u64, StoreError> {
-    let revoked = kg
-        .store()
-        .revoke_user_authorizations(user, app, kg.clock.now())
-        .await?;
-    if revoked > 0 {
-        let entry = match app {
-            Some(app) => Entry::new(AuditKind::AuthorizationRevoked, format!("app:{app}")).app(app),
-            None => Entry::new(AuditKind::AuthorizationRevoked, "all-apps"),
-        };
-        audit::record(
-            kg,
-            entry.detail(format!("user={user} revoked_authorizations={revoked}")),
-        )
-        .await;
-    }
-    Ok(revoked)
+    let entry = match app {
+        Some(app) => Entry::new(AuditKind::AuthorizationRevoked, format!("app:{app}")).app(app),
+        None => Entry::new(AuditKind::AuthorizationRevoked, "all-apps"),
+    };
+    let event = audit::event(kg, entry.detail(format!("user={user}")));
+    kg.store()
+        .revoke_user_authorizations(user, app, kg.clock.now(), event)
+        .await
 }
 
 /// The apps `user` has live authorizations for (their authorizations page); client-credentials

@@ -2,6 +2,11 @@
 //!
 //! A step that must be atomic (redeem a code once, rotate a refresh token, revoke what a retired
 //! secret minted) is one method, and its transaction lives inside the backend.
+//!
+//! A change the audit log records takes its event (`audit`) and writes it in the same
+//! transaction, so the change and its record commit or roll back together: a crash can lose
+//! neither one alone. Where the event depends on what the change found, the method says how
+//! (recorded only when something changed; ` revoked_authorizations=N` appended to its detail).
 
 use async_trait::async_trait;
 
@@ -69,7 +74,12 @@ pub trait Store: Send + Sync + 'static {
     /// A user by id.
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
     /// Records a failed sign-in for an email (known or not) and an address.
-    async fn record_sign_in_failure(&self, email: &str, at: UnixTime) -> Result<(), StoreError>;
+    async fn record_sign_in_failure(
+        &self,
+        email: &str,
+        at: UnixTime,
+        audit: NewAuditEvent,
+    ) -> Result<(), StoreError>;
     /// How many failed sign-ins an email had since `since`.
     async fn sign_in_failures_since(&self, email: &str, since: UnixTime)
         -> Result<u32, StoreError>;
@@ -90,6 +100,7 @@ pub trait Store: Send + Sync + 'static {
         org: OrgId,
         allowed: bool,
         at: UnixTime,
+        audit: NewAuditEvent,
     ) -> Result<(), StoreError>;
     /// Names of every organization that currently disallows third-party OAuth.
     async fn orgs_denying_oauth(&self) -> Result<Vec<String>, StoreError>;
@@ -140,29 +151,46 @@ pub trait Store: Send + Sync + 'static {
 
     // --- apps ---
     /// Registers an app with its first client secret.
-    async fn create_app(&self, app: NewApp, secret: NewClientSecret) -> Result<App, StoreError>;
+    async fn create_app(
+        &self,
+        app: NewApp,
+        secret: NewClientSecret,
+        audit: NewAuditEvent,
+    ) -> Result<App, StoreError>;
     /// An app by id.
     async fn app_by_id(&self, id: AppId) -> Result<Option<App>, StoreError>;
     /// The apps a user owns, or every app when `owner` is `None`.
     async fn list_apps(&self, owner: Option<UserId>) -> Result<Vec<App>, StoreError>;
     /// Puts `secret` in one of the app's two secret slots. The version that held the slot (if
     /// any) stops verifying and every authorization whose code it redeemed is revoked, in one
-    /// transaction; the other slot is untouched. Returns how many were revoked.
+    /// transaction; the other slot is untouched. Returns how many were revoked; the audit event
+    /// gets ` revoked_authorizations=N` appended to its detail.
     async fn replace_client_secret(
         &self,
         app: AppId,
         slot: SecretSlot,
         secret: NewClientSecret,
         at: UnixTime,
+        audit: NewAuditEvent,
     ) -> Result<u64, StoreError>;
     /// The secret versions an app holds, primary first (registration stores the primary).
     async fn client_secrets_of_app(&self, app: AppId) -> Result<Vec<SlottedSecret>, StoreError>;
     /// Changes an app's registration details (names, description, links, callback URL); its id,
     /// owner, scopes, kind and creation time stay. Announces `ClientChanged` at `at` in the same
     /// transaction (nodes cache apps). `NotFound("app")` when it does not exist.
-    async fn update_app(&self, app: App, at: UnixTime) -> Result<App, StoreError>;
+    async fn update_app(
+        &self,
+        app: App,
+        at: UnixTime,
+        audit: NewAuditEvent,
+    ) -> Result<App, StoreError>;
     /// Deletes an app, revoking every authorization it had, in one transaction.
-    async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError>;
+    async fn delete_app(
+        &self,
+        app: AppId,
+        at: UnixTime,
+        audit: NewAuditEvent,
+    ) -> Result<(), StoreError>;
     /// A client secret version by the hash of the presented secret.
     async fn client_secret_by_hash(
         &self,
@@ -175,40 +203,48 @@ pub trait Store: Send + Sync + 'static {
         &self,
         authorization: NewAuthorization,
         code: NewCode,
+        audit: NewAuditEvent,
     ) -> Result<(), StoreError>;
     /// A code by hash, whatever its state.
     async fn code_by_hash(&self, hash: TokenHash) -> Result<Option<CodeRecord>, StoreError>;
     /// Marks a code used and stores the first refresh token of its chain, atomically. When the code
-    /// was already used, revokes its authorization instead (RFC 6749 §4.1.2).
+    /// was already used, revokes its authorization instead (RFC 6749 §4.1.2) and records
+    /// `on_reuse`; otherwise `on_reuse` is dropped.
     async fn redeem_code(
         &self,
         code: TokenHash,
         refresh: NewRefreshToken,
         now: UnixTime,
+        on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError>;
     /// A refresh token by hash, whatever its state.
     async fn refresh_by_hash(&self, hash: TokenHash) -> Result<Option<RefreshRecord>, StoreError>;
     /// Marks a refresh token used and stores its successor, atomically. When it was already used,
-    /// revokes its authorization instead (RFC 9700 §4.14.2).
+    /// revokes its authorization instead (RFC 9700 §4.14.2) and records `on_reuse`; otherwise
+    /// `on_reuse` is dropped.
     async fn rotate_refresh(
         &self,
         old: TokenHash,
         successor: NewRefreshToken,
         now: UnixTime,
+        on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError>;
-    /// Revokes one authorization.
+    /// Revokes one authorization (if it is not already) and records `audit` either way.
     async fn revoke_authorization(
         &self,
         id: AuthorizationId,
         at: UnixTime,
+        audit: NewAuditEvent,
     ) -> Result<(), StoreError>;
     /// Revokes every live authorization a user gave, to one app or (with `None`) to all apps.
-    /// Returns how many were revoked.
+    /// Returns how many were revoked; when there were any, records `audit` with
+    /// ` revoked_authorizations=N` appended to its detail.
     async fn revoke_user_authorizations(
         &self,
         user: UserId,
         app: Option<AppId>,
         at: UnixTime,
+        audit: NewAuditEvent,
     ) -> Result<u64, StoreError>;
     /// The apps a user has live authorizations for.
     async fn authorizations_of_user(
@@ -269,18 +305,28 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
 
     // --- operations: audit log, admin tokens, pool use ---
-    /// Appends an event to the audit log.
+    /// Appends an event that records no other change (a throttled sign-in, say) to the audit log.
     async fn record_audit_event(&self, event: NewAuditEvent) -> Result<(), StoreError>;
     /// The audit events `query` selects, newest first.
     async fn audit_events(&self, query: AuditQuery) -> Result<Vec<AuditEvent>, StoreError>;
     /// Stores an admin token (its hash only); `Conflict("admin token")` when the id is taken.
-    async fn create_admin_token(&self, token: NewAdminToken) -> Result<(), StoreError>;
+    async fn create_admin_token(
+        &self,
+        token: NewAdminToken,
+        audit: NewAuditEvent,
+    ) -> Result<(), StoreError>;
     /// A live (unrevoked) admin token by the hash of its value.
     async fn admin_token_by_hash(&self, hash: TokenHash) -> Result<Option<AdminToken>, StoreError>;
     /// Every admin token, live and revoked, oldest first.
     async fn admin_tokens(&self) -> Result<Vec<AdminToken>, StoreError>;
-    /// Revokes an admin token; `false` when there is no live token with that id.
-    async fn revoke_admin_token(&self, id: &str, at: UnixTime) -> Result<bool, StoreError>;
+    /// Revokes an admin token and records `audit`; `false` (and nothing recorded) when there is
+    /// no live token with that id.
+    async fn revoke_admin_token(
+        &self,
+        id: &str,
+        at: UnixTime,
+        audit: NewAuditEvent,
+    ) -> Result<bool, StoreError>;
     /// How busy the backend's connection pools are, for `/metrics`; `None` when it cannot tell.
     fn pool_stats(&self) -> Option<PoolStats> {
         None

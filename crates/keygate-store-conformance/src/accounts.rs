@@ -62,12 +62,12 @@ pub async fn users_are_found_by_email_and_by_id_with_their_password_hash(store: 
 pub async fn sign_in_failures_are_counted_per_email_from_a_given_time(store: Arc<dyn Store>) {
     for at in [NOW - 100, NOW - 10, NOW, NOW + 5] {
         store
-            .record_sign_in_failure("ghost@example.com", at)
+            .record_sign_in_failure("ghost@example.com", at, crate::fixtures::audit())
             .await
             .expect("record failure");
     }
     store
-        .record_sign_in_failure("other@example.com", NOW)
+        .record_sign_in_failure("other@example.com", NOW, crate::fixtures::audit())
         .await
         .expect("record failure");
 

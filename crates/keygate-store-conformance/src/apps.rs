@@ -24,7 +24,10 @@ pub async fn created_apps_are_found_by_id_by_owner_and_by_secret_hash(store: Arc
     ] {
         let new = new_app(owner, name, at);
         let secret = new_secret(new.id, &format!("secret {name}"));
-        let app = store.create_app(new, secret).await.expect("create app");
+        let app = store
+            .create_app(new, secret, crate::fixtures::audit())
+            .await
+            .expect("create app");
         created.push(app);
     }
     let [zebra, alpha, older, bobs] = <[_; 4]>::try_from(created).expect("four apps");
@@ -85,6 +88,7 @@ pub async fn replacing_a_client_secret_revokes_exchanged_authorizations_and_anno
             keygate_core::model::SecretSlot::Primary,
             replacement.clone(),
             NOW + 50,
+            crate::fixtures::audit(),
         )
         .await
         .expect("replace secret");
@@ -154,6 +158,7 @@ pub async fn replacing_the_secret_of_a_missing_app_is_not_found(store: Arc<dyn S
             keygate_core::model::SecretSlot::Primary,
             new_secret(missing, "secret"),
             NOW,
+            crate::fixtures::audit(),
         )
         .await;
     assert!(
@@ -178,7 +183,7 @@ pub async fn deleting_an_app_removes_its_credentials_and_leaves_its_revocations_
     let head = store.change_head().await.expect("head");
 
     store
-        .delete_app(doomed.app.id, NOW + 70)
+        .delete_app(doomed.app.id, NOW + 70, crate::fixtures::audit())
         .await
         .expect("delete app");
 
@@ -236,7 +241,9 @@ pub async fn deleting_an_app_removes_its_credentials_and_leaves_its_revocations_
 
 /// There is nothing to delete when the app does not exist.
 pub async fn deleting_a_missing_app_is_not_found(store: Arc<dyn Store>) {
-    let result = store.delete_app(AppId::new_random(), NOW).await;
+    let result = store
+        .delete_app(AppId::new_random(), NOW, crate::fixtures::audit())
+        .await;
     assert!(
         matches!(result, Err(StoreError::NotFound("app"))),
         "{result:?}"

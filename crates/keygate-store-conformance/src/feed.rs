@@ -22,11 +22,11 @@ pub async fn revoking_an_authorization_twice_announces_it_once(store: Arc<dyn St
     let head = store.change_head().await.expect("head");
 
     store
-        .revoke_authorization(grant.id, NOW + 10)
+        .revoke_authorization(grant.id, NOW + 10, crate::fixtures::audit())
         .await
         .expect("revoke");
     store
-        .revoke_authorization(grant.id, NOW + 20)
+        .revoke_authorization(grant.id, NOW + 20, crate::fixtures::audit())
         .await
         .expect("revoke again");
 
@@ -61,7 +61,12 @@ pub async fn revoking_a_users_authorizations_can_be_limited_to_one_app(store: Ar
     let head = store.change_head().await.expect("head");
 
     let count = store
-        .revoke_user_authorizations(ada.id, Some(tracker.app.id), NOW + 5)
+        .revoke_user_authorizations(
+            ada.id,
+            Some(tracker.app.id),
+            NOW + 5,
+            crate::fixtures::audit(),
+        )
         .await
         .expect("revoke for one app");
     assert_eq!(count, 2);
@@ -90,7 +95,7 @@ pub async fn revoking_a_users_authorizations_can_be_limited_to_one_app(store: Ar
     assert_eq!(revoked_at(bob_tracker.code).await, None);
 
     let count = store
-        .revoke_user_authorizations(ada.id, None, NOW + 6)
+        .revoke_user_authorizations(ada.id, None, NOW + 6, crate::fixtures::audit())
         .await
         .expect("revoke all");
     assert_eq!(count, 1, "only the mailer authorization was still live");
@@ -114,15 +119,15 @@ pub async fn the_change_feed_lists_changes_oldest_first_after_a_sequence_number(
     let first = grant(&*store, ada.id, tracker.app.id).await;
     let second = grant(&*store, ada.id, tracker.app.id).await;
     store
-        .revoke_authorization(first.id, NOW + 1)
+        .revoke_authorization(first.id, NOW + 1, crate::fixtures::audit())
         .await
         .expect("revoke");
     store
-        .set_org_oauth_policy(fabrikam.id, false, NOW + 2)
+        .set_org_oauth_policy(fabrikam.id, false, NOW + 2, crate::fixtures::audit())
         .await
         .expect("set policy");
     store
-        .revoke_authorization(second.id, NOW + 3)
+        .revoke_authorization(second.id, NOW + 3, crate::fixtures::audit())
         .await
         .expect("revoke");
 
@@ -178,11 +183,11 @@ pub async fn authorizations_revoked_since_lists_revocations_from_a_given_time(
     let recent = grant(&*store, ada.id, tracker.app.id).await;
     let live = grant(&*store, ada.id, tracker.app.id).await;
     store
-        .revoke_authorization(old.id, NOW + 10)
+        .revoke_authorization(old.id, NOW + 10, crate::fixtures::audit())
         .await
         .expect("revoke");
     store
-        .revoke_authorization(recent.id, NOW + 20)
+        .revoke_authorization(recent.id, NOW + 20, crate::fixtures::audit())
         .await
         .expect("revoke");
 
@@ -224,7 +229,7 @@ pub async fn authorizations_of_user_summarize_live_authorizations_per_app(store:
     // Revoked: exchanged, then revoked.
     let (gone, _) = exchanged_grant(&*store, ada.id, revoked.app.id, revoked.secret.id).await;
     store
-        .revoke_authorization(gone.id, NOW + 2)
+        .revoke_authorization(gone.id, NOW + 2, crate::fixtures::audit())
         .await
         .expect("revoke");
     // Expired: a code nobody redeemed, long past its expiry when we look.
@@ -274,11 +279,11 @@ pub async fn org_oauth_policy_changes_are_stored_and_announced(store: Arc<dyn St
     let head = store.change_head().await.expect("head");
 
     store
-        .set_org_oauth_policy(fabrikam.id, false, NOW + 1)
+        .set_org_oauth_policy(fabrikam.id, false, NOW + 1, crate::fixtures::audit())
         .await
         .expect("deny");
     store
-        .set_org_oauth_policy(contoso.id, false, NOW + 2)
+        .set_org_oauth_policy(contoso.id, false, NOW + 2, crate::fixtures::audit())
         .await
         .expect("deny");
     let mut denying = store.orgs_denying_oauth().await.expect("denying");
@@ -292,7 +297,7 @@ pub async fn org_oauth_policy_changes_are_stored_and_announced(store: Arc<dyn St
     assert!(!stored.third_party_oauth_allowed);
 
     store
-        .set_org_oauth_policy(fabrikam.id, true, NOW + 3)
+        .set_org_oauth_policy(fabrikam.id, true, NOW + 3, crate::fixtures::audit())
         .await
         .expect("allow");
     assert_eq!(
@@ -315,7 +320,7 @@ pub async fn org_oauth_policy_changes_are_stored_and_announced(store: Arc<dyn St
 /// A policy cannot be set on an organization that does not exist, and nothing is announced.
 pub async fn setting_the_oauth_policy_of_a_missing_org_is_not_found(store: Arc<dyn Store>) {
     let result = store
-        .set_org_oauth_policy(OrgId::new_random(), false, NOW)
+        .set_org_oauth_policy(OrgId::new_random(), false, NOW, crate::fixtures::audit())
         .await;
     assert!(
         matches!(result, Err(StoreError::NotFound("organization"))),
@@ -337,7 +342,7 @@ pub async fn change_notifications_wake_subscribers_after_feed_appends(store: Arc
     while woken.try_recv().is_ok() {}
 
     store
-        .revoke_authorization(grant.id, NOW + 10)
+        .revoke_authorization(grant.id, NOW + 10, crate::fixtures::audit())
         .await
         .expect("revoke");
     let wake = tokio::time::timeout(std::time::Duration::from_secs(5), woken.recv()).await;

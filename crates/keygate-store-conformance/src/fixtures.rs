@@ -14,6 +14,40 @@ pub const CODE_LIFETIME: i64 = 300;
 /// How long a refresh token lives in these tests.
 pub const REFRESH_LIFETIME: i64 = 90 * 24 * 3600;
 
+/// An audit event of `kind` at `at` about `app` and `org`, by the command line from 127.0.0.1.
+pub fn audit_event(
+    kind: keygate_core::model::AuditKind,
+    at: UnixTime,
+    app: Option<AppId>,
+    org: Option<keygate_core::ids::OrgId>,
+) -> keygate_core::model::NewAuditEvent {
+    keygate_core::model::NewAuditEvent {
+        at,
+        kind,
+        actor: keygate_core::model::Actor::Cli,
+        target: "app:x".into(),
+        app_id: app,
+        org_id: org,
+        client_addr: Some("127.0.0.1".parse().expect("an address")),
+        detail: "detail".into(),
+    }
+}
+
+/// An audit event to hand a write that records one (what it says does not matter to the test
+/// that uses it; `audit` tests check their own).
+pub fn audit() -> keygate_core::model::NewAuditEvent {
+    keygate_core::model::NewAuditEvent {
+        at: 0,
+        kind: keygate_core::model::AuditKind::Other("conformance".into()),
+        actor: keygate_core::model::Actor::System,
+        target: "test".into(),
+        app_id: None,
+        org_id: None,
+        client_addr: None,
+        detail: String::new(),
+    }
+}
+
 /// A scope set every catalogue has.
 pub fn scopes(raw: &str) -> ScopeSet {
     ScopeSet::parse(raw).expect("known scopes")
@@ -106,7 +140,7 @@ pub async fn app(store: &dyn Store, owner: UserId, name: &str) -> RegisteredApp 
     let new = new_app(owner, name, NOW);
     let secret = new_secret(new.id, &format!("secret of {} {}", name, new.id));
     let app = store
-        .create_app(new, secret.clone())
+        .create_app(new, secret.clone(), crate::fixtures::audit())
         .await
         .expect("create app");
     RegisteredApp {
@@ -150,6 +184,7 @@ pub async fn grant_at(
                 code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned()),
                 expires_at: at + CODE_LIFETIME,
             },
+            crate::fixtures::audit(),
         )
         .await
         .expect("create authorization");
@@ -190,7 +225,7 @@ pub async fn exchanged_grant(
     let refresh = refresh_token(grant.id, Some(secret), "first", NOW + 1);
     let hash = refresh.hash;
     let outcome = store
-        .redeem_code(grant.code, refresh, NOW + 1)
+        .redeem_code(grant.code, refresh, NOW + 1, crate::fixtures::audit())
         .await
         .expect("redeem code");
     assert_eq!(outcome, keygate_core::store::ConsumeOutcome::Consumed);

@@ -63,7 +63,7 @@ pub async fn redeem_code_succeeds_exactly_once_under_concurrency(store: Arc<dyn 
             let hash = refresh.hash;
             barrier.wait().await;
             let outcome = store
-                .redeem_code(grant.code, refresh, NOW + 1)
+                .redeem_code(grant.code, refresh, NOW + 1, crate::fixtures::audit())
                 .await
                 .expect("redeem code");
             (outcome, hash)
@@ -113,7 +113,7 @@ pub async fn redeeming_a_used_code_again_revokes_its_authorization(store: Arc<dy
     let second = refresh_token(grant.id, Some(tracker.secret.id), "second", NOW + 30);
     let second_hash = second.hash;
     let outcome = store
-        .redeem_code(grant.code, second, NOW + 30)
+        .redeem_code(grant.code, second, NOW + 30, crate::fixtures::audit())
         .await
         .expect("redeem again");
     assert_eq!(outcome, ConsumeOutcome::AlreadyUsed);
@@ -144,7 +144,7 @@ pub async fn redeeming_a_used_code_again_revokes_its_authorization(store: Arc<dy
     // A third attempt changes nothing more.
     let third = refresh_token(grant.id, Some(tracker.secret.id), "third", NOW + 40);
     let outcome = store
-        .redeem_code(grant.code, third, NOW + 40)
+        .redeem_code(grant.code, third, NOW + 40, crate::fixtures::audit())
         .await
         .expect("redeem a third time");
     assert_eq!(outcome, ConsumeOutcome::AlreadyUsed);
@@ -170,7 +170,7 @@ pub async fn rotate_refresh_succeeds_exactly_once_under_concurrency(store: Arc<d
             let hash = successor.hash;
             barrier.wait().await;
             let outcome = store
-                .rotate_refresh(refresh, successor, NOW + 60)
+                .rotate_refresh(refresh, successor, NOW + 60, crate::fixtures::audit())
                 .await
                 .expect("rotate refresh");
             (outcome, hash)
@@ -217,7 +217,7 @@ pub async fn rotated_refresh_tokens_form_a_chain_and_reusing_a_spent_one_revokes
     let second_access = second.access_id;
     assert_eq!(
         store
-            .rotate_refresh(first, second, NOW + 100)
+            .rotate_refresh(first, second, NOW + 100, crate::fixtures::audit())
             .await
             .expect("rotate"),
         ConsumeOutcome::Consumed
@@ -226,7 +226,7 @@ pub async fn rotated_refresh_tokens_form_a_chain_and_reusing_a_spent_one_revokes
     let third_hash = third.hash;
     assert_eq!(
         store
-            .rotate_refresh(second_hash, third, NOW + 200)
+            .rotate_refresh(second_hash, third, NOW + 200, crate::fixtures::audit())
             .await
             .expect("rotate"),
         ConsumeOutcome::Consumed
@@ -266,7 +266,7 @@ pub async fn rotated_refresh_tokens_form_a_chain_and_reusing_a_spent_one_revokes
     let stolen_hash = stolen.hash;
     assert_eq!(
         store
-            .rotate_refresh(first, stolen, NOW + 300)
+            .rotate_refresh(first, stolen, NOW + 300, crate::fixtures::audit())
             .await
             .expect("rotate a spent token"),
         ConsumeOutcome::AlreadyUsed
@@ -301,6 +301,7 @@ pub async fn redeeming_or_rotating_under_a_replaced_secret_stores_nothing(store:
             keygate_core::model::SecretSlot::Primary,
             replacement,
             NOW + 5,
+            crate::fixtures::audit(),
         )
         .await
         .expect("replace secret");
@@ -308,7 +309,7 @@ pub async fn redeeming_or_rotating_under_a_replaced_secret_stores_nothing(store:
     let late = refresh_token(pending.id, Some(tracker.secret.id), "late", NOW + 6);
     let late_hash = late.hash;
     let outcome = store
-        .redeem_code(pending.code, late, NOW + 6)
+        .redeem_code(pending.code, late, NOW + 6, crate::fixtures::audit())
         .await
         .expect("redeem");
     assert_eq!(outcome, ConsumeOutcome::SecretRetired);
@@ -326,7 +327,7 @@ pub async fn redeeming_or_rotating_under_a_replaced_secret_stores_nothing(store:
 
     let rotated = refresh_token(pending.id, Some(tracker.secret.id), "rotated", NOW + 7);
     let outcome = store
-        .rotate_refresh(first_refresh, rotated, NOW + 7)
+        .rotate_refresh(first_refresh, rotated, NOW + 7, crate::fixtures::audit())
         .await
         .expect("rotate");
     assert_eq!(outcome, ConsumeOutcome::SecretRetired);

@@ -22,6 +22,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod audit;
 pub mod dump;
 pub mod feed;
 pub mod fixtures;
@@ -169,6 +170,9 @@ macro_rules! __every_test {
             operations::updating_an_app_changes_its_details_only,
             operations::audit_events_are_listed_newest_first_by_app_org_and_time,
             operations::admin_tokens_verify_by_hash_until_revoked,
+            audit::audited_writes_record_their_event_with_the_change,
+            audit::a_failed_write_records_no_event,
+            audit::a_reused_credential_records_its_event_with_the_revocation,
             work::builds_are_numbered_by_the_store_and_listed_newest_first,
             work::work_items_are_found_only_in_their_project,
             work::the_store_answers_a_ping,

@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use keygate_core::ids::{AppId, OrgId};
+use keygate_core::ids::AppId;
 use keygate_core::model::{
     Actor, AdminToken, AuditKind, AuditQuery, NewAdminToken, NewAuditEvent, SecretSlot,
 };
 use keygate_core::secrets::TokenHash;
 use keygate_core::{Store, StoreError};
 
-use crate::fixtures::{app, exchanged_grant, new_secret, org, user, NOW};
+use crate::fixtures::{app, audit_event as event, exchanged_grant, new_secret, org, user, NOW};
 
 /// The alternative secret verifies beside the primary; replacing one slot retires only its
 /// version and revokes only the authorizations that version redeemed.
@@ -23,6 +23,7 @@ pub async fn replacing_one_secret_slot_keeps_the_other_and_what_it_minted(store:
             SecretSlot::Alternative,
             alternative.clone(),
             NOW + 1,
+            crate::fixtures::audit(),
         )
         .await
         .expect("add the alternative");
@@ -57,6 +58,7 @@ pub async fn replacing_one_secret_slot_keeps_the_other_and_what_it_minted(store:
             SecretSlot::Primary,
             replacement.clone(),
             NOW + 2,
+            crate::fixtures::audit(),
         )
         .await
         .expect("replace the primary");
@@ -108,7 +110,10 @@ pub async fn updating_an_app_changes_its_details_only(store: Arc<dyn Store>) {
     sneaky.scopes = crate::fixtures::scopes("vso.code_full");
     sneaky.created_at = NOW + 99;
     let head = store.change_head().await.expect("head");
-    let stored = store.update_app(sneaky, NOW + 5).await.expect("update");
+    let stored = store
+        .update_app(sneaky, NOW + 5, crate::fixtures::audit())
+        .await
+        .expect("update");
     assert_eq!(stored, edited);
     let changes = crate::fixtures::changes_after(&*store, head).await;
     assert_eq!(changes.len(), 1, "{changes:?}");
@@ -123,24 +128,13 @@ pub async fn updating_an_app_changes_its_details_only(store: Arc<dyn Store>) {
     );
     let mut missing = tracker.app.clone();
     missing.id = AppId::new_random();
-    let result = store.update_app(missing, NOW + 6).await;
+    let result = store
+        .update_app(missing, NOW + 6, crate::fixtures::audit())
+        .await;
     assert!(
         matches!(result, Err(StoreError::NotFound("app"))),
         "{result:?}"
     );
-}
-
-fn event(kind: AuditKind, at: i64, app: Option<AppId>, org: Option<OrgId>) -> NewAuditEvent {
-    NewAuditEvent {
-        at,
-        kind,
-        actor: Actor::Cli,
-        target: "app:x".into(),
-        app_id: app,
-        org_id: org,
-        client_addr: Some("127.0.0.1".parse().expect("an address")),
-        detail: "detail".into(),
-    }
 }
 
 /// Audit events come back as recorded, newest first, filtered by app, organization and time,
@@ -164,18 +158,27 @@ pub async fn audit_events_are_listed_newest_first_by_app_org_and_time(store: Arc
     for e in [&first, &second, &third] {
         store.record_audit_event(e.clone()).await.expect("record");
     }
+    let fourth = event(AuditKind::AppDeleted, NOW + 10, Some(tracker.app.id), None);
     store
-        .delete_app(tracker.app.id, NOW + 10)
+        .delete_app(tracker.app.id, NOW + 10, fourth.clone())
         .await
         .expect("delete app");
 
-    let all = store
+    // The fixtures' own writes recorded placeholder events; this test is about the others.
+    let placeholder = AuditKind::Other("conformance".into());
+    let all: Vec<_> = store
         .audit_events(AuditQuery::default())
         .await
-        .expect("all");
+        .expect("all")
+        .into_iter()
+        .filter(|e| e.event.kind != placeholder)
+        .collect();
     let events: Vec<_> = all.iter().map(|e| e.event.clone()).collect();
-    assert_eq!(events, vec![third.clone(), second.clone(), first.clone()]);
-    assert!(all[0].id > all[1].id && all[1].id > all[2].id);
+    assert_eq!(
+        events,
+        vec![fourth.clone(), third.clone(), second.clone(), first.clone()]
+    );
+    assert!(all[0].id > all[1].id && all[1].id > all[2].id && all[2].id > all[3].id);
 
     let of_app: Vec<_> = store
         .audit_events(AuditQuery {
@@ -187,7 +190,7 @@ pub async fn audit_events_are_listed_newest_first_by_app_org_and_time(store: Arc
         .into_iter()
         .map(|e| e.event)
         .collect();
-    assert_eq!(of_app, vec![third.clone(), first]);
+    assert_eq!(of_app, vec![fourth.clone(), third.clone(), first]);
     let of_org: Vec<_> = store
         .audit_events(AuditQuery {
             org: Some(fabrikam.id),
@@ -210,7 +213,7 @@ pub async fn audit_events_are_listed_newest_first_by_app_org_and_time(store: Arc
         .into_iter()
         .map(|e| e.event)
         .collect();
-    assert_eq!(recent, vec![third]);
+    assert_eq!(recent, vec![fourth]);
 }
 
 /// An admin token is found by the hash of its value until it is revoked, and listed either way.
@@ -223,17 +226,23 @@ pub async fn admin_tokens_verify_by_hash_until_revoked(store: Arc<dyn Store>) {
     };
     let hash = TokenHash::of("kgat_value");
     store
-        .create_admin_token(NewAdminToken {
-            token: token.clone(),
-            hash,
-        })
+        .create_admin_token(
+            NewAdminToken {
+                token: token.clone(),
+                hash,
+            },
+            crate::fixtures::audit(),
+        )
         .await
         .expect("create");
     let duplicate = store
-        .create_admin_token(NewAdminToken {
-            token: token.clone(),
-            hash: TokenHash::of("another value"),
-        })
+        .create_admin_token(
+            NewAdminToken {
+                token: token.clone(),
+                hash: TokenHash::of("another value"),
+            },
+            crate::fixtures::audit(),
+        )
         .await;
     assert!(
         matches!(duplicate, Err(StoreError::Conflict(_))),
@@ -249,11 +258,11 @@ pub async fn admin_tokens_verify_by_hash_until_revoked(store: Arc<dyn Store>) {
         .expect("lookup")
         .is_none());
     assert!(store
-        .revoke_admin_token("a1b2c3", NOW + 3)
+        .revoke_admin_token("a1b2c3", NOW + 3, crate::fixtures::audit())
         .await
         .expect("revoke"));
     assert!(!store
-        .revoke_admin_token("a1b2c3", NOW + 4)
+        .revoke_admin_token("a1b2c3", NOW + 4, crate::fixtures::audit())
         .await
         .expect("revoke again"));
     assert!(store

@@ -28,14 +28,14 @@ pub async fn authorization_by_id_reads_it_in_any_state_until_its_app_is_deleted(
     assert_eq!(found.revoked_at, None);
 
     store
-        .revoke_authorization(given.id, NOW + 5)
+        .revoke_authorization(given.id, NOW + 5, crate::fixtures::audit())
         .await
         .expect("revoke");
     let revoked = store.authorization_by_id(given.id).await.expect("read");
     assert_eq!(revoked.and_then(|a| a.revoked_at), Some(NOW + 5));
 
     store
-        .delete_app(registered.app.id, NOW + 6)
+        .delete_app(registered.app.id, NOW + 6, crate::fixtures::audit())
         .await
         .expect("delete");
     assert_eq!(
@@ -76,6 +76,7 @@ pub async fn client_credentials_authorizations_follow_their_secret_version(store
             keygate_core::model::SecretSlot::Primary,
             replacement.clone(),
             NOW + 10,
+            crate::fixtures::audit(),
         )
         .await
         .expect("replace");
@@ -103,7 +104,7 @@ pub async fn client_credentials_authorizations_follow_their_secret_version(store
 
     // A revoked one is never handed out again.
     store
-        .revoke_authorization(fresh, NOW + 13)
+        .revoke_authorization(fresh, NOW + 13, crate::fixtures::audit())
         .await
         .expect("revoke");
     let after = store
@@ -112,7 +113,10 @@ pub async fn client_credentials_authorizations_follow_their_secret_version(store
         .expect("client grant");
     assert_ne!(after, fresh);
 
-    store.delete_app(id, NOW + 20).await.expect("delete");
+    store
+        .delete_app(id, NOW + 20, crate::fixtures::audit())
+        .await
+        .expect("delete");
     let announced: Vec<String> = changes_after(&*store, head)
         .await
         .into_iter()
@@ -140,7 +144,7 @@ pub async fn client_credentials_authorizations_are_not_the_owners_consents(store
     assert_eq!(summaries[0].scopes, scopes("vso.work"));
 
     let count = store
-        .revoke_user_authorizations(ada.id, None, NOW + 3)
+        .revoke_user_authorizations(ada.id, None, NOW + 3, crate::fixtures::audit())
         .await
         .expect("revoke all");
     assert_eq!(count, 1);

@@ -112,6 +112,7 @@ async fn a_follower_on_another_node_sees_every_change_even_when_writers_commit_c
                     code_challenge: None,
                     expires_at: NOW + 300,
                 },
+                keygate_store_conformance::fixtures::audit(),
             )
             .await
             .expect("authorization");
@@ -143,7 +144,7 @@ async fn a_follower_on_another_node_sees_every_change_even_when_writers_commit_c
         writers.spawn(async move {
             for id in chunk {
                 store
-                    .revoke_authorization(id, NOW + 1)
+                    .revoke_authorization(id, NOW + 1, keygate_store_conformance::fixtures::audit())
                     .await
                     .expect("revoke");
             }
@@ -182,7 +183,12 @@ async fn a_secret_replacement_racing_exchanges_on_other_nodes_leaves_nothing_liv
                 store.ping().await.expect("ping");
             }
             store
-                .redeem_code(grant.code, refresh, NOW + 1)
+                .redeem_code(
+                    grant.code,
+                    refresh,
+                    NOW + 1,
+                    keygate_store_conformance::fixtures::audit(),
+                )
                 .await
                 .expect("redeem")
         });
@@ -190,7 +196,13 @@ async fn a_secret_replacement_racing_exchanges_on_other_nodes_leaves_nothing_liv
     let replacement = new_secret(tracker.app.id, "the replacement");
     barrier.wait().await;
     let replaced = stores[2]
-        .replace_client_secret(tracker.app.id, SecretSlot::Primary, replacement, NOW + 2)
+        .replace_client_secret(
+            tracker.app.id,
+            SecretSlot::Primary,
+            replacement,
+            NOW + 2,
+            keygate_store_conformance::fixtures::audit(),
+        )
         .await
         .expect("replace");
     let outcomes = racers.join_all().await;
@@ -231,7 +243,12 @@ async fn a_change_made_on_one_node_wakes_the_others_at_once() {
     for round in 0..3 {
         let start = Instant::now();
         stores[0]
-            .set_org_oauth_policy(org.id, round % 2 == 1, NOW)
+            .set_org_oauth_policy(
+                org.id,
+                round % 2 == 1,
+                NOW,
+                keygate_store_conformance::fixtures::audit(),
+            )
             .await
             .expect("policy");
         tokio::time::timeout(Duration::from_secs(5), wake.recv())

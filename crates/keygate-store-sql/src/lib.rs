@@ -24,6 +24,7 @@
 //! advisory lock, then any other row; so no two transactions wait on each other in a cycle.
 
 pub mod arg;
+mod audited;
 pub mod conn;
 pub mod dump;
 pub mod engine;

@@ -33,9 +33,10 @@ macro_rules! transaction {
         .await
     };
 }
+pub(crate) use transaction;
 
 /// Whether a write appended to the feed whenever it succeeded.
-fn always<T>(_: &T) -> bool {
+pub(crate) fn always<T>(_: &T) -> bool {
     true
 }
 
@@ -63,8 +64,13 @@ impl<E: Engine> Store for SqlStore<E> {
         accounts::user_by_id(&mut *self.engine.read().await?, id).await
     }
 
-    async fn record_sign_in_failure(&self, email: &str, at: UnixTime) -> Result<(), StoreError> {
-        accounts::record_sign_in_failure(&mut *self.engine.write().await?, email, at).await
+    async fn record_sign_in_failure(
+        &self,
+        email: &str,
+        at: UnixTime,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        self.record_sign_in_failure_audited(email, at, event).await
     }
 
     async fn sign_in_failures_since(
@@ -100,9 +106,10 @@ impl<E: Engine> Store for SqlStore<E> {
         org: OrgId,
         allowed: bool,
         at: UnixTime,
+        event: NewAuditEvent,
     ) -> Result<(), StoreError> {
-        let set = transaction!(self, |c| orgs::set_org_oauth_policy(c, org, allowed, at));
-        self.announce_if(set, always)
+        self.set_org_oauth_policy_audited(org, allowed, at, event)
+            .await
     }
 
     async fn orgs_denying_oauth(&self) -> Result<Vec<String>, StoreError> {
@@ -182,8 +189,13 @@ impl<E: Engine> Store for SqlStore<E> {
         keys::signing_keys(&mut *self.engine.read().await?).await
     }
 
-    async fn create_app(&self, app: NewApp, secret: NewClientSecret) -> Result<App, StoreError> {
-        transaction!(self, |c| apps::create_app(c, app, secret))
+    async fn create_app(
+        &self,
+        app: NewApp,
+        secret: NewClientSecret,
+        event: NewAuditEvent,
+    ) -> Result<App, StoreError> {
+        self.create_app_audited(app, secret, event).await
     }
 
     async fn app_by_id(&self, id: AppId) -> Result<Option<App>, StoreError> {
@@ -200,28 +212,32 @@ impl<E: Engine> Store for SqlStore<E> {
         slot: SecretSlot,
         secret: NewClientSecret,
         at: UnixTime,
+        event: NewAuditEvent,
     ) -> Result<u64, StoreError> {
-        let replaced = transaction!(self, |c| apps::replace_client_secret(
-            c, app, slot, secret, at
-        ));
-        self.announce_if(replaced, always)
+        self.replace_client_secret_audited(app, slot, secret, at, event)
+            .await
     }
 
     async fn client_secrets_of_app(&self, app: AppId) -> Result<Vec<SlottedSecret>, StoreError> {
         apps::client_secrets_of_app(&mut *self.engine.read().await?, app).await
     }
 
-    async fn update_app(&self, app: App, at: UnixTime) -> Result<App, StoreError> {
-        let updated = transaction!(self, |c| apps::update_app(c, &app, at));
-        self.announce_if(updated, always)?;
-        apps::app_by_id(&mut *self.engine.read().await?, app.id)
-            .await?
-            .ok_or(StoreError::NotFound("app"))
+    async fn update_app(
+        &self,
+        app: App,
+        at: UnixTime,
+        event: NewAuditEvent,
+    ) -> Result<App, StoreError> {
+        self.update_app_audited(app, at, event).await
     }
 
-    async fn delete_app(&self, app: AppId, at: UnixTime) -> Result<(), StoreError> {
-        let deleted = transaction!(self, |c| apps::delete_app(c, app, at));
-        self.announce_if(deleted, always)
+    async fn delete_app(
+        &self,
+        app: AppId,
+        at: UnixTime,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        self.delete_app_audited(app, at, event).await
     }
 
     async fn client_secret_by_hash(
@@ -235,9 +251,9 @@ impl<E: Engine> Store for SqlStore<E> {
         &self,
         authorization: NewAuthorization,
         code: NewCode,
+        event: NewAuditEvent,
     ) -> Result<(), StoreError> {
-        self.engine
-            .grouped(move |c| Box::pin(grants::insert_authorization(c, authorization, code)))
+        self.create_authorization_audited(authorization, code, event)
             .await
     }
 
@@ -250,12 +266,9 @@ impl<E: Engine> Store for SqlStore<E> {
         code: TokenHash,
         refresh: NewRefreshToken,
         now: UnixTime,
+        on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError> {
-        let outcome = self
-            .engine
-            .grouped(move |c| Box::pin(grants::redeem(c, code, refresh, now)))
-            .await;
-        self.announce_if(outcome, |o| *o == ConsumeOutcome::AlreadyUsed)
+        self.redeem_code_audited(code, refresh, now, on_reuse).await
     }
 
     async fn refresh_by_hash(&self, hash: TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
@@ -267,22 +280,19 @@ impl<E: Engine> Store for SqlStore<E> {
         old: TokenHash,
         successor: NewRefreshToken,
         now: UnixTime,
+        on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError> {
-        let outcome = self
-            .engine
-            .grouped(move |c| Box::pin(grants::rotate(c, old, successor, now)))
-            .await;
-        self.announce_if(outcome, |o| *o == ConsumeOutcome::AlreadyUsed)
+        self.rotate_refresh_audited(old, successor, now, on_reuse)
+            .await
     }
 
     async fn revoke_authorization(
         &self,
         id: AuthorizationId,
         at: UnixTime,
+        event: NewAuditEvent,
     ) -> Result<(), StoreError> {
-        let id = id.to_string();
-        let revoked = transaction!(self, |c| grants::revoke_one(c, &id, at));
-        self.announce_if(revoked, always)
+        self.revoke_authorization_audited(id, at, event).await
     }
 
     async fn revoke_user_authorizations(
@@ -290,11 +300,10 @@ impl<E: Engine> Store for SqlStore<E> {
         user: UserId,
         app: Option<AppId>,
         at: UnixTime,
+        event: NewAuditEvent,
     ) -> Result<u64, StoreError> {
-        let revoked = transaction!(self, |c| user_grants::revoke_user_authorizations(
-            c, user, app, at
-        ));
-        self.announce_if(revoked, |count| *count > 0)
+        self.revoke_user_authorizations_audited(user, app, at, event)
+            .await
     }
 
     async fn authorizations_of_user(
@@ -380,8 +389,12 @@ impl<E: Engine> Store for SqlStore<E> {
         audit::audit_events(&mut *self.engine.read().await?, query).await
     }
 
-    async fn create_admin_token(&self, token: NewAdminToken) -> Result<(), StoreError> {
-        audit::create_admin_token(&mut *self.engine.write().await?, token).await
+    async fn create_admin_token(
+        &self,
+        token: NewAdminToken,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        self.create_admin_token_audited(token, event).await
     }
 
     async fn admin_token_by_hash(&self, hash: TokenHash) -> Result<Option<AdminToken>, StoreError> {
@@ -392,8 +405,13 @@ impl<E: Engine> Store for SqlStore<E> {
         audit::admin_tokens(&mut *self.engine.read().await?).await
     }
 
-    async fn revoke_admin_token(&self, id: &str, at: UnixTime) -> Result<bool, StoreError> {
-        audit::revoke_admin_token(&mut *self.engine.write().await?, id, at).await
+    async fn revoke_admin_token(
+        &self,
+        id: &str,
+        at: UnixTime,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError> {
+        self.revoke_admin_token_audited(id, at, event).await
     }
 
     fn pool_stats(&self) -> Option<PoolStats> {

@@ -194,6 +194,7 @@ mod tests {
                     },
                     hash: TokenHash::of("secret"),
                 },
+                keygate_store_conformance::fixtures::audit(),
             )
             .await
             .expect("app");

@@ -54,7 +54,12 @@ async fn concurrent_rotations_of_distinct_tokens_all_succeed_and_survive_reopeni
             let new = successor.hash;
             barrier.wait().await;
             let outcome = store
-                .rotate_refresh(old, successor, NOW + 60)
+                .rotate_refresh(
+                    old,
+                    successor,
+                    NOW + 60,
+                    keygate_store_conformance::fixtures::audit(),
+                )
                 .await
                 .expect("rotate refresh");
             (old, new, outcome)
@@ -110,7 +115,12 @@ async fn thirty_concurrent_rotations_of_one_token_consume_it_exactly_once() {
             let new = successor.hash;
             barrier.wait().await;
             let outcome = store
-                .rotate_refresh(old, successor, NOW + 60)
+                .rotate_refresh(
+                    old,
+                    successor,
+                    NOW + 60,
+                    keygate_store_conformance::fixtures::audit(),
+                )
                 .await
                 .expect("rotate refresh");
             (new, outcome)

@@ -118,7 +118,20 @@ async fn live_deployment(db: &str) -> Held {
         .await
         .unwrap();
     store
-        .record_sign_in_failure("mallory@example.com", 1_700_000_000)
+        .record_sign_in_failure(
+            "mallory@example.com",
+            1_700_000_000,
+            NewAuditEvent {
+                at: 1_700_000_000,
+                kind: keygate_core::model::AuditKind::SignInFailed,
+                actor: keygate_core::model::Actor::Anonymous,
+                target: "unknown".into(),
+                app_id: None,
+                org_id: None,
+                client_addr: None,
+                detail: String::new(),
+            },
+        )
         .await
         .unwrap();
     store

@@ -68,23 +68,20 @@ pub async fn rotate_secret(
     }
     let (secret, value) = new_secret(kg, app.id, app.owner_id, fixed)?;
     let secret_id = secret.secret.id;
+    let event = audit::event(
+        kg,
+        Entry::new(AuditKind::SecretRegenerated, format!("app:{}", app.id))
+            .app(app.id)
+            .detail(format!("slot={slot} version={secret_id}")),
+    );
     let replaced = kg
         .store()
-        .replace_client_secret(app.id, slot, secret, kg.clock.now())
+        .replace_client_secret(app.id, slot, secret, kg.clock.now(), event)
         .await;
     // Other nodes learn it from the change feed; this one must not wait for it.
     kg.data().forget_app(app.id);
     let revoked = replaced.map_err(not_found)?;
     tracing::info!(app.id = %app.id, slot = %slot, revoked, "client secret regenerated");
-    audit::record(
-        kg,
-        Entry::new(AuditKind::SecretRegenerated, format!("app:{}", app.id))
-            .app(app.id)
-            .detail(format!(
-                "slot={slot} version={secret_id} revoked_authorizations={revoked}"
-            )),
-    )
-    .await;
     Ok(value)
 }
 

@@ -299,10 +299,10 @@ pub async fn accept(
                 code_challenge: req.code_challenge.clone(),
                 expires_at,
             },
+            crate::audit::authorization_granted(kg, &authorization),
         )
         .await?;
     tracing::info!(app.id = %req.app.id, user.id = %user.id, aui = %authorization.id, "authorization granted");
-    crate::audit::authorization_granted(kg, &authorization).await;
     Ok(redirect_with(
         &req.redirect_uri,
         &[("code", Some(&code.value)), ("state", req.state.as_deref())],

@@ -96,9 +96,20 @@ pub async fn revoke(
         Found::Nothing => Ok(()),
         Found::Token { app, .. } if app != client.app_id() => Err(TokenError::TokenOfAnotherClient),
         Found::Token { authorization, .. } => {
+            // RFC 7009 revocation ends the whole authorization: a security event for its owner.
+            let event = crate::audit::event(
+                kg,
+                crate::audit::Entry::new(
+                    crate::model::AuditKind::AuthorizationRevoked,
+                    format!("authorization:{authorization}"),
+                )
+                .app(client.app_id())
+                .by(crate::model::Actor::App(client.app_id()))
+                .detail("revoked by the app (RFC 7009)"),
+            );
             let revoked = kg
                 .store()
-                .revoke_authorization(authorization, kg.clock.now())
+                .revoke_authorization(authorization, kg.clock.now(), event)
                 .await;
             kg.data().forget_authorization(authorization);
             revoked?;

@@ -96,10 +96,13 @@ pub async fn exchange_code(
     if record.used_at.is_some() {
         // RFC 6749 §4.1.2: a second use revokes what the first use issued.
         kg.store()
-            .revoke_authorization(record.authorization_id, now)
+            .revoke_authorization(
+                record.authorization_id,
+                now,
+                crate::audit::code_reused(kg, record.app_id, record.authorization_id),
+            )
             .await?;
         tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code reused; authorization revoked");
-        crate::audit::code_reused(kg, record.app_id, record.authorization_id).await;
         return Err(TokenError::GrantAlreadyUsed);
     }
     if record.revoked_at.is_some() {
@@ -145,13 +148,13 @@ pub async fn exchange_code(
                 expires_at: refresh_expires,
             },
             now,
+            crate::audit::code_reused(kg, record.app_id, record.authorization_id),
         )
         .await?;
     match outcome {
         ConsumeOutcome::Consumed => {}
         ConsumeOutcome::AlreadyUsed => {
             tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "authorization code redeemed concurrently; authorization revoked");
-            crate::audit::code_reused(kg, record.app_id, record.authorization_id).await;
             return Err(TokenError::GrantAlreadyUsed);
         }
         ConsumeOutcome::SecretRetired => return Err(TokenError::ClientFailedValidation),
@@ -255,10 +258,13 @@ pub async fn refresh(
     if record.used_at.is_some() {
         // RFC 9700 §4.14.2: someone holds a copy; end the whole chain.
         kg.store()
-            .revoke_authorization(record.authorization_id, now)
+            .revoke_authorization(
+                record.authorization_id,
+                now,
+                crate::audit::refresh_reused(kg, record.app_id, record.authorization_id),
+            )
             .await?;
         tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token reused; authorization revoked");
-        crate::audit::refresh_reused(kg, record.app_id, record.authorization_id).await;
         return Err(TokenError::RefreshAlreadyUsed);
     }
     if record.revoked_at.is_some() {
@@ -293,13 +299,17 @@ pub async fn refresh(
     )?;
     match kg
         .store()
-        .rotate_refresh(hash, successor(refresh.hash), now)
+        .rotate_refresh(
+            hash,
+            successor(refresh.hash),
+            now,
+            crate::audit::refresh_reused(kg, record.app_id, record.authorization_id),
+        )
         .await?
     {
         ConsumeOutcome::Consumed => {}
         ConsumeOutcome::AlreadyUsed => {
             tracing::warn!(app.id = %record.app_id, aui = %record.authorization_id, "refresh token rotated concurrently; authorization revoked");
-            crate::audit::refresh_reused(kg, record.app_id, record.authorization_id).await;
             return Err(TokenError::RefreshAlreadyUsed);
         }
         ConsumeOutcome::SecretRetired => return Err(TokenError::ClientFailedValidation),

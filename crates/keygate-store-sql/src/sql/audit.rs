@@ -21,6 +21,22 @@ pub async fn record_audit_event<C: Conn>(conn: &mut C, e: NewAuditEvent) -> Resu
     Ok(())
 }
 
+/// Appends `event` with how many authorizations its change revoked added to its detail
+/// (` revoked_authorizations=N`).
+pub async fn record_counted<C: Conn>(
+    conn: &mut C,
+    mut event: NewAuditEvent,
+    revoked: u64,
+) -> Result<(), StoreError> {
+    if !event.detail.is_empty() {
+        event.detail.push(' ');
+    }
+    event
+        .detail
+        .push_str(&format!("revoked_authorizations={revoked}"));
+    record_audit_event(conn, event).await
+}
+
 /// The events `q` selects, newest first.
 pub async fn audit_events<C: Conn>(
     conn: &mut C,
