@@ -200,6 +200,7 @@ mod tests {
     const SOURCES: &[&str] = &[
         include_str!("accounts.rs"),
         include_str!("apps.rs"),
+        include_str!("audit.rs"),
         include_str!("dump.rs"),
         include_str!("feed.rs"),
         include_str!("grants.rs"),
