@@ -3,6 +3,8 @@
 //! Creating accounts needs no signing key, so those use cases run on a [`Data`] (the admin
 //! commands that make users open no key ring); signing in runs on a [`Keygate`].
 
+use std::time::Duration;
+
 use crate::audit::{self, Entry};
 use crate::clock::Clock;
 use crate::context::Keygate;
@@ -11,6 +13,7 @@ use crate::ids::{OrgId, ProjectId, RepositoryId, UserId};
 use crate::model::{AuditKind, NewProject, NewSession, NewUser, Org, Project, User};
 use crate::password::{hash_password, verify_password_gated};
 use crate::secrets::{random_token, TokenHash};
+use crate::sign_in_throttle::{self, Decision};
 use crate::store::StoreError;
 use crate::validate;
 
@@ -182,11 +185,6 @@ pub async fn create_project(
         })
 }
 
-/// Failed sign-ins per account allowed in [`SIGN_IN_WINDOW`] before sign-in is refused.
-pub const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
-/// The sliding window, in seconds, over which failures are counted.
-pub const SIGN_IN_WINDOW: i64 = 60;
-
 /// The outcome of a sign-in attempt.
 #[derive(Debug)]
 pub enum SignIn {
@@ -199,29 +197,45 @@ pub enum SignIn {
     },
     /// Wrong email or password; one message for both.
     Refused,
-    /// Too many recent failures for this account; try again after the given seconds.
+    /// Too many recent failures from this address (for this account or for any); try again
+    /// after the given seconds. Other addresses are not affected.
     Throttled {
         /// Seconds until the window clears.
         retry_after: i64,
     },
 }
 
-/// Checks credentials and starts a session. Unknown email and wrong password take the same work.
-/// A refusal is recorded in the audit log (acting as `kg.origin`), naming the account only when
-/// it exists (what was typed as an email may be a mistyped password).
+/// Checks credentials and starts a session, throttled as `sign_in_throttle` describes (the
+/// address is `kg.origin`'s). Unknown email and wrong password take the same work. A refusal
+/// and every throttle decision are recorded in the audit log, naming the account only when it
+/// exists (what was typed as an email may be a mistyped password).
 pub async fn sign_in(kg: &Keygate, email: &str, password: &str) -> Result<SignIn, StoreError> {
     let now = kg.clock.now();
     let email = email.trim().to_ascii_lowercase();
+    let address = sign_in_throttle::address_key(kg.origin.client_addr);
     let store = kg.store();
     let failures = store
-        .sign_in_failures_since(&email, now - SIGN_IN_WINDOW)
+        .sign_in_failures_since(&email, &address, now - sign_in_throttle::WINDOW)
         .await?;
-    if failures >= SIGN_IN_FAILURES_ALLOWED {
-        return Ok(SignIn::Throttled {
-            retry_after: SIGN_IN_WINDOW,
-        });
-    }
     let creds = store.user_credentials(&email).await?;
+    let target = creds
+        .as_ref()
+        .map(|c| format!("user:{}", c.user.id))
+        .unwrap_or_else(|| "unknown".into());
+    let decision = sign_in_throttle::decide(failures);
+    if let Some(detail) = decision.audit_detail() {
+        let entry = Entry::new(AuditKind::SignInThrottled, target.clone()).detail(detail);
+        audit::record(kg, entry).await;
+    }
+    match decision {
+        Decision::RefusePair | Decision::RefuseAddress => {
+            return Ok(SignIn::Throttled {
+                retry_after: sign_in_throttle::WINDOW,
+            })
+        }
+        Decision::Delay(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
+        Decision::Allow => {}
+    }
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     // Argon2id is deliberately slow and memory-hard: off the async workers, one at a time.
     let ok = verify_password_gated(password.to_owned(), hash).await;
@@ -234,11 +248,10 @@ pub async fn sign_in(kg: &Keygate, email: &str, password: &str) -> Result<SignIn
             })
         }
         _ => {
-            let target = creds
-                .map(|c| format!("user:{}", c.user.id))
-                .unwrap_or_else(|| "unknown".into());
             let event = audit::event(kg, Entry::new(AuditKind::SignInFailed, target));
-            store.record_sign_in_failure(&email, now, event).await?;
+            store
+                .record_sign_in_failure(&email, &address, kg.clock.now(), event)
+                .await?;
             Ok(SignIn::Refused)
         }
     }

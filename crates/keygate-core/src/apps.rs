@@ -43,6 +43,9 @@ pub enum AppError {
     /// The named owner of a new app does not exist.
     #[error("the named owner does not exist")]
     NoSuchOwner,
+    /// Only an administrator may do this (e.g. let an app introspect other apps' tokens).
+    #[error("only an administrator may do this")]
+    AdminOnly,
     /// Signing failed.
     #[error(transparent)]
     Mint(#[from] MintError),
@@ -104,6 +107,7 @@ pub async fn register_app_with_secret(
         scopes: v.scopes,
         kind: v.kind,
         created_at: kg.clock.now(),
+        may_introspect: false,
     };
     let (secret, value) = new_secret(kg, app.id, owner, secret)?;
     let public = app.kind == ClientKind::Public;
@@ -154,6 +158,33 @@ pub async fn update_app(kg: &Keygate, app: &App, reg: &Registration) -> Result<A
     let updated = stored.map_err(not_found)?;
     Ok(updated)
 }
+/// Lets `app` introspect tokens minted for other apps (a resource server, RFC 7662 §4), or takes
+/// that away. Only an administrator may: an app owner could otherwise read every user's tokens.
+pub async fn set_resource_server(
+    kg: &Keygate,
+    manager: &Manager,
+    app: &App,
+    allowed: bool,
+) -> Result<App, AppError> {
+    if *manager != Manager::Admin {
+        return Err(AppError::AdminOnly);
+    }
+    let updated = App {
+        may_introspect: allowed,
+        ..app.clone()
+    };
+    let detail = format!("resource_server={}", if allowed { "allow" } else { "deny" });
+    let event = audit::event(
+        kg,
+        Entry::new(AuditKind::AppUpdated, format!("app:{}", app.id))
+            .app(app.id)
+            .detail(detail),
+    );
+    let stored = kg.store().update_app(updated, kg.clock.now(), event).await;
+    kg.data().forget_app(app.id);
+    stored.map_err(not_found)
+}
+
 pub(super) fn not_found(e: StoreError) -> AppError {
     match e {
         StoreError::NotFound(_) => AppError::NotFound,

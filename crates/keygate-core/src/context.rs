@@ -9,7 +9,7 @@ use crate::clock::Clock;
 use crate::config::Lifetimes;
 use crate::credentials::Credentials;
 use crate::data::Data;
-use crate::keys::{generate, KeyError, KeyRing, SigningAlgorithm};
+use crate::keys::{at_rest, generate, KeyError, KeyRing, SigningAlgorithm};
 use crate::secrets::random_token;
 use crate::store::{PoolStats, Store, StoreError};
 
@@ -58,6 +58,9 @@ pub enum OpenError {
     /// The stored signing keys are unusable (or a first one could not be made).
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// Keys stored in the clear could not be sealed with the master key.
+    #[error(transparent)]
+    Seal(#[from] at_rest::SealError),
 }
 
 impl Keygate {
@@ -66,7 +69,12 @@ impl Keygate {
     pub async fn open(store: Arc<dyn Store>, settings: Settings) -> Result<Keygate, OpenError> {
         let now = settings.clock.now();
         let first = generate(settings.policy.signing_algorithm, "active", now)?;
-        let ring = KeyRing::load(&store.ensure_signing_key(first).await?)?;
+        let mut records = store.ensure_signing_key(first).await?;
+        // Keys stored before a master key was configured are sealed now.
+        if at_rest::seal_clear_keys(store.as_ref(), &records).await? > 0 {
+            records = store.signing_keys().await?;
+        }
+        let ring = KeyRing::load(&records)?;
         let snapshot = Snapshot::load(store.as_ref(), now, settings.lifetimes.access_token).await?;
         Ok(Keygate {
             data: Data::new(store),

@@ -137,6 +137,9 @@ pub struct SignInFailure {
     pub email: String,
     /// When.
     pub at: UnixTime,
+    /// The address it came from (see [`crate::sign_in_throttle::address_key`]); `None` for
+    /// failures recorded before addresses were kept.
+    pub address: Option<String>,
 }
 
 /// One membership of a user in an organization.
@@ -304,6 +307,7 @@ mod tests {
             sign_in_failures: vec![SignInFailure {
                 email: "a@example.com".into(),
                 at: 1,
+                address: None,
             }],
             settings: vec![DumpedSetting {
                 name: "csrf_key".into(),

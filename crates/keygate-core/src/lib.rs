@@ -27,6 +27,7 @@ pub mod password;
 pub mod projects;
 pub mod scopes;
 pub mod secrets;
+pub mod sign_in_throttle;
 pub mod store;
 mod user_cache;
 pub mod validate;

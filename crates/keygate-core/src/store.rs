@@ -73,16 +73,22 @@ pub trait Store: Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
     /// A user by id.
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
-    /// Records a failed sign-in for an email (known or not) and an address.
+    /// Records a failed sign-in for an email (known or not) from an address key
+    /// (`sign_in_throttle::address_key`).
     async fn record_sign_in_failure(
         &self,
         email: &str,
+        address: &str,
         at: UnixTime,
         audit: NewAuditEvent,
     ) -> Result<(), StoreError>;
-    /// How many failed sign-ins an email had since `since`.
-    async fn sign_in_failures_since(&self, email: &str, since: UnixTime)
-        -> Result<u32, StoreError>;
+    /// The failed sign-ins since `since` for the email, from the address key, and for both.
+    async fn sign_in_failures_since(
+        &self,
+        email: &str,
+        address: &str,
+        since: UnixTime,
+    ) -> Result<SignInFailures, StoreError>;
 
     /// Creates an organization with its owner as first member; `Conflict` when the name is taken.
     async fn create_org(&self, org: Org) -> Result<Org, StoreError>;
@@ -303,6 +309,11 @@ pub trait Store: Send + Sync + 'static {
         cutoff: UnixTime,
         at: UnixTime,
     ) -> Result<u64, StoreError>;
+    /// Replaces the stored private key material of signing keys (sealing keys stored in the
+    /// clear, or resealing them under a new master key) in one transaction, all or nothing:
+    /// `Conflict` when a key no longer holds the material it was read with (another process
+    /// resealed or deleted it meanwhile). Returns how many were replaced.
+    async fn reseal_signing_keys(&self, keys: Vec<ResealedKey>) -> Result<u64, StoreError>;
 
     // --- operations: audit log, admin tokens, pool use ---
     /// Appends an event that records no other change (a throttled sign-in, say) to the audit log.

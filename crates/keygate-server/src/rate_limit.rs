@@ -5,7 +5,8 @@
 //! Basic `Authorization` header, `client_secret`), else of its `client_id`, else by its address:
 //! hashing is cheap and happens before any lookup, and someone who merely knows an app's id
 //! cannot use up the budget of requests carrying that app's secret. The per-account sign-in
-//! limit lives in core (`accounts::sign_in`), counted in the database; this one is in memory.
+//! throttle (per account and address) lives in core (`sign_in_throttle`), counted in the
+//! database; this one is in memory.
 //!
 //! Buckets follow the server's [`Clock`](keygate_core::Clock) (whole seconds), so tests move time
 //! instead of waiting.

@@ -39,6 +39,9 @@ pub enum StartError {
     /// The signing keys are unusable.
     #[error("signing keys: {0}")]
     Keys(#[from] KeyError),
+    /// Keys stored in the clear could not be sealed with the master key.
+    #[error("sealing the signing keys: {0}")]
+    Seal(#[from] keygate_core::keys::at_rest::SealError),
     /// The public URL has no host.
     #[error("the public URL {0} has no host name")]
     PublicUrl(String),
@@ -52,6 +55,7 @@ impl From<OpenError> for StartError {
         match e {
             OpenError::Store(e) => StartError::Store(e),
             OpenError::Keys(e) => StartError::Keys(e),
+            OpenError::Seal(e) => StartError::Seal(e),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use keygate_core::ids::{OrgId, ProjectId, RepositoryId, UserId};
-use keygate_core::model::{NewProject, NewSession, Project};
+use keygate_core::model::{NewProject, NewSession, Project, SignInFailures};
 use keygate_core::secrets::TokenHash;
 use keygate_core::{Store, StoreError};
 
@@ -58,37 +58,64 @@ pub async fn users_are_found_by_email_and_by_id_with_their_password_hash(store: 
         .is_none());
 }
 
-/// Failures are counted for one email only, from `since` inclusive, known user or not.
-pub async fn sign_in_failures_are_counted_per_email_from_a_given_time(store: Arc<dyn Store>) {
-    for at in [NOW - 100, NOW - 10, NOW, NOW + 5] {
-        store
-            .record_sign_in_failure("ghost@example.com", at, crate::fixtures::audit())
-            .await
-            .expect("record failure");
-    }
-    store
-        .record_sign_in_failure("other@example.com", NOW, crate::fixtures::audit())
-        .await
-        .expect("record failure");
-
-    let count = |since| {
+/// Failures are counted from `since` inclusive, known user or not, per email (any address), per
+/// address (any email) and per (email, address) pair.
+pub async fn sign_in_failures_are_counted_per_email_per_address_and_per_pair(
+    store: Arc<dyn Store>,
+) {
+    let record = |email: &'static str, address: &'static str, at| {
         let store = Arc::clone(&store);
         async move {
             store
-                .sign_in_failures_since("ghost@example.com", since)
+                .record_sign_in_failure(email, address, at, crate::fixtures::audit())
+                .await
+                .expect("record failure");
+        }
+    };
+    for at in [NOW - 100, NOW - 10, NOW, NOW + 5] {
+        record("ghost@example.com", "192.0.2.1", at).await;
+    }
+    record("ghost@example.com", "192.0.2.2", NOW).await;
+    record("other@example.com", "192.0.2.1", NOW).await;
+    record("other@example.com", "2001:db8::/64", NOW - 50).await;
+
+    let count = |email: &'static str, address: &'static str, since| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .sign_in_failures_since(email, address, since)
                 .await
                 .expect("count failures")
         }
     };
-    assert_eq!(count(NOW - 1000).await, 4);
-    assert_eq!(count(NOW - 10).await, 3);
-    assert_eq!(count(NOW + 6).await, 0);
+    let failures = |account, address, pair| SignInFailures {
+        account,
+        address,
+        pair,
+    };
     assert_eq!(
-        store
-            .sign_in_failures_since("nobody@example.com", 0)
-            .await
-            .expect("count failures"),
-        0
+        count("ghost@example.com", "192.0.2.1", NOW - 1000).await,
+        failures(5, 5, 4)
+    );
+    assert_eq!(
+        count("ghost@example.com", "192.0.2.1", NOW - 10).await,
+        failures(4, 4, 3)
+    );
+    assert_eq!(
+        count("ghost@example.com", "192.0.2.2", NOW - 10).await,
+        failures(4, 1, 1)
+    );
+    assert_eq!(
+        count("other@example.com", "2001:db8::/64", NOW - 60).await,
+        failures(2, 1, 1)
+    );
+    assert_eq!(
+        count("ghost@example.com", "192.0.2.1", NOW + 6).await,
+        failures(0, 0, 0)
+    );
+    assert_eq!(
+        count("nobody@example.com", "198.51.100.9", 0).await,
+        failures(0, 0, 0)
     );
 }
 

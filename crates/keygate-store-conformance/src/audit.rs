@@ -103,6 +103,7 @@ pub async fn audited_writes_record_their_event_with_the_change(store: Arc<dyn St
     store
         .record_sign_in_failure(
             "ada@example.com",
+            "192.0.2.1",
             NOW + 5,
             with_detail(AuditKind::SignInFailed, ""),
         )

@@ -21,7 +21,10 @@ pub fn sample_dump() -> Dump {
     let ada = UserId::new_random();
     let org_id = OrgId::new_random();
     let project_id = ProjectId::new_random();
-    let app = new_app(ada, "Copied", NOW);
+    let app = App {
+        may_introspect: true,
+        ..new_app(ada, "Copied", NOW)
+    };
     let app_id = app.id;
     let secret = SecretId::new_random();
     let alternative = SecretId::new_random();
@@ -99,10 +102,12 @@ pub fn sample_dump() -> Dump {
             SignInFailure {
                 email: "ada@example.com".into(),
                 at: NOW - 5,
+                address: None,
             },
             SignInFailure {
                 email: "ada@example.com".into(),
                 at: NOW - 4,
+                address: Some("2001:db8:1:2::/64".into()),
             },
         ],
         orgs: vec![Org {
@@ -501,7 +506,12 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         .await
         .expect("revoke");
     store
-        .record_sign_in_failure("ada@example.com", NOW, crate::fixtures::audit())
+        .record_sign_in_failure(
+            "ada@example.com",
+            "192.0.2.1",
+            NOW,
+            crate::fixtures::audit(),
+        )
         .await
         .expect("failure");
     store
@@ -689,7 +699,8 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         dump.sign_in_failures,
         vec![SignInFailure {
             email: "ada@example.com".into(),
-            at: NOW
+            at: NOW,
+            address: Some("192.0.2.1".into()),
         }]
     );
     assert!(dump
@@ -701,7 +712,7 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
 /// A copy never merges into a database in use: one row anywhere refuses the whole import.
 pub async fn importing_into_a_store_that_holds_any_row_is_a_conflict(store: Arc<dyn Store>) {
     store
-        .record_sign_in_failure("someone@example.com", NOW, crate::fixtures::audit())
+        .record_sign_in_failure("someone@example.com", "-", NOW, crate::fixtures::audit())
         .await
         .expect("failure");
     let result = store.import_dump(sample_dump()).await;

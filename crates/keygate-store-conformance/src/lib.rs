@@ -139,7 +139,7 @@ macro_rules! __every_test {
         $crate::$callback! { $($args)*;
             accounts::creating_a_user_with_a_taken_email_is_a_conflict,
             accounts::users_are_found_by_email_and_by_id_with_their_password_hash,
-            accounts::sign_in_failures_are_counted_per_email_from_a_given_time,
+            accounts::sign_in_failures_are_counted_per_email_per_address_and_per_pair,
             accounts::creating_an_org_whose_name_is_taken_in_any_case_is_a_conflict,
             accounts::adding_a_member_twice_is_a_conflict,
             accounts::creating_a_project_whose_name_is_taken_in_its_org_is_a_conflict,

@@ -20,11 +20,12 @@ impl<E: Engine> SqlStore<E> {
     pub(crate) async fn record_sign_in_failure_audited(
         &self,
         email: &str,
+        address: &str,
         at: UnixTime,
         event: NewAuditEvent,
     ) -> Result<(), StoreError> {
         transaction!(self, |c| async {
-            accounts::record_sign_in_failure(&mut *c, email, at).await?;
+            accounts::record_sign_in_failure(&mut *c, email, address, at).await?;
             audit::record_audit_event(c, event).await
         })
     }

@@ -67,18 +67,22 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn record_sign_in_failure(
         &self,
         email: &str,
+        address: &str,
         at: UnixTime,
         event: NewAuditEvent,
     ) -> Result<(), StoreError> {
-        self.record_sign_in_failure_audited(email, at, event).await
+        self.record_sign_in_failure_audited(email, address, at, event)
+            .await
     }
 
     async fn sign_in_failures_since(
         &self,
         email: &str,
+        address: &str,
         since: UnixTime,
-    ) -> Result<u32, StoreError> {
-        accounts::sign_in_failures_since(&mut *self.engine.read().await?, email, since).await
+    ) -> Result<SignInFailures, StoreError> {
+        let mut conn = self.engine.read().await?;
+        accounts::sign_in_failures_since(&mut *conn, email, address, since).await
     }
 
     async fn create_org(&self, org: Org) -> Result<Org, StoreError> {
@@ -370,6 +374,10 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn promote_next_signing_key(&self, at: UnixTime) -> Result<bool, StoreError> {
         let promoted = transaction!(self, |c| keys::promote_next_signing_key(c, at));
         self.announce_if(promoted, |promoted| *promoted)
+    }
+
+    async fn reseal_signing_keys(&self, keys: Vec<ResealedKey>) -> Result<u64, StoreError> {
+        transaction!(self, |c| keys::reseal_signing_keys(c, keys))
     }
 
     async fn delete_retired_signing_keys(

@@ -184,6 +184,7 @@ mod tests {
                     scopes: ScopeSet::parse("vso.profile").expect("scope"),
                     kind: ClientKind::Confidential,
                     created_at: 1,
+                    may_introspect: false,
                 },
                 NewClientSecret {
                     secret: ClientSecret {

@@ -59,6 +59,11 @@ impl SqliteEngine {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT);
 
+        // Owner-only from the first byte: SQLite gives the -wal and -shm files the mode of the
+        // database file.
+        let path = options.get_filename().to_path_buf();
+        crate::file_mode::create_owner_only(&path).map_err(|e| StoreError::Backend(Box::new(e)))?;
+
         // The writer comes first: it creates the file, switches it to WAL (a setting the file
         // keeps) and migrates it before any reader looks at it.
         let writer = SqlitePoolOptions::new()
@@ -91,6 +96,7 @@ impl SqliteEngine {
             .connect_with(options)
             .await
             .map_err(db)?;
+        crate::file_mode::tighten(&path).map_err(|e| StoreError::Backend(Box::new(e)))?;
         checkpoint::start(checkpointer.clone());
         let group = GroupCommit::start(writer.clone());
         tracing::debug!(url, "sqlite store ready");

@@ -45,10 +45,19 @@
 mod bulk;
 mod checkpoint;
 mod engine;
+mod file_mode;
 mod group_commit;
 
 pub use bulk::{BulkSeed, SeedAuthorization};
 pub use engine::SqliteEngine;
+
+/// The database file a `sqlite:` URL names (`None` when the URL is not one), for what Keygate
+/// keeps beside it (the generated master key).
+pub fn database_path(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    Some(options.get_filename().to_path_buf())
+}
 
 /// A [`Store`](keygate_core::Store) on one SQLite database file: open it with
 /// `SqliteStore::connect("sqlite://path")`.

@@ -299,6 +299,21 @@ pub enum AppCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Let an app introspect access tokens issued to other apps (a resource server), or with
+    /// `--deny` take that away. Without it, an app introspects only its own tokens.
+    ResourceServer {
+        /// App ID.
+        id: String,
+        /// Take the permission away instead of granting it.
+        #[arg(long)]
+        deny: bool,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete an app and invalidate all its tokens.
     Delete {
         /// App ID.
@@ -377,6 +392,21 @@ pub enum KeysCommand {
         /// is fetched again).
         #[arg(long)]
         immediately: bool,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Seal every signing key with a new master key. With the key file Keygate keeps beside a
+    /// SQLite database, the file gets the new key; with a configured key, pass the new one with
+    /// `--new-key-file` and start every node with it afterwards. Stop the servers first.
+    RotateMasterKey {
+        /// File holding the new master key (32 random bytes, raw or base64). Default: a new
+        /// random key, written to the key file beside the SQLite database.
+        #[arg(long)]
+        new_key_file: Option<std::path::PathBuf>,
         /// Database.
         #[command(flatten)]
         db: DbArgs,

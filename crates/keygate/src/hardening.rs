@@ -157,49 +157,6 @@ pub fn resolve(args: &HardeningArgs, file: &ConfigFile) -> anyhow::Result<Harden
     })
 }
 
-/// Installs the master key for signing keys at rest, from the configured file, else from
-/// `KEYGATE_MASTER_KEY_FILE` or `KEYGATE_MASTER_KEY` in the environment (admin commands read
-/// those too). Returns whether one was installed.
-pub fn install_master_key(h: &Hardening) -> anyhow::Result<bool> {
-    use anyhow::Context;
-    use keygate_core::keys::at_rest::{self, MasterKey};
-    if at_rest::is_installed() {
-        return Ok(true);
-    }
-    let file = h
-        .master_key_file
-        .clone()
-        .or_else(|| std::env::var_os("KEYGATE_MASTER_KEY_FILE").map(PathBuf::from));
-    let key =
-        match file {
-            Some(path) => {
-                let contents = std::fs::read(&path).with_context(|| {
-                    format!("could not read the master key file {}", path.display())
-                })?;
-                Some(MasterKey::from_text_or_bytes(&contents).with_context(|| {
-                    format!("the master key file {} is unusable", path.display())
-                })?)
-            }
-            None => match std::env::var("KEYGATE_MASTER_KEY") {
-                Ok(text) => Some(
-                    MasterKey::from_text_or_bytes(text.as_bytes())
-                        .context("KEYGATE_MASTER_KEY is unusable")?,
-                ),
-                Err(_) => None,
-            },
-        };
-    match key {
-        Some(key) => {
-            at_rest::install(key)?;
-            Ok(true)
-        }
-        None => Ok(false),
-    }
-}
-
-/// The warning a server logs when it runs without a master key.
-pub const NO_MASTER_KEY_WARNING: &str = "NO MASTER KEY: signing keys are stored UNENCRYPTED in the database, so anyone with a copy of it can mint tokens. Set KEYGATE_MASTER_KEY_FILE to a file holding 32 random bytes (for example `head -c 32 /dev/urandom | base64 > master.key`).";
-
 #[cfg(test)]
 mod tests {
     use super::*;

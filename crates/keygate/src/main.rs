@@ -5,6 +5,7 @@ mod commands;
 mod db_pool;
 mod hardening;
 mod lifetime;
+mod master_key;
 mod operations;
 mod output;
 mod seed;

@@ -10,6 +10,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
+use std::path::{Path, PathBuf};
+
 use keygate_core::dump::Dump;
 use keygate_core::ids::ProjectId;
 use keygate_core::model::{Build, NewAuditEvent, SecretSlot, WorkItem};
@@ -54,8 +56,11 @@ async fn export(url: &str) -> Dump {
 /// Real traffic on `db` through a node (sign-in, consent, exchange, rotation, a revocation, a
 /// policy change, an alternative secret, a live and a revoked admin token), then, through the
 /// store, a build, a work item, a failed sign-in and an audit event, so that every table holds rows.
-async fn live_deployment(db: &str) -> Held {
-    let cli = Cli::new(KEYGATE, db);
+async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
+    let cli = match config {
+        Some(file) => Cli::new(KEYGATE, db).with_config(file),
+        None => Cli::new(KEYGATE, db),
+    };
     cli.seed();
     let (app_id, secret) = cli.new_app("Kept", SCOPES);
     let alternative = cli.json(&["app", "regenerate-secret", &app_id, "--alternative"]);
@@ -68,7 +73,7 @@ async fn live_deployment(db: &str) -> Held {
     let retired = cli.json(&["admin-token", "create", "--name", "retired"]);
     cli.json(&["admin-token", "revoke", retired["id"].as_str().unwrap()]);
     let revoked_admin_token = retired["token"].as_str().unwrap().to_owned();
-    let node = Server::start(KEYGATE, db, &[]).await;
+    let node = Server::start(KEYGATE, db, &config_args(config)).await;
     let browser = browser();
     sign_in(&browser, &node.base, EMAIL, PASSWORD).await;
 
@@ -120,6 +125,7 @@ async fn live_deployment(db: &str) -> Held {
     store
         .record_sign_in_failure(
             "mallory@example.com",
+            "203.0.113.9",
             1_700_000_000,
             NewAuditEvent {
                 at: 1_700_000_000,
@@ -184,6 +190,28 @@ fn build(project: ProjectId, user: keygate_core::ids::UserId) -> Build {
     }
 }
 
+/// A config file naming one master key for every process of a test whose databases include
+/// PostgreSQL (which has no key file beside it).
+fn master_key_config(dir: &Path) -> PathBuf {
+    let key = dir.join("master.key");
+    std::fs::write(&key, [42u8; 32]).unwrap();
+    let config = dir.join("keygate.toml");
+    std::fs::write(
+        &config,
+        format!("master_key_file = {:?}\n", key.display().to_string()),
+    )
+    .unwrap();
+    config
+}
+
+/// The server arguments that give it `config`.
+fn config_args(config: Option<&Path>) -> Vec<&str> {
+    match config.and_then(Path::to_str) {
+        Some(file) => vec!["--config", file],
+        None => vec![],
+    }
+}
+
 /// Runs `keygate db copy`; its JSON report on success, its error output on failure.
 fn db_copy(from: &str, to: &str) -> Result<serde_json::Value, String> {
     let out = keygate_testkit::process::command(KEYGATE)
@@ -199,7 +227,7 @@ fn db_copy(from: &str, to: &str) -> Result<serde_json::Value, String> {
 
 /// Copies `from` into `to`, checks the copy reads back as the source, and that a node on the
 /// copy honours what was held before it.
-async fn copy_and_check(from: &str, to: &str, held: &Held) {
+async fn copy_and_check(from: &str, to: &str, held: &Held, config: Option<&Path>) {
     let before = export(from).await;
     let report = db_copy(from, to).unwrap();
     assert_eq!(report["rows"], before.row_count());
@@ -223,7 +251,7 @@ async fn copy_and_check(from: &str, to: &str, held: &Held) {
         "a second copy into the same database is refused"
     );
 
-    let node = Server::start(KEYGATE, to, &[]).await;
+    let node = Server::start(KEYGATE, to, &config_args(config)).await;
     assert_eq!(status(&node.base, ME, &held.access).await, StatusCode::OK);
     assert_eq!(
         status(&node.base, ME, &held.revoked_access).await,
@@ -288,8 +316,8 @@ async fn operations_survive(to: &str, held: &Held) {
 }
 
 /// Spends the held refresh token on a node over `db`: it must still work.
-async fn refresh_works_on(db: &str, held: &Held) {
-    let node = Server::start(KEYGATE, db, &[]).await;
+async fn refresh_works_on(db: &str, held: &Held, config: Option<&Path>) {
+    let node = Server::start(KEYGATE, db, &config_args(config)).await;
     let (access, _) = tokens(
         refresh(
             &Client::new(),
@@ -308,9 +336,11 @@ async fn copying_between_sqlite_files_keeps_every_row_and_live_credential() {
     let dir = tempfile::tempdir().unwrap();
     let first = format!("sqlite://{}", dir.path().join("first.db").display());
     let second = format!("sqlite://{}", dir.path().join("second.db").display());
-    let held = live_deployment(&first).await;
-    copy_and_check(&first, &second, &held).await;
-    refresh_works_on(&second, &held).await;
+    // No master key configured: each SQLite file has one beside it, which the copy carries.
+    let held = live_deployment(&first, None).await;
+    copy_and_check(&first, &second, &held, None).await;
+    assert!(dir.path().join("second.db.master-key").exists());
+    refresh_works_on(&second, &held, None).await;
     let missing = format!("sqlite://{}", dir.path().join("typo.db").display());
     assert!(db_copy(&missing, &second)
         .unwrap_err()
@@ -325,15 +355,17 @@ async fn copying_sqlite_to_postgres_and_back_keeps_every_row_and_live_credential
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("keygate.db").display());
     let back = format!("sqlite://{}", dir.path().join("back.db").display());
-    let held = live_deployment(&sqlite).await;
-    copy_and_check(&sqlite, pg.url(), &held).await;
-    copy_and_check(pg.url(), &back, &held).await;
+    let config = master_key_config(dir.path());
+    let config = Some(config.as_path());
+    let held = live_deployment(&sqlite, config).await;
+    copy_and_check(&sqlite, pg.url(), &held, config).await;
+    copy_and_check(pg.url(), &back, &held, config).await;
     assert_eq!(
         export(&back).await,
         export(&sqlite).await,
         "the round trip changed a row"
     );
-    refresh_works_on(pg.url(), &held).await;
+    refresh_works_on(pg.url(), &held, config).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,13 +376,15 @@ async fn copying_postgres_to_sqlite_and_back_keeps_every_row_and_live_credential
     let back = ScratchDatabase::from_env().await.unwrap().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("keygate.db").display());
-    let held = live_deployment(pg.url()).await;
-    copy_and_check(pg.url(), &sqlite, &held).await;
-    copy_and_check(&sqlite, back.url(), &held).await;
+    let config = master_key_config(dir.path());
+    let config = Some(config.as_path());
+    let held = live_deployment(pg.url(), config).await;
+    copy_and_check(pg.url(), &sqlite, &held, config).await;
+    copy_and_check(&sqlite, back.url(), &held, config).await;
     assert_eq!(
         export(back.url()).await,
         export(pg.url()).await,
         "the round trip changed a row"
     );
-    refresh_works_on(back.url(), &held).await;
+    refresh_works_on(back.url(), &held, config).await;
 }

@@ -1,6 +1,7 @@
-//! Signing keys at rest: with a master key the database holds them sealed, the server restarts
-//! with the same key, and refuses to start with a wrong or missing one; without a master key the
-//! server warns at start.
+//! Signing keys and files at rest: with a master key the database holds the keys sealed, the
+//! server restarts with the same key, and refuses to start with a wrong or missing one; without a
+//! configured one, SQLite gets a key file beside the database; the files are owner-only; the
+//! master key rotates.
 
 #![allow(
     clippy::unwrap_used,
@@ -8,7 +9,7 @@
     reason = "a test should fail loudly at the line that broke"
 )]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use keygate_testkit::process::command;
@@ -108,12 +109,10 @@ async fn a_master_key_file_that_is_not_32_bytes_is_refused() {
     assert!(err.contains("32 random bytes"), "{err}");
 }
 
-#[tokio::test]
-async fn without_a_master_key_the_server_warns_at_start_and_stores_keys_in_the_clear() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("k.db");
+/// Starts a server without a configured master key, stops it, and returns its log.
+async fn run_without_configured_key(db: &Path) -> String {
     let port = free_port();
-    let mut child = serve(&db, port, None)
+    let mut child = serve(db, port, None)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -121,14 +120,124 @@ async fn without_a_master_key_the_server_warns_at_start_and_stores_keys_in_the_c
     healthy(port).await;
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
-    let log = format!(
+    format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn beside(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn all_sealed(keys: &[Vec<u8>]) -> bool {
+    !keys.is_empty() && keys.iter().all(|der| der.starts_with(b"KGSEAL1\0"))
+}
+
+#[tokio::test]
+async fn without_a_configured_master_key_sqlite_gets_one_beside_the_database_and_owner_only_files()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let key_file = beside(&db, ".master-key");
+    let log = run_without_configured_key(&db).await;
+    assert!(
+        log.contains("created a master key beside the database"),
+        "{log}"
     );
-    assert!(log.contains("NO MASTER KEY"), "{log}");
-    assert!(stored_keys(&db)
-        .await
-        .iter()
-        .all(|der| !der.starts_with(b"KGSEAL1\0")));
+    assert!(log.contains(&key_file.display().to_string()), "{log}");
+    assert!(!log.contains("NO MASTER KEY"), "{log}");
+    for file in [
+        db.clone(),
+        beside(&db, "-wal"),
+        beside(&db, "-shm"),
+        key_file.clone(),
+    ] {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    assert!(all_sealed(&stored_keys(&db).await));
+    // The next start uses the same key and makes no other.
+    let before = std::fs::read(&key_file).unwrap();
+    let log = run_without_configured_key(&db).await;
+    assert!(
+        log.contains("sealed with the master key beside the database"),
+        "{log}"
+    );
+    assert_eq!(std::fs::read(&key_file).unwrap(), before);
+}
+
+#[tokio::test]
+async fn a_copy_of_the_database_alone_cannot_mint_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    run_without_configured_key(&db).await;
+    // The copy takes the database and its WAL, as a backup or a curious local user would.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("k.db");
+    std::fs::copy(&db, &copy).unwrap();
+    std::fs::copy(beside(&db, "-wal"), beside(&copy, "-wal")).unwrap();
+    // The signing keys in it are sealed: no usable private key is there to sign with.
+    assert!(all_sealed(&stored_keys(&copy).await));
+    // Keygate itself cannot sign with the copy either: it refuses to start, and makes up no key.
+    let out = fails_to_start(&copy, None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the signing keys are encrypted"), "{err}");
+    assert!(!beside(&copy, ".master-key").exists());
+    let guess = elsewhere.path().join("guess.key");
+    std::fs::write(&guess, [9u8; 32]).unwrap();
+    let out = fails_to_start(&copy, Some(&guess));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not decrypt with this master key"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn rotating_the_master_key_reseals_every_key_and_the_old_key_no_longer_opens_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let key_file = beside(&db, ".master-key");
+    run_without_configured_key(&db).await;
+    let old_key = dir.path().join("old.key");
+    std::fs::copy(&key_file, &old_key).unwrap();
+    let before = stored_keys(&db).await;
+
+    let out = command(env!("CARGO_BIN_EXE_keygate"))
+        .args(["keys", "rotate-master-key", "--json"])
+        .args(["--database-url", &sqlite_url(&db)])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["resealed_keys"], before.len());
+    assert_ne!(
+        std::fs::read(&key_file).unwrap(),
+        std::fs::read(&old_key).unwrap()
+    );
+    assert_eq!(mode(&key_file), 0o600);
+    assert!(!beside(&key_file, ".new").exists());
+    let after = stored_keys(&db).await;
+    assert!(all_sealed(&after));
+    assert_ne!(after, before);
+    // The server starts with the new key beside the database, and not with the old one.
+    run_without_configured_key(&db).await;
+    let out = fails_to_start(&db, Some(&old_key));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not decrypt with this master key"),
+        "{err}"
+    );
 }

@@ -1,5 +1,5 @@
 //! The admin CLI's standard-OAuth commands against a real SQLite file: public apps and signing
-//! key rotation.
+//! key rotation, resource servers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
@@ -56,6 +56,27 @@ fn a_public_app_gets_no_secret_and_only_public_apps_may_use_native_callbacks() {
     );
     let confidential = ok_json(create_app(&kg, "https://fabrikam.example/cb", false));
     assert!(confidential["client_secret"].as_str().unwrap().len() > 100);
+}
+
+#[test]
+fn an_operator_makes_an_app_a_resource_server_and_takes_it_back() {
+    let (_dir, kg) = world();
+    let app = ok_json(create_app(&kg, "https://fabrikam.example/cb", false));
+    let id = app["app_id"].as_str().unwrap();
+    let shown = ok_json(kg.run(&["app", "show", id, "--json"]));
+    assert_eq!(shown["resource_server"], false);
+    let granted = ok_json(kg.run(&["app", "resource-server", id, "--json"]));
+    assert_eq!(granted["resource_server"], true);
+    assert_eq!(
+        ok_json(kg.run(&["app", "show", id, "--json"]))["resource_server"],
+        true
+    );
+    let denied = ok_json(kg.run(&["app", "resource-server", id, "--deny", "--json"]));
+    assert_eq!(denied["resource_server"], false);
+    let audit = ok_json(kg.run(&["audit", "list", "--app", id, "--json"]));
+    let text = audit.to_string();
+    assert!(text.contains("resource_server=allow"), "{text}");
+    assert!(text.contains("resource_server=deny"), "{text}");
 }
 
 fn keys(kg: &Cli) -> Vec<Value> {

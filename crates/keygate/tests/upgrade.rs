@@ -76,6 +76,19 @@ async fn restore_sqlite(dir: &Path, into: &Path) {
     conn.close().await.unwrap();
 }
 
+/// The stored private key material of every signing key in the SQLite file `db`.
+async fn stored_private_keys(db: &Path) -> Vec<Vec<u8>> {
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db)
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT private_der FROM signing_keys")
+        .fetch_all(&mut conn)
+        .await
+        .unwrap()
+}
+
 /// `dir/postgres.sql` restored into the empty database `url`.
 async fn restore_postgres(dir: &Path, url: &str) {
     let sql =
@@ -246,6 +259,15 @@ async fn every_sqlite_database_an_older_release_made_is_served_with_nothing_lost
         let file = work.path().join("keygate.db");
         restore_sqlite(&dir, &file).await;
         serves_the_old_deployment(&dir, &sqlite_url(&file), &credentials(&dir).sqlite).await;
+        // Keys an older release stored in the clear are sealed with a key made beside the
+        // database, and the database file is tightened to its owner.
+        assert!(work.path().join("keygate.db.master-key").exists());
+        let keys = stored_private_keys(&file).await;
+        assert!(!keys.is_empty());
+        assert!(keys.iter().all(|der| der.starts_with(b"KGSEAL1\0")));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }
 

@@ -7,8 +7,8 @@
 //! The master key is installed once per process ([`install`]); keys are sealed where they are
 //! made ([`crate::keys::generate`]) and opened where they are parsed, so every path that stores
 //! or loads a key (first start, rotation, reload on another node) goes through here. Keys stored
-//! before a master key was configured still load, with a warning, and are replaced by sealed ones
-//! at the next rotation.
+//! before a master key was configured are sealed when Keygate next opens with one
+//! ([`seal_clear_keys`]), and [`reseal_all`] moves every key under a new master key.
 
 use std::borrow::Cow;
 use std::sync::OnceLock;
@@ -16,6 +16,9 @@ use std::sync::OnceLock;
 use aws_lc_rs::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
+
+use crate::model::{ResealedKey, SigningKeyRecord};
+use crate::store::{Store, StoreError};
 
 /// Marks a sealed `private_der`.
 pub const SEALED_PREFIX: &[u8] = b"KGSEAL1\0";
@@ -58,6 +61,16 @@ impl MasterKey {
         UnboundKey::new(&AES_256_GCM, bytes)
             .map(|k| Self(LessSafeKey::new(k)))
             .map_err(|_| AtRestError::BadMasterKey)
+    }
+
+    /// A new random master key with its base64 text (what a master key file holds).
+    pub fn generate() -> Result<(Self, String), AtRestError> {
+        let mut bytes = [0u8; 32];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| AtRestError::Seal)?;
+        let text = base64::engine::general_purpose::STANDARD.encode(bytes);
+        Ok((Self::from_bytes(&bytes)?, text))
     }
 
     /// A master key from a file's or variable's contents: 32 raw bytes, or 32 bytes in base64
@@ -158,6 +171,82 @@ pub(crate) fn from_storage<'a>(kid: &str, stored: &'a [u8]) -> Result<Cow<'a, [u
     }
     let master = MASTER.get().ok_or(AtRestError::MasterKeyMissing)?;
     master.open(kid, stored).map(Cow::Owned)
+}
+
+/// Whether any stored signing key is sealed (so a master key must be given, not made up).
+pub async fn holds_sealed_keys(store: &dyn Store) -> Result<bool, StoreError> {
+    Ok(store
+        .signing_keys()
+        .await?
+        .iter()
+        .any(|k| is_sealed(&k.private_der)))
+}
+
+/// Seals, with the installed master key, every key in `records` that is stored in the clear (a
+/// database made before a master key was configured); returns how many were sealed. Without a
+/// master key it does nothing.
+pub(crate) async fn seal_clear_keys(
+    store: &dyn Store,
+    records: &[SigningKeyRecord],
+) -> Result<u64, SealError> {
+    let Some(master) = MASTER.get() else {
+        return Ok(0);
+    };
+    let mut resealed = Vec::new();
+    for rec in records.iter().filter(|r| !is_sealed(&r.private_der)) {
+        resealed.push(ResealedKey {
+            kid: rec.kid.clone(),
+            stored: rec.private_der.clone(),
+            resealed: master.seal(&rec.kid, &rec.private_der)?,
+        });
+    }
+    if resealed.is_empty() {
+        return Ok(0);
+    }
+    match store.reseal_signing_keys(resealed).await {
+        Ok(sealed) => {
+            tracing::info!(keys = sealed, "sealed the signing keys stored in the clear");
+            Ok(sealed)
+        }
+        // Another node starting at the same time sealed them first.
+        Err(StoreError::Conflict(_)) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Moves every stored signing key under `new` (opening each with the installed master key, or
+/// reading it in the clear), in one transaction; returns how many keys were resealed. After it,
+/// Keygate must be started with `new`.
+pub async fn reseal_all(kg: &crate::Keygate, new: &MasterKey) -> Result<u64, SealError> {
+    let records = kg.store().signing_keys().await?;
+    let mut resealed = Vec::with_capacity(records.len());
+    for rec in &records {
+        let der = from_storage(&rec.kid, &rec.private_der)?;
+        resealed.push(ResealedKey {
+            kid: rec.kid.clone(),
+            stored: rec.private_der.clone(),
+            resealed: new.seal(&rec.kid, &der)?,
+        });
+    }
+    match kg.store().reseal_signing_keys(resealed).await {
+        Err(StoreError::Conflict(_)) => Err(SealError::Raced),
+        other => Ok(other?),
+    }
+}
+
+/// Why keys could not be sealed or resealed.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    /// A key could not be opened or sealed.
+    #[error(transparent)]
+    AtRest(#[from] AtRestError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A key changed while it was being resealed (a rotation ran at the same time); nothing was
+    /// changed.
+    #[error("a signing key changed while it was being resealed; run the command again")]
+    Raced,
 }
 
 #[cfg(test)]

@@ -109,3 +109,14 @@ pub struct Repository {
     /// The default branch ref.
     pub default_branch: String,
 }
+
+/// Recent failed sign-ins, counted three ways for throttling (see `crate::sign_in_throttle`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignInFailures {
+    /// Failures for the account (the email typed), from any address.
+    pub account: u32,
+    /// Failures from the address, for any account.
+    pub address: u32,
+    /// Failures for the account from the address.
+    pub pair: u32,
+}

@@ -64,6 +64,9 @@ pub struct App {
     pub kind: ClientKind,
     /// Creation time.
     pub created_at: UnixTime,
+    /// A resource server: may introspect tokens minted for other apps (RFC 7662 §4). Only an
+    /// administrator sets it; otherwise an app introspects only its own tokens.
+    pub may_introspect: bool,
 }
 
 /// An app to register.

@@ -32,6 +32,8 @@ pub enum AuditKind {
     PolicyChanged,
     /// A sign-in was refused.
     SignInFailed,
+    /// A sign-in attempt was refused unchecked or delayed by throttling (the detail says which).
+    SignInThrottled,
     /// An admin token was created.
     AdminTokenCreated,
     /// An admin token was revoked.
@@ -54,6 +56,7 @@ impl AuditKind {
             Self::CodeReuseDetected => "code_reuse_detected",
             Self::PolicyChanged => "policy_changed",
             Self::SignInFailed => "sign_in_failed",
+            Self::SignInThrottled => "sign_in_throttled",
             Self::AdminTokenCreated => "admin_token_created",
             Self::AdminTokenRevoked => "admin_token_revoked",
             Self::Other(s) => s,
@@ -73,6 +76,7 @@ impl AuditKind {
             "code_reuse_detected" => Self::CodeReuseDetected,
             "policy_changed" => Self::PolicyChanged,
             "sign_in_failed" => Self::SignInFailed,
+            "sign_in_throttled" => Self::SignInThrottled,
             "admin_token_created" => Self::AdminTokenCreated,
             "admin_token_revoked" => Self::AdminTokenRevoked,
             other => Self::Other(other.to_owned()),
@@ -205,6 +209,7 @@ mod tests {
             AuditKind::SecretRegenerated,
             AuditKind::RefreshTokenReuseDetected,
             AuditKind::SignInFailed,
+            AuditKind::SignInThrottled,
             AuditKind::Other("from_the_future".into()),
         ] {
             assert_eq!(AuditKind::from_stored(kind.as_str()), kind);

@@ -73,3 +73,15 @@ pub struct SigningKeyRecord {
     /// When it stopped signing (retired keys stay published until their tokens expire).
     pub retired_at: Option<UnixTime>,
 }
+
+/// New stored material for a signing key: its private key sealed (or resealed under a new
+/// master key), replacing `stored` only while the key still holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResealedKey {
+    /// Key id (`kid`).
+    pub kid: String,
+    /// The material the key was read with.
+    pub stored: Vec<u8>,
+    /// The material to store instead.
+    pub resealed: Vec<u8>,
+}

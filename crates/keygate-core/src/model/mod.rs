@@ -9,7 +9,8 @@ mod change;
 mod work;
 
 pub use account::{
-    NewProject, NewSession, NewUser, Org, Project, Repository, User, UserCredentials,
+    NewProject, NewSession, NewUser, Org, Project, Repository, SignInFailures, User,
+    UserCredentials,
 };
 pub use admin::{AdminToken, NewAdminToken};
 pub use app::{App, ClientKind, ClientSecret, NewApp, NewClientSecret, SecretSlot, SlottedSecret};
@@ -18,5 +19,5 @@ pub use authorization::{
     Authorization, AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken,
     RefreshRecord,
 };
-pub use change::{Change, ChangeKind, SigningKeyRecord};
+pub use change::{Change, ChangeKind, ResealedKey, SigningKeyRecord};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};

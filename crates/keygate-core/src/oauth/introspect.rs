@@ -1,9 +1,10 @@
 //! Token introspection (RFC 7662): a confidential client asks whether a token is active now.
 //!
-//! Any confidential client may introspect an access token (a resource server checking the
-//! tokens presented to it; the claims are readable in the JWT anyway, introspection adds
-//! whether it has been revoked). A refresh token is only described to the app it was issued to;
-//! to anyone else it is simply inactive (RFC 7662 §2.2).
+//! A confidential client learns about its own tokens only: a token issued to another app is
+//! simply inactive to it (RFC 7662 §4 asks to limit who may probe tokens; revocation already
+//! refuses other apps' tokens). An app an administrator registered as a resource server
+//! (`App::may_introspect`) may introspect access tokens issued to any app, to check the tokens
+//! presented to it. A refresh token is only ever described to the app it was issued to.
 
 use crate::clock::UnixTime;
 use crate::context::Keygate;
@@ -69,7 +70,7 @@ pub async fn introspect(
     };
     for kind in order {
         let found = match kind {
-            TokenHint::AccessToken => access(kg, token).await?,
+            TokenHint::AccessToken => access(kg, client, token).await?,
             TokenHint::RefreshToken => refresh(kg, client, token).await?,
         };
         if let Some(found) = found {
@@ -79,8 +80,21 @@ pub async fn introspect(
     Ok(Introspection::Inactive)
 }
 
+/// Whether `client` may learn about access tokens issued to `issued_to`.
+async fn may_see(kg: &Keygate, client: &Client, issued_to: AppId) -> Result<bool, TokenError> {
+    if client.app_id() == issued_to {
+        return Ok(true);
+    }
+    let app = kg.data().app(client.app_id()).await?;
+    Ok(app.is_some_and(|app| app.may_introspect))
+}
+
 /// `None` when `token` is not an access token of ours at all.
-async fn access(kg: &Keygate, token: &str) -> Result<Option<Introspection>, TokenError> {
+async fn access(
+    kg: &Keygate,
+    client: &Client,
+    token: &str,
+) -> Result<Option<Introspection>, TokenError> {
     let now = kg.clock.now();
     let claims = match kg.credentials.verify_access_token(token, now) {
         Ok(claims) => claims,
@@ -89,6 +103,9 @@ async fn access(kg: &Keygate, token: &str) -> Result<Option<Introspection>, Toke
         }
         Err(_) => return Ok(None),
     };
+    if !may_see(kg, client, claims.appid).await? {
+        return Ok(Some(Introspection::Inactive));
+    }
     // The store, not the node's snapshot, so a revocation a moment ago counts already.
     let standing = kg
         .store()

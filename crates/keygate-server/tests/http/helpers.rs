@@ -237,6 +237,30 @@ impl TestApp {
         .await
     }
 
+    /// Posts the sign-in form as a new browser whose connections come from `source` (a
+    /// loopback address other than 127.0.0.1 stands for another client address).
+    pub async fn post_sign_in_from(&self, source: &str, email: &str, password: &str) -> Response {
+        let client = Client::builder()
+            .cookie_store(true)
+            .redirect(RedirectPolicy::none())
+            .local_address(source.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap();
+        let html = client.get(self.url("/_signin")).send().await.unwrap();
+        let csrf = csrf_in(&html.text().await.unwrap());
+        client
+            .post(self.url("/_signin"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+                ("returnUrl", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Signs in and asserts it worked.
     pub async fn sign_in(&self, email: &str) {
         let r = self.post_sign_in(email, PASSWORD, "/").await;

@@ -1,5 +1,6 @@
 //! `POST /oauth2/introspect` (RFC 7662) and `POST /oauth2/revoke` (RFC 7009).
 
+use keygate_core::apps::{self, AppError, Manager};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -56,6 +57,42 @@ async fn a_refresh_token_is_described_to_its_own_app_only() {
         .await;
     assert_eq!(
         introspect(&app, &other, refresh).await,
+        serde_json::json!({"active": false})
+    );
+}
+
+#[tokio::test]
+async fn another_apps_access_token_is_inactive_unless_the_caller_is_a_resource_server() {
+    let (app, client, tokens) = standard_tokens().await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let resource_server = app
+        .register_client(&app.create_user("bo@example.com").await)
+        .await;
+    // RFC 7662 §4: an ordinary client cannot probe tokens issued to other apps.
+    assert_eq!(
+        introspect(&app, &resource_server, access).await,
+        serde_json::json!({"active": false})
+    );
+    // An administrator registers it as a resource server: now it sees the token's facts.
+    let kg = &app.state.kg;
+    let id = resource_server.app_id.to_lowercase().parse().unwrap();
+    let registered = apps::managed_app(kg, &Manager::Admin, id).await.unwrap();
+    // Only an administrator may: the owner of the app may not grant it to themselves.
+    let owner = Manager::Owner(registered.owner_id);
+    assert!(matches!(
+        apps::set_resource_server(kg, &owner, &registered, true).await,
+        Err(AppError::AdminOnly)
+    ));
+    apps::set_resource_server(kg, &Manager::Admin, &registered, true)
+        .await
+        .unwrap();
+    let body = introspect(&app, &resource_server, access).await;
+    assert_eq!(body["active"], true);
+    assert_eq!(body["client_id"], client.app_id.as_str());
+    // Refresh tokens stay private to the app they were issued to.
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    assert_eq!(
+        introspect(&app, &resource_server, refresh).await,
         serde_json::json!({"active": false})
     );
 }

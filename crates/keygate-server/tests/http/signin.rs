@@ -2,6 +2,9 @@
 
 use std::sync::Arc;
 
+use keygate_core::audit;
+use keygate_core::model::{AuditKind, AuditQuery};
+use keygate_core::sign_in_throttle;
 use keygate_core::ManualClock;
 use reqwest::StatusCode;
 
@@ -152,22 +155,134 @@ async fn a_session_survives_a_server_restart() {
     assert_eq!(r.status(), StatusCode::OK);
 }
 
+/// The throttle decisions recorded so far, as (target, detail), oldest first.
+async fn throttle_events(app: &TestApp) -> Vec<(String, String)> {
+    let query = AuditQuery {
+        limit: 1000,
+        ..AuditQuery::default()
+    };
+    let mut events: Vec<_> = audit::events(&app.state.kg, query)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.kind == AuditKind::SignInThrottled)
+        .map(|e| (e.event.target, e.event.detail))
+        .collect();
+    events.reverse();
+    events
+}
+
 #[tokio::test]
-async fn repeated_failures_for_one_account_are_throttled_with_429() {
+async fn a_guessing_address_is_refused_for_the_account_while_its_owner_signs_in_from_another() {
     let app = TestApp::spawn().await;
-    app.create_user("ana@example.com").await;
-    for _ in 0..10 {
-        let r = app.post_sign_in("ana@example.com", "wrong", "/").await;
+    let ana = app.create_user("ana@example.com").await;
+    for _ in 0..sign_in_throttle::PAIR_LIMIT {
+        let r = app
+            .post_sign_in_from("127.0.0.1", "ana@example.com", "wrong")
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
     }
-    let r = app.post_sign_in("ana@example.com", PASSWORD, "/").await;
+    // The guessing address is refused, even with the right password (it is not checked).
+    let r = app
+        .post_sign_in_from("127.0.0.1", "ana@example.com", PASSWORD)
+        .await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().get("retry-after").is_some());
     assert!(r.text().await.unwrap().contains("Try again later"));
-    // The window passes; the right password works again.
-    app.clock.advance(61);
-    let r = app.post_sign_in("ana@example.com", PASSWORD, "/").await;
+    // The owner, from an address with no failures, signs in at once.
+    let r = app
+        .post_sign_in_from("127.0.0.2", "ana@example.com", PASSWORD)
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The guessing address may still try other accounts.
+    app.create_user("bo@example.com").await;
+    let r = app
+        .post_sign_in_from("127.0.0.1", "bo@example.com", PASSWORD)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        throttle_events(&app).await,
+        vec![(
+            format!("user:{}", ana.id),
+            "refused=account_from_address".to_owned()
+        )]
+    );
+    // The window passes; the first address may try the account again.
+    app.clock.advance(sign_in_throttle::WINDOW + 1);
+    let r = app
+        .post_sign_in_from("127.0.0.1", "ana@example.com", PASSWORD)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn an_address_guessing_many_accounts_is_refused_for_every_account() {
+    let app = TestApp::spawn().await;
+    let ana = app.create_user("ana@example.com").await;
+    // Under the per-pair limit for each typed email, over the per-address limit in all.
+    for i in 0..sign_in_throttle::ADDRESS_LIMIT {
+        let email = format!("guess{}@example.com", i % 4);
+        let r = app.post_sign_in_from("127.0.0.3", &email, "wrong").await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = app
+        .post_sign_in_from("127.0.0.3", "ana@example.com", PASSWORD)
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = app
+        .post_sign_in_from("127.0.0.3", "nobody@example.com", "wrong")
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = app
+        .post_sign_in_from("127.0.0.4", "ana@example.com", PASSWORD)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        throttle_events(&app).await,
+        vec![
+            (format!("user:{}", ana.id), "refused=address".to_owned()),
+            ("unknown".to_owned(), "refused=address".to_owned()),
+        ],
+        "a typed email that matches no account is not stored"
+    );
+}
+
+#[tokio::test]
+async fn an_account_guessed_from_many_addresses_is_slowed_but_its_owner_still_signs_in() {
+    let app = TestApp::spawn().await;
+    let ana = app.create_user("ana@example.com").await;
+    // A distributed attack: one failure from each of many addresses, none of them refused.
+    for i in 0..sign_in_throttle::ACCOUNT_DELAY_AFTER {
+        let source = format!("127.0.1.{}", i + 1);
+        let r = app
+            .post_sign_in_from(&source, "ana@example.com", "wrong")
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    // The next attempt on the account waits before its password is checked; the owner's
+    // right password still signs in.
+    let r = app
+        .post_sign_in_from("127.0.0.2", "ana@example.com", PASSWORD)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Each further failure doubles the wait.
+    let r = app
+        .post_sign_in_from("127.0.2.1", "ana@example.com", "wrong")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .post_sign_in_from("127.0.2.2", "ana@example.com", "wrong")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let target = format!("user:{}", ana.id);
+    assert_eq!(
+        throttle_events(&app).await,
+        vec![
+            (target.clone(), "delayed=1s".to_owned()),
+            (target.clone(), "delayed=1s".to_owned()),
+            (target, "delayed=2s".to_owned()),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -90,6 +90,7 @@ table! {
         columns sign_in_failure_columns {
         email: String,
         at: i64,
+        address: Option<String>,
     }
 }
 
@@ -98,6 +99,7 @@ impl From<SignInFailureRow> for SignInFailure {
         SignInFailure {
             email: r.email,
             at: r.at,
+            address: r.address,
         }
     }
 }
@@ -107,6 +109,7 @@ impl From<SignInFailure> for SignInFailureRow {
         SignInFailureRow {
             email: f.email,
             at: f.at,
+            address: f.address,
         }
     }
 }

@@ -28,6 +28,7 @@ table! {
         scopes: String,
         kind: String,
         created_at: i64,
+        may_introspect: bool,
     }
 }
 
@@ -50,6 +51,7 @@ impl TryFrom<AppRow> for App {
             scopes: ScopeSet::from_stored(&r.scopes),
             kind: ClientKind::from_stored(&r.kind),
             created_at: r.created_at,
+            may_introspect: r.may_introspect,
         })
     }
 }
@@ -71,6 +73,7 @@ impl From<App> for AppRow {
             scopes: a.scopes.to_string(),
             kind: a.kind.as_str().to_owned(),
             created_at: a.created_at,
+            may_introspect: a.may_introspect,
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use keygate_core::clock::UnixTime;
 use keygate_core::ids::UserId;
-use keygate_core::model::{NewSession, NewUser, User, UserCredentials};
+use keygate_core::model::{NewSession, NewUser, SignInFailures, User, UserCredentials};
 use keygate_core::secrets::TokenHash;
 use keygate_core::StoreError;
 
@@ -61,11 +61,13 @@ pub async fn user_by_id<C: Conn>(conn: &mut C, id: UserId) -> Result<Option<User
 pub async fn record_sign_in_failure<C: Conn>(
     conn: &mut C,
     email: &str,
+    address: &str,
     at: UnixTime,
 ) -> Result<(), StoreError> {
     let row = SignInFailureRow {
         email: email.to_owned(),
         at,
+        address: Some(address.to_owned()),
     };
     conn.execute(SignInFailureRow::insert(), &row.bind())
         .await
@@ -73,20 +75,29 @@ pub async fn record_sign_in_failure<C: Conn>(
     Ok(())
 }
 
-/// How many failed sign-ins an email had since `since`.
+/// The failed sign-ins since `since` for an email, from an address, and for both, in one read
+/// (each side served by its own index).
 pub async fn sign_in_failures_since<C: Conn>(
     conn: &mut C,
     email: &str,
+    address: &str,
     since: UnixTime,
-) -> Result<u32, StoreError> {
-    let (count,): (i64,) = conn
-        .fetch_one(
-            "SELECT COUNT(*) FROM sign_in_failures WHERE email = $1 AND at >= $2",
-            &[email.into(), since.into()],
-        )
+) -> Result<SignInFailures, StoreError> {
+    const SQL: &str = "SELECT
+             COALESCE(SUM(CASE WHEN email = $1 THEN 1 ELSE 0 END), 0),
+             COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0),
+             COALESCE(SUM(CASE WHEN email = $1 AND address = $2 THEN 1 ELSE 0 END), 0)
+         FROM sign_in_failures WHERE (email = $1 OR address = $2) AND at >= $3";
+    let (account, address, pair): (i64, i64, i64) = conn
+        .fetch_one(SQL, &[email.into(), address.into(), since.into()])
         .await
         .db()?;
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(SignInFailures {
+        account: count(account),
+        address: count(address),
+        pair: count(pair),
+    })
 }
 
 /// Stores a browser session.

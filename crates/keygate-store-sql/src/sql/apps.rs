@@ -169,8 +169,8 @@ pub async fn replace_client_secret<C: Conn>(
 pub async fn update_app<C: Conn>(conn: &mut C, app: &App, at: UnixTime) -> Result<(), StoreError> {
     const SQL: &str = "UPDATE apps SET name = $1, company_name = $2, description = $3,
              website = $4, company_website = $5, terms_url = $6, privacy_url = $7,
-             logo_url = $8, callback_url = $9
-         WHERE id = $10";
+             logo_url = $8, callback_url = $9, may_introspect = $10
+         WHERE id = $11";
     lock_app(conn, app.id).await?;
     let feed = lock_feed(conn).await?;
     let args = [
@@ -183,6 +183,7 @@ pub async fn update_app<C: Conn>(conn: &mut C, app: &App, at: UnixTime) -> Resul
         (&app.privacy_url).into(),
         (&app.logo_url).into(),
         (&app.callback_url).into(),
+        app.may_introspect.into(),
         text(app.id),
     ];
     if conn.execute(SQL, &args).await.db()? == 0 {

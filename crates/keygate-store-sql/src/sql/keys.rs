@@ -2,7 +2,7 @@
 //! PostgreSQL every key change takes the feed lock first, which also serialises nodes changing
 //! keys at once: two cannot both see "no active key" (or "no next key") and both add one.
 
-use keygate_core::model::{ChangeKind, SigningKeyRecord};
+use keygate_core::model::{ChangeKind, ResealedKey, SigningKeyRecord};
 use keygate_core::StoreError;
 
 use super::changes::{append_change, lock_feed};
@@ -154,4 +154,29 @@ pub async fn delete_retired_signing_keys<C: Conn>(
         append_change(conn, &feed, ChangeKind::KeysChanged, kid, at).await?;
     }
     Ok(deleted.len() as u64)
+}
+
+/// Replaces the private key material of each key, all or nothing: `Conflict` (and the caller's
+/// transaction rolls back) when a key no longer holds the material it was read with.
+pub async fn reseal_signing_keys<C: Conn>(
+    conn: &mut C,
+    keys: Vec<ResealedKey>,
+) -> Result<u64, StoreError> {
+    for key in &keys {
+        let replaced = conn
+            .execute(
+                "UPDATE signing_keys SET private_der = $1 WHERE kid = $2 AND private_der = $3",
+                &[
+                    key.resealed.as_slice().into(),
+                    (&key.kid).into(),
+                    key.stored.as_slice().into(),
+                ],
+            )
+            .await
+            .db()?;
+        if replaced == 0 {
+            return Err(StoreError::Conflict("signing key"));
+        }
+    }
+    Ok(keys.len() as u64)
 }

@@ -21,6 +21,7 @@ fn describe(app: &App) -> Value {
         "callback_url": app.callback_url,
         "scopes": app.scopes.to_string(),
         "client_type": app.kind.as_str(),
+        "resource_server": app.may_introspect,
         "owner_id": app.owner_id,
         "created_at": app.created_at,
     })
@@ -85,6 +86,10 @@ pub async fn run(cmd: AppCommand) -> anyhow::Result<()> {
                 vec!["Callback URL".into(), app.callback_url.clone()],
                 vec!["Scopes".into(), app.scopes.to_string()],
                 vec!["Client type".into(), app.kind.as_str().into()],
+                vec![
+                    "Resource server".into(),
+                    if app.may_introspect { "yes" } else { "no" }.into(),
+                ],
             ];
             print(json, &describe(&app), &["FIELD", "VALUE"], &rows);
             Ok(())
@@ -114,6 +119,27 @@ pub async fn run(cmd: AppCommand) -> anyhow::Result<()> {
                 println!(
                     "New {slot} client secret for {} (shown once):\n{secret}",
                     app.id.to_upper()
+                );
+            }
+            Ok(())
+        }
+        AppCommand::ResourceServer { id, deny, db, json } => {
+            let kg = context(&db).await?;
+            let app = find(&kg, &id).await?;
+            let app = apps::set_resource_server(&kg, &Manager::Admin, &app, !deny).await?;
+            if json {
+                print(true, &describe(&app), &[], &[]);
+            } else if app.may_introspect {
+                println!(
+                    "App {} ({}) may now introspect tokens issued to any app",
+                    app.id.to_upper(),
+                    app.name
+                );
+            } else {
+                println!(
+                    "App {} ({}) now introspects only its own tokens",
+                    app.id.to_upper(),
+                    app.name
                 );
             }
             Ok(())

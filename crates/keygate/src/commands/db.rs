@@ -15,6 +15,7 @@ use keygate_store_postgres::PoolSettings;
 use serde_json::{json, Value};
 
 use crate::cli::DbCommand;
+use crate::master_key;
 use crate::output::print;
 use crate::settings::ConfigFile;
 use crate::storage::{self, redact, Backend};
@@ -31,11 +32,13 @@ pub async fn run(cmd: DbCommand) -> anyhow::Result<()> {
     let file = ConfigFile::load(config.as_deref())?;
     let pool = crate::db_pool::resolve(&pool, &file)?;
     let counts = copy(&from, &to, &pool).await?;
+    let master_key = carry_master_key(&from, &to)?;
     let total: usize = counts.iter().map(|(_, n)| n).sum();
     let value = json!({
         "from": redact(&from),
         "to": redact(&to),
         "rows": total,
+        "master_key_file": master_key.as_ref().map(|k| k.file.display().to_string()),
         "tables": counts.iter().map(|(t, n)| (t.to_string(), json!(n))).collect::<serde_json::Map<String, Value>>(),
     });
     let rows: Vec<Vec<String>> = counts
@@ -50,7 +53,63 @@ pub async fn run(cmd: DbCommand) -> anyhow::Result<()> {
             redact(&to)
         );
     }
+    match master_key {
+        Some(MasterKeyCarried { file, copied: true }) => eprintln!(
+            "the master key that seals the signing keys was copied to {}",
+            file.display()
+        ),
+        Some(MasterKeyCarried { file, copied: false }) => eprintln!(
+            "the signing keys are sealed with the master key in {}: start servers on the copy with KEYGATE_MASTER_KEY_FILE={}",
+            file.display(),
+            file.display()
+        ),
+        None => {}
+    }
     Ok(())
+}
+
+/// The master key file that goes with a copy.
+struct MasterKeyCarried {
+    /// The key file servers on the copy use.
+    file: std::path::PathBuf,
+    /// Whether it was copied beside the target (SQLite to SQLite).
+    copied: bool,
+}
+
+/// The sealed signing keys travel as they are, so their key must go with them: from a SQLite
+/// source's key file to a new one beside a SQLite target, or, for a PostgreSQL target, named
+/// for the operator to configure.
+fn carry_master_key(from: &str, to: &str) -> anyhow::Result<Option<MasterKeyCarried>> {
+    let sqlite_path = |url: &str| {
+        (Backend::of(url) == Some(Backend::Sqlite))
+            .then(|| keygate_store_sqlite::database_path(url))
+            .flatten()
+    };
+    let Some(source_key) = sqlite_path(from)
+        .map(|db| master_key::beside(&db))
+        .filter(|k| k.exists())
+    else {
+        return Ok(None);
+    };
+    let Some(target) = sqlite_path(to) else {
+        return Ok(Some(MasterKeyCarried {
+            file: source_key,
+            copied: false,
+        }));
+    };
+    let target_key = master_key::beside(&target);
+    let text = std::fs::read_to_string(&source_key)
+        .with_context(|| format!("could not read the master key {}", source_key.display()))?;
+    master_key::write_owner_only(&target_key, text.trim()).with_context(|| {
+        format!(
+            "the rows are copied, but the master key could not be copied to {}",
+            target_key.display()
+        )
+    })?;
+    Ok(Some(MasterKeyCarried {
+        file: target_key,
+        copied: true,
+    }))
 }
 
 /// The file an `sqlite:` URL names.

@@ -1,14 +1,19 @@
-//! `keygate keys ...`: rotate and list the signing keys every node shares.
+//! `keygate keys ...`: rotate and list the signing keys every node shares, and rotate the master
+//! key that seals them.
 
 use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+use keygate_core::keys::at_rest::{self, MasterKey};
 use keygate_core::keys::rotation::{promote_next_key, publish_next_key, stored_keys};
 use keygate_core::keys::SigningAlgorithm;
 use keygate_core::model::SigningKeyRecord;
 use keygate_core::Keygate;
 use serde_json::{json, Value};
 
-use crate::cli::KeysCommand;
-use crate::commands::context;
+use crate::cli::{DbArgs, KeysCommand};
+use crate::commands::{context, context_and_master_key};
+use crate::master_key::{self, MasterKeySource};
 use crate::output::print;
 
 fn describe(kg: &Keygate, key: &SigningKeyRecord) -> Value {
@@ -72,6 +77,11 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        KeysCommand::RotateMasterKey {
+            new_key_file,
+            db,
+            json,
+        } => rotate_master_key(&db, new_key_file.as_deref(), json).await,
         KeysCommand::List { db, json } => {
             let kg = context(&db).await?;
             let keys = stored_keys(&kg).await?;
@@ -107,4 +117,73 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `keygate keys rotate-master-key`: reseals every key under the new master key in one
+/// transaction. The key file beside a SQLite database gets the new key by way of `<file>.new`,
+/// written and synced before the keys are resealed, so the key they need is on disk throughout.
+async fn rotate_master_key(
+    db: &DbArgs,
+    new_key_file: Option<&Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (kg, source) = context_and_master_key(db).await?;
+    let (new_key, replaces) = match (&source, new_key_file) {
+        (MasterKeySource::Absent, _) => anyhow::bail!(
+            "this database has no master key to rotate; configure one with KEYGATE_MASTER_KEY_FILE (its keys are sealed at the next start)"
+        ),
+        (_, Some(file)) => (master_key::read(file)?, None),
+        (MasterKeySource::BesideDatabase(path, _), None) => {
+            let (key, text) = MasterKey::generate()?;
+            let pending = pending_path(path);
+            master_key::write_owner_only(&pending, &text).with_context(|| {
+                format!("could not write the new master key to {}", pending.display())
+            })?;
+            (key, Some((pending, path.clone())))
+        }
+        (MasterKeySource::Configured, None) => anyhow::bail!(
+            "the master key is configured (KEYGATE_MASTER_KEY_FILE or KEYGATE_MASTER_KEY): pass the new one with --new-key-file"
+        ),
+    };
+    let resealed = at_rest::reseal_all(&kg, &new_key).await?;
+    if let Some((pending, path)) = &replaces {
+        std::fs::rename(pending, path).with_context(|| {
+            format!(
+                "the keys are sealed with the new master key in {}, but it could not replace {}; rename it by hand",
+                pending.display(),
+                path.display()
+            )
+        })?;
+    }
+    let file = replaces
+        .map(|(_, path)| path)
+        .or_else(|| new_key_file.map(Path::to_path_buf));
+    if json {
+        print(
+            true,
+            &json!({"resealed_keys": resealed, "master_key_file": file}),
+            &[],
+            &[],
+        );
+    } else {
+        match (&source, file) {
+            (MasterKeySource::BesideDatabase(..), Some(path)) if new_key_file.is_none() => println!(
+                "Resealed {resealed} signing keys; {} holds the new master key.",
+                path.display()
+            ),
+            (_, Some(path)) => println!(
+                "Resealed {resealed} signing keys; start every node with KEYGATE_MASTER_KEY_FILE={} from now on.",
+                path.display()
+            ),
+            (_, None) => println!("Resealed {resealed} signing keys."),
+        }
+    }
+    Ok(())
+}
+
+/// Where the new key waits while the keys are resealed.
+fn pending_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".new");
+    PathBuf::from(name)
 }

@@ -44,13 +44,20 @@ pub async fn open_store(db: &DbArgs) -> anyhow::Result<Arc<dyn Store>> {
 
 /// The use-case context an admin command runs against: the database and settings of `db`.
 pub async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
+    Ok(context_and_master_key(db).await?.0)
+}
+
+/// [`context`], and where its master key came from (for the commands that manage the key).
+pub async fn context_and_master_key(
+    db: &DbArgs,
+) -> anyhow::Result<(Keygate, crate::master_key::MasterKeySource)> {
     let args = ServeArgs {
         db: db.clone(),
         ..ServeArgs::default()
     };
     let s = settings::resolve(&args)?;
-    crate::hardening::install_master_key(&s.hardening)?;
     let store = crate::storage::open_with(&s.database_url, &s.pool).await?;
+    let source = crate::master_key::install(&s.hardening, &s.database_url, &store).await?;
     let state = build_state(
         store,
         ServerOptions {
@@ -62,5 +69,6 @@ pub async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
     )
     .await?;
     // Everything an admin command changes is recorded as done at the command line.
-    Ok(state.kg.acting_as(keygate_core::audit::Origin::cli()))
+    let kg = state.kg.acting_as(keygate_core::audit::Origin::cli());
+    Ok((kg, source))
 }

@@ -47,10 +47,10 @@ pub async fn shutdown_signal() {
 
 /// Opens the store and builds the server state for `settings`.
 pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
-    if !crate::hardening::install_master_key(&settings.hardening)? {
-        tracing::warn!("{}", crate::hardening::NO_MASTER_KEY_WARNING);
-    }
     let store = storage::open_with(&settings.database_url, &settings.pool).await?;
+    let source =
+        crate::master_key::install(&settings.hardening, &settings.database_url, &store).await?;
+    crate::master_key::announce(&source);
     Ok(build_state(
         store,
         ServerOptions {

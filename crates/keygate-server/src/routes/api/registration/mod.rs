@@ -90,6 +90,9 @@ fn app_error(e: AppError) -> ApiError {
             "identityId must name the owner when an admin token registers an app".into(),
         ),
         AppError::NoSuchOwner => ApiError::BadRequest("identityId names no user".into()),
+        AppError::AdminOnly => {
+            ApiError::BadRequest("Only an administrator may change this setting.".into())
+        }
         AppError::Store(s) => s.into(),
         AppError::Mint(e) => {
             tracing::error!(error = %e, "could not mint a client secret");
