@@ -36,6 +36,12 @@ pub enum AuditKind {
     AdminTokenCreated,
     /// An admin token was revoked.
     AdminTokenRevoked,
+    /// A user denied a device's request (RFC 8628).
+    DeviceCodeDenied,
+    /// A user code that matches no pending device request was entered.
+    DeviceCodeRejected,
+    /// User-code entries were refused for coming too often from one address or session.
+    DeviceCodeThrottled,
     /// Written by a newer Keygate; the stored spelling is kept.
     Other(String),
 }
@@ -56,6 +62,9 @@ impl AuditKind {
             Self::SignInFailed => "sign_in_failed",
             Self::AdminTokenCreated => "admin_token_created",
             Self::AdminTokenRevoked => "admin_token_revoked",
+            Self::DeviceCodeDenied => "device_code_denied",
+            Self::DeviceCodeRejected => "device_code_rejected",
+            Self::DeviceCodeThrottled => "device_code_throttled",
             Self::Other(s) => s,
         }
     }
@@ -75,6 +84,9 @@ impl AuditKind {
             "sign_in_failed" => Self::SignInFailed,
             "admin_token_created" => Self::AdminTokenCreated,
             "admin_token_revoked" => Self::AdminTokenRevoked,
+            "device_code_denied" => Self::DeviceCodeDenied,
+            "device_code_rejected" => Self::DeviceCodeRejected,
+            "device_code_throttled" => Self::DeviceCodeThrottled,
             other => Self::Other(other.to_owned()),
         }
     }

@@ -6,6 +6,7 @@ mod app;
 mod audit;
 mod authorization;
 mod change;
+mod device;
 mod work;
 
 pub use account::{
@@ -19,4 +20,5 @@ pub use authorization::{
     RefreshRecord,
 };
 pub use change::{Change, ChangeKind, SigningKeyRecord};
+pub use device::{DeviceCodeRecord, DeviceCodeStatus, DeviceDecision, DevicePoll, NewDeviceCode};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};
