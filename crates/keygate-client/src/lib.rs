@@ -67,6 +67,7 @@ pub mod api;
 mod authorize;
 mod client;
 mod config;
+mod device;
 mod error;
 mod grant;
 mod http;
@@ -79,5 +80,6 @@ pub use client::OAuthClient;
 pub use config::{
     ClientConfig, Endpoints, Flavour, DEFAULT_SCOPES, HOSTED_API_BASE, HOSTED_IDENTITY_BASE,
 };
+pub use device::DeviceAuthorization;
 pub use error::{ApiError, Error, ErrorCode, ErrorShape, OAuthError, TokenFailure};
 pub use token::TokenSet;
