@@ -14,7 +14,9 @@
 //! endpoint by default; `config.with_flavour(Flavour::Standard)` switches to standard OAuth 2.0
 //! (RFC 6749: `response_type=code`, HTTP Basic client authentication), and
 //! [`ClientConfig::public`] makes a public client that relies on PKCE. Keygate serves both
-//! flavours at the same endpoints.
+//! flavours at the same endpoints. Command-line tools without a browser use the device flow
+//! (RFC 8628): [`ClientConfig::device`], [`OAuthClient::start_device_authorization`] and
+//! [`OAuthClient::wait_for_device_token`] (`examples/device-cli` is a complete one).
 //!
 //! # Example
 //!
