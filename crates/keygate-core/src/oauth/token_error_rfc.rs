@@ -42,7 +42,7 @@ impl TokenError {
         match self {
             GrantTypeMissing => "The grant_type parameter is missing",
             GrantTypeUnsupported => {
-                "grant_type must be authorization_code, refresh_token or client_credentials"
+                "grant_type must be authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:device_code"
             }
             ClientAuthAmbiguous => "Only one client authentication method may be used",
             ClientSecretMissing => "Client authentication is required",
