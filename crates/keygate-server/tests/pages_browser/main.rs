@@ -171,7 +171,8 @@ const PAGES: &[Page] = &[
         "/device?user_code={user_code}",
         &[],
         ENTER_CODE,
-    ),
+    )
+    .screenshot("device-consent-phone.png", 390),
     get(
         "400 page",
         Owner,
