@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves Keygate's standard OAuth with clients no one here wrote: starts the keygate binary on a
 # random loopback port over a fresh SQLite file, runs tests/python with pytest (authlib,
-# PyJWT) from a virtual environment in .venv built from the pinned tests/python/requirements.txt,
+# PyJWT, requests-oauth2client) from a virtual environment in .venv built from the pinned tests/python/requirements.txt,
 # and stops the server. Exits non-zero when anything fails, python3 missing included.
 #
 #   scripts/python-tests.sh [pytest args...]

@@ -2,14 +2,15 @@
 //! codes, refreshes, and hands out [`ApiClient`]s.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use crate::api::ApiClient;
 use crate::authorize::{authorize_request, AuthorizeOptions, AuthorizeRequest};
 use crate::config::ClientConfig;
+use crate::device::{self, DeviceAuthorization};
 use crate::error::Error;
 use crate::grant::{self, TokenRequest};
-use crate::http::{default_http_client, send};
+use crate::http::{default_http_client, send, Answer};
 use crate::token::{parse_token_response, TokenSet};
 
 /// An app's OAuth client. Cheap to clone; share one per app.
@@ -63,21 +64,71 @@ impl OAuthClient {
             .await
     }
 
+    /// Starts the device authorization grant (RFC 8628 §3.1) for the configured scopes: show the
+    /// returned user code and verification URI to the person, then call
+    /// [`Self::wait_for_device_token`]. Standard OAuth: a confidential client authenticates with
+    /// HTTP Basic, a public one sends its `client_id`. The endpoint is `devicecode` beside the
+    /// token endpoint (Keygate's `/oauth2/devicecode`).
+    pub async fn start_device_authorization(&self) -> Result<DeviceAuthorization, Error> {
+        let endpoint = crate::config::join(&self.config.endpoints.token, "devicecode")?;
+        let answer = self
+            .send_form(endpoint, device::device_authorization_request(&self.config))
+            .await?;
+        device::parse_device_authorization(answer.status, &answer.body)
+    }
+
+    /// Polls the token endpoint (RFC 8628 §3.4-§3.5) until the person approves (tokens), denies
+    /// (`access_denied`) or the codes expire (`expired_token`): waits the interval before each
+    /// poll, and 5 seconds longer from each `slow_down` on.
+    pub async fn wait_for_device_token(
+        &self,
+        device_authorization: &DeviceAuthorization,
+    ) -> Result<TokenSet, Error> {
+        let mut interval = device_authorization.poll_interval();
+        loop {
+            tokio::time::sleep(interval).await;
+            let request =
+                device::device_token_request(&self.config, &device_authorization.device_code);
+            match self.post_token(request).await {
+                Err(Error::OAuth(e)) => match device::classify(&e) {
+                    device::PollAnswer::Pending => {}
+                    device::PollAnswer::SlowDown => interval = device::slowed(interval),
+                    device::PollAnswer::Final => return Err(Error::OAuth(e)),
+                },
+                other => return other,
+            }
+            if Instant::now() >= device_authorization.expires_at() + interval {
+                // The server says `expired_token` once the code is past its lifetime; a server
+                // that keeps saying pending is not waited for forever.
+                return Err(Error::UnexpectedResponse {
+                    status: 400,
+                    detail: "the device code expired before the user decided".into(),
+                });
+            }
+        }
+    }
+
     /// Typed REST API calls with `access_token`.
     pub fn api(&self, access_token: &str) -> ApiClient {
         ApiClient::new(self.http.clone(), self.endpoints.clone(), access_token)
     }
 
     async fn post_token(&self, token_request: TokenRequest) -> Result<TokenSet, Error> {
+        let answer = self
+            .send_form(self.config.endpoints.token.clone(), token_request)
+            .await?;
+        parse_token_response(answer.status, &answer.body, SystemTime::now())
+    }
+
+    async fn send_form(&self, url: url::Url, form: TokenRequest) -> Result<Answer, Error> {
         let mut request = self
             .http
-            .post(self.config.endpoints.token.clone())
+            .post(url)
             .header("Accept", "application/json")
-            .form(&token_request.form);
-        if let Some(authorization) = token_request.authorization {
+            .form(&form.form);
+        if let Some(authorization) = form.authorization {
             request = request.header("Authorization", authorization);
         }
-        let answer = send(request).await?;
-        parse_token_response(answer.status, &answer.body, SystemTime::now())
+        send(request).await
     }
 }

@@ -200,6 +200,22 @@ impl ClientConfig {
         })
     }
 
+    /// A command-line tool or device using the device flow (RFC 8628) of a server speaking
+    /// standard OAuth: public without `client_secret`, confidential (HTTP Basic) with one. A
+    /// device receives no redirect, so its `redirect_uri` is the token endpoint, never used.
+    pub fn device(
+        endpoints: Endpoints,
+        app_id: &str,
+        client_secret: Option<&str>,
+    ) -> Result<Self, Error> {
+        let redirect_uri = endpoints.token.to_string();
+        match client_secret.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(secret) => Ok(Self::new(endpoints, app_id, secret, &redirect_uri)?
+                .with_flavour(Flavour::Standard)),
+            None => Self::public(endpoints, app_id, &redirect_uri),
+        }
+    }
+
     /// Whether this is a public client (no secret).
     pub fn is_public(&self) -> bool {
         self.client_secret.is_empty()

@@ -64,7 +64,10 @@ pub(crate) fn refresh(config: &ClientConfig, refresh_token: &str) -> TokenReques
 
 /// Adds standard client authentication: HTTP Basic for a confidential client, `client_id` in the
 /// form for a public one. (The Azure flavour authenticates with `client_assertion`.)
-fn authenticated(config: &ClientConfig, mut form: Vec<(&'static str, String)>) -> TokenRequest {
+pub(crate) fn authenticated(
+    config: &ClientConfig,
+    mut form: Vec<(&'static str, String)>,
+) -> TokenRequest {
     let authorization = match config.flavour {
         Flavour::Azure => None,
         Flavour::Standard if config.is_public() => {

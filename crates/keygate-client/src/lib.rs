@@ -14,7 +14,9 @@
 //! endpoint by default; `config.with_flavour(Flavour::Standard)` switches to standard OAuth 2.0
 //! (RFC 6749: `response_type=code`, HTTP Basic client authentication), and
 //! [`ClientConfig::public`] makes a public client that relies on PKCE. Keygate serves both
-//! flavours at the same endpoints.
+//! flavours at the same endpoints. Command-line tools without a browser use the device flow
+//! (RFC 8628): [`ClientConfig::device`], [`OAuthClient::start_device_authorization`] and
+//! [`OAuthClient::wait_for_device_token`] (`examples/device-cli` is a complete one).
 //!
 //! # Example
 //!
@@ -67,6 +69,7 @@ pub mod api;
 mod authorize;
 mod client;
 mod config;
+mod device;
 mod error;
 mod grant;
 mod http;
@@ -79,5 +82,6 @@ pub use client::OAuthClient;
 pub use config::{
     ClientConfig, Endpoints, Flavour, DEFAULT_SCOPES, HOSTED_API_BASE, HOSTED_IDENTITY_BASE,
 };
+pub use device::DeviceAuthorization;
 pub use error::{ApiError, Error, ErrorCode, ErrorShape, OAuthError, TokenFailure};
 pub use token::TokenSet;

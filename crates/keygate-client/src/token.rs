@@ -192,7 +192,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     }
 }
 
-trait ClassifyName {
+pub(crate) trait ClassifyName {
     fn classify_name(&self) -> &'static str;
 }
 

@@ -96,3 +96,41 @@ async fn a_public_client_signs_in_with_pkce_and_its_client_id_alone() {
         .unwrap();
     assert_eq!(builds.len(), 1);
 }
+
+#[tokio::test]
+async fn a_command_line_tool_gets_tokens_through_the_device_flow_once_the_person_accepts() {
+    let kg = Keygate::start().await;
+    let public_id = kg.register_public_app().await;
+    let config = ClientConfig::public(Endpoints::keygate(&kg.base).unwrap(), &public_id, CALLBACK)
+        .unwrap()
+        .with_scopes("vso.profile vso.project");
+    let client = OAuthClient::new(config).unwrap();
+    let started = client.start_device_authorization().await.unwrap();
+    assert_eq!(started.verification_uri, format!("{}/device", kg.base));
+    assert!(!format!("{started:?}").contains(&started.device_code));
+
+    let waiting = {
+        let client = client.clone();
+        let started = started.clone();
+        tokio::spawn(async move { client.wait_for_device_token(&started).await })
+    };
+    let done = kg.answer_device(&started.user_code, "accept").await;
+    assert!(done.contains("Device connected"));
+    let tokens = waiting.await.unwrap().unwrap();
+    assert_eq!(tokens.scope.as_deref(), Some("vso.profile vso.project"));
+    let me = client.api(&tokens.access_token).profile().await.unwrap();
+    assert_eq!(me.email_address, EMAIL);
+
+    // A denial ends the wait with access_denied.
+    let started = client.start_device_authorization().await.unwrap();
+    let waiting = {
+        let client = client.clone();
+        let started = started.clone();
+        tokio::spawn(async move { client.wait_for_device_token(&started).await })
+    };
+    kg.answer_device(&started.user_code, "deny").await;
+    match waiting.await.unwrap() {
+        Err(Error::OAuth(e)) => assert_eq!(e.code, ErrorCode::AccessDenied),
+        other => panic!("a denied device is told so, got {other:?}"),
+    }
+}

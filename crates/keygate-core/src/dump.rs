@@ -64,6 +64,8 @@ pub struct Dump {
     pub audit_events: Vec<DumpedAuditEvent>,
     /// Admin tokens with their hashes, by id.
     pub admin_tokens: Vec<DumpedAdminToken>,
+    /// Device codes of the device authorization grant, by hash.
+    pub device_codes: Vec<DumpedDeviceCode>,
 }
 
 impl Dump {
@@ -88,6 +90,7 @@ impl Dump {
             + self.work_items.len()
             + self.audit_events.len()
             + self.admin_tokens.len()
+            + self.device_codes.len()
     }
 
     /// Whether the dump holds no row at all.
@@ -117,6 +120,7 @@ impl Dump {
             ("work_items", self.work_items.len()),
             ("audit_events", self.audit_events.len()),
             ("admin_tokens", self.admin_tokens.len()),
+            ("device_codes", self.device_codes.len()),
         ]
     }
 }
@@ -289,6 +293,37 @@ pub struct DumpedAdminToken {
     pub hash: TokenHash,
 }
 
+/// A device code as stored (RFC 8628).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DumpedDeviceCode {
+    /// SHA-256 of the device code.
+    pub hash: TokenHash,
+    /// SHA-256 of the normalized user code.
+    pub user_code_hash: TokenHash,
+    /// The app that asked.
+    pub app_id: AppId,
+    /// The scopes asked for.
+    pub scopes: ScopeSet,
+    /// When.
+    pub created_at: UnixTime,
+    /// Expiry.
+    pub expires_at: UnixTime,
+    /// Seconds between polls.
+    pub interval: i64,
+    /// The last poll, if any.
+    pub last_polled_at: Option<UnixTime>,
+    /// Where it stands.
+    pub status: crate::model::DeviceCodeStatus,
+    /// The user who claimed it, if any.
+    pub user_id: Option<UserId>,
+    /// The authorization an approval created.
+    pub authorization_id: Option<AuthorizationId>,
+    /// When the user decided, if they did.
+    pub decided_at: Option<UnixTime>,
+    /// When the device redeemed it, if it did.
+    pub used_at: Option<UnixTime>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,7 +332,7 @@ mod tests {
     fn an_empty_dump_counts_no_rows_in_any_table() {
         let dump = Dump::default();
         assert!(dump.is_empty());
-        assert_eq!(dump.counts().len(), 19);
+        assert_eq!(dump.counts().len(), 20);
         assert!(dump.counts().iter().all(|(_, n)| *n == 0));
     }
 

@@ -343,6 +343,49 @@ pub trait Store: Send + Sync + 'static {
         None
     }
 
+    // --- device authorization grant (RFC 8628) ---
+    /// Stores a device authorization request; `Conflict("user code")` when its user code is
+    /// taken (the caller draws another). Forgets device codes expired for a day.
+    async fn create_device_code(&self, code: NewDeviceCode) -> Result<(), StoreError>;
+    /// The pending, unexpired device code of a user code, claimed for `user`: the first user to
+    /// enter a user code is the only one who may see and decide on it. `None` when there is no
+    /// such code, it was decided, it expired, or another user claimed it.
+    async fn claim_device_code(
+        &self,
+        user_code_hash: TokenHash,
+        user: UserId,
+        now: UnixTime,
+    ) -> Result<Option<DeviceCodeRecord>, StoreError>;
+    /// Records the decision of the user who claimed a pending, unexpired device code, with its
+    /// audit event, in one transaction (an approval stores its authorization too).
+    /// `NotFound("device code")`, with nothing written, when the code is no longer pending for
+    /// that user.
+    async fn decide_device_code(
+        &self,
+        user_code_hash: TokenHash,
+        user: UserId,
+        decision: DeviceDecision,
+        now: UnixTime,
+        audit: NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Records a poll of a device code at `now` and returns where it stands. A poll of a pending
+    /// code sooner than its interval after the previous one grows the interval by 5 seconds
+    /// (RFC 8628 §3.5 `slow_down`). `None` for an unknown code.
+    async fn poll_device_code(
+        &self,
+        hash: TokenHash,
+        now: UnixTime,
+    ) -> Result<Option<DevicePoll>, StoreError>;
+    /// Marks an approved device code used and stores the first refresh token of its
+    /// authorization, atomically: of concurrent callers exactly one gets `Consumed`; the others
+    /// get `AlreadyUsed` (nothing is revoked). `SecretRetired` as for [`Store::redeem_code`].
+    async fn redeem_device_code(
+        &self,
+        hash: TokenHash,
+        refresh: NewRefreshToken,
+        now: UnixTime,
+    ) -> Result<ConsumeOutcome, StoreError>;
+
     // --- moving between backends ---
     /// Every row, read in one consistent snapshot (`keygate db copy`).
     async fn export_dump(&self) -> Result<crate::dump::Dump, StoreError>;

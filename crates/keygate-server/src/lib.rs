@@ -7,6 +7,7 @@ mod address_slots;
 mod audit_view;
 mod connections;
 mod csrf;
+pub mod device_throttle;
 pub mod emulator;
 mod error;
 pub mod forms;

@@ -264,3 +264,43 @@ pub struct SecretSlotRow {
     /// When the secret in the slot expires, or `None` when the slot is empty.
     pub expires: Option<String>,
 }
+
+/// `GET /device`: where a person types the code a device shows (RFC 8628 §3.3).
+#[derive(Template)]
+#[template(path = "device.html")]
+pub struct DevicePage {
+    /// Header.
+    pub nav: Nav,
+    /// The code as typed or prefilled from `?user_code=`.
+    pub user_code: String,
+    /// What was wrong with the code, on a retry.
+    pub summary: ErrorSummary,
+}
+
+/// The consent page of a device's request.
+#[derive(Template)]
+#[template(path = "device_consent.html")]
+pub struct DeviceConsentPage {
+    /// Header.
+    pub nav: Nav,
+    /// The app asking.
+    pub app: App,
+    /// Who is consenting.
+    pub user_email: String,
+    /// Requested scopes.
+    pub scopes: Vec<ScopeLabel>,
+    /// The user code, as the device shows it.
+    pub user_code: String,
+}
+
+/// What the verification page says after a decision.
+#[derive(Template)]
+#[template(path = "device_done.html")]
+pub struct DeviceDonePage {
+    /// Header.
+    pub nav: Nav,
+    /// Heading.
+    pub title: &'static str,
+    /// What happens next.
+    pub message: String,
+}

@@ -98,6 +98,9 @@ pub async fn build_state(
         // listener unless asked for (`AppState::with_public_metrics`).
         metrics_public: false,
         emulator: None,
+        device_throttle: Arc::new(crate::device_throttle::DeviceThrottle::new(
+            options.clock.clone(),
+        )),
     }))
 }
 

@@ -43,6 +43,8 @@ pub struct Shared {
     pub metrics_public: bool,
     /// Test-emulator switches, only when started with `--emulator`.
     pub emulator: Option<Arc<crate::emulator::Emulator>>,
+    /// Counts wrong user codes on the device verification page.
+    pub device_throttle: Arc<crate::device_throttle::DeviceThrottle>,
 }
 
 impl AppState {

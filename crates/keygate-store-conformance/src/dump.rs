@@ -87,6 +87,40 @@ pub fn sample_dump() -> Dump {
         },
     ];
     client_secrets.sort_by_key(|s| s.secret.id.to_string());
+    // One device code approved, redeemed and polled; one pending that nobody entered.
+    let mut device_codes = vec![
+        DumpedDeviceCode {
+            hash: TokenHash::of("redeemed device code"),
+            user_code_hash: TokenHash::of("BCDFGHJK"),
+            app_id,
+            scopes: scopes("vso.work"),
+            created_at: NOW,
+            expires_at: NOW + 900,
+            interval: 10,
+            last_polled_at: Some(NOW + 20),
+            status: DeviceCodeStatus::Approved,
+            user_id: Some(ada),
+            authorization_id: Some(live),
+            decided_at: Some(NOW + 15),
+            used_at: Some(NOW + 20),
+        },
+        DumpedDeviceCode {
+            hash: TokenHash::of("pending device code"),
+            user_code_hash: TokenHash::of("LMNPQRST"),
+            app_id,
+            scopes: scopes("vso.work"),
+            created_at: NOW,
+            expires_at: NOW + 900,
+            interval: 5,
+            last_polled_at: None,
+            status: DeviceCodeStatus::Pending,
+            user_id: None,
+            authorization_id: None,
+            decided_at: None,
+            used_at: None,
+        },
+    ];
+    device_codes.sort_by_key(|d| d.hash.0);
     Dump {
         users: vec![DumpedUser {
             user: User {
@@ -261,6 +295,7 @@ pub fn sample_dump() -> Dump {
                 hash: TokenHash::of("the revoked admin token"),
             },
         ],
+        device_codes,
     }
 }
 
@@ -598,6 +633,8 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         ..sample.work_items[0].clone()
     };
     store.create_work_item(item).await.expect("work item");
+
+    crate::device::device_code(&*store, tracker.app.id, "copied").await;
 
     let dump = store.export_dump().await.expect("export");
     for (table, rows) in dump.counts() {

@@ -23,6 +23,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod audit;
+pub mod device;
 pub mod dump;
 pub mod feed;
 pub mod fixtures;
@@ -183,6 +184,10 @@ macro_rules! __every_test {
             standard::client_credentials_authorizations_follow_their_secret_version,
             standard::client_credentials_authorizations_are_not_the_owners_consents,
             standard::signing_keys_rotate_from_next_to_active_to_retired_to_gone,
+            device::approval_is_seen_by_a_poll,
+            device::a_user_code_is_claimed_by_one_user_and_decided_once,
+            device::polling_too_fast_grows_the_interval_of_that_code,
+            device::a_device_code_redeems_exactly_once_under_concurrency,
         }
     };
 }
@@ -201,6 +206,7 @@ mod tests {
         include_str!("accounts.rs"),
         include_str!("apps.rs"),
         include_str!("audit.rs"),
+        include_str!("device.rs"),
         include_str!("dump.rs"),
         include_str!("feed.rs"),
         include_str!("grants.rs"),

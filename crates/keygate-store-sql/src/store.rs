@@ -426,6 +426,50 @@ impl<E: Engine> Store for SqlStore<E> {
         Some(self.engine.pool_stats())
     }
 
+    async fn create_device_code(&self, code: NewDeviceCode) -> Result<(), StoreError> {
+        transaction!(self, |c| device::create_device_code(c, code))
+    }
+
+    async fn claim_device_code(
+        &self,
+        user_code_hash: TokenHash,
+        user: UserId,
+        now: UnixTime,
+    ) -> Result<Option<DeviceCodeRecord>, StoreError> {
+        device::claim_device_code(&mut *self.engine.write().await?, user_code_hash, user, now).await
+    }
+
+    async fn decide_device_code(
+        &self,
+        user_code_hash: TokenHash,
+        user: UserId,
+        decision: DeviceDecision,
+        now: UnixTime,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        transaction!(self, |c| async {
+            device::decide_device_code(&mut *c, user_code_hash, user, decision, now).await?;
+            audit::record_audit_event(c, event).await
+        })
+    }
+
+    async fn poll_device_code(
+        &self,
+        hash: TokenHash,
+        now: UnixTime,
+    ) -> Result<Option<DevicePoll>, StoreError> {
+        transaction!(self, |c| device::poll_device_code(c, hash, now))
+    }
+
+    async fn redeem_device_code(
+        &self,
+        hash: TokenHash,
+        refresh: NewRefreshToken,
+        now: UnixTime,
+    ) -> Result<ConsumeOutcome, StoreError> {
+        transaction!(self, |c| device::redeem_device_code(c, hash, refresh, now))
+    }
+
     async fn export_dump(&self) -> Result<Dump, StoreError> {
         let mut tx = self.engine.snapshot().await?;
         let dump = crate::dump::export_dump(&mut *tx).await?;

@@ -54,7 +54,8 @@ async fn export(url: &str) -> Dump {
 }
 
 /// Real traffic on `db` through a node (sign-in, consent, exchange, rotation, a revocation, a
-/// policy change, an alternative secret, a live and a revoked admin token), then, through the
+/// policy change, an alternative secret, a live and a revoked admin token, a pending device
+/// code), then, through the
 /// store, a build, a work item, a failed sign-in and an audit event, so that every table holds rows.
 async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
     let cli = match config {
@@ -94,6 +95,15 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
     let (_, first) = tokens(exchange(&Client::new(), &node.base, &secret, &code).await).await;
     let (access, refresh_token) =
         tokens(refresh(&Client::new(), &node.base, &secret, &first).await).await;
+    // A device waiting for its user to approve it: a device code.
+    let r = Client::new()
+        .post(node.url("/oauth2/devicecode"))
+        .basic_auth(&app_id, Some(&secret))
+        .form(&[("scope", "vso.profile")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     // The node learns of its own revocation from the change feed, within a poll interval.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while status(&node.base, ME, &revoked_access).await != StatusCode::UNAUTHORIZED {

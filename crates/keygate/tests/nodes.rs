@@ -2,7 +2,8 @@
 //! a code or a token from one node works on the others, a code or refresh token raced over all
 //! three is spent exactly once, and a revocation, secret regeneration, app deletion or policy
 //! change made on one node is enforced by the others within 1 second (the measured times are
-//! printed).
+//! printed), and a device approved on one node gets its tokens by polling another within 1
+//! second.
 //!
 //! Each test makes its own database on the server named by `KEYGATE_TEST_POSTGRES_URL`; without
 //! that variable the tests pass without running and say so.
@@ -291,4 +292,80 @@ async fn changes_made_on_one_node_are_enforced_by_the_others_within_one_second()
         BOUND.as_millis()
     );
     assert!(worst < BOUND, "propagation took {} ms", worst.as_millis());
+}
+
+/// The RFC 8628 device code grant.
+const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_approved_on_one_node_gets_its_tokens_by_polling_another_within_one_second() {
+    let Some((db, [a, b, c])) = cluster().await else {
+        return;
+    };
+    let (app_id, secret) = Cli::new(KEYGATE, db.url()).new_app("Device", SCOPES);
+    let device = Client::new();
+    let started: serde_json::Value = device
+        .post(a.url("/oauth2/devicecode"))
+        .basic_auth(&app_id, Some(&secret))
+        .form(&[("scope", SCOPES)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let device_code = started["device_code"].as_str().unwrap().to_owned();
+    let user_code = started["user_code"].as_str().unwrap();
+    let poll = |base: String| {
+        standard_token_request(
+            &device,
+            &base,
+            &app_id,
+            &secret,
+            &[("grant_type", DEVICE_GRANT), ("device_code", &device_code)],
+        )
+        .send()
+    };
+    let pending = poll(c.base.clone()).await.unwrap();
+    assert_eq!(pending.status(), StatusCode::BAD_REQUEST);
+
+    // The person signs in and approves on B.
+    let person = browser();
+    sign_in(&person, &b.base, EMAIL, PASSWORD).await;
+    let token = csrf(&person, &b.url("/device")).await;
+    let consent = person
+        .post(b.url("/device"))
+        .form(&[("csrf", token.as_str()), ("user_code", user_code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), StatusCode::OK);
+    let mut fields = keygate_testkit::html::hidden_fields(&consent.text().await.unwrap());
+    fields.push(("decision".into(), "accept".into()));
+    let done = person
+        .post(b.url("/device/decide"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::OK);
+    let approved = Instant::now();
+
+    // The device polls C (and, for the single-use check, A) until it has its tokens.
+    let mut issued = None;
+    while approved.elapsed() < BOUND {
+        let r = poll(c.base.clone()).await.unwrap();
+        if r.status() == StatusCode::OK {
+            issued = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seen_after = approved.elapsed();
+    let issued = issued.expect("the approval on B was not seen by polling C within 1 second");
+    println!("device approval on B seen by a poll on C after {seen_after:?}");
+    let access = issued["access_token"].as_str().unwrap();
+    assert_eq!(status(&a.base, ME, access).await, StatusCode::OK);
+    let again = poll(a.base.clone()).await.unwrap();
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "redeemed once");
 }

@@ -1,5 +1,5 @@
-//! Standard OAuth proven by third-party clients: runs `scripts/python-tests.sh` (authlib and
-//! PyJWT against the real `keygate` binary) and fails when it fails. Its output is part of the
+//! Standard OAuth proven by third-party clients: runs `scripts/python-tests.sh` (authlib,
+//! PyJWT and requests-oauth2client's device flow against the real `keygate` binary) and fails when it fails. Its output is part of the
 //! test run. Under CI (`CI=true`) a missing Python is a failure, never a skip.
 
 use std::path::Path;

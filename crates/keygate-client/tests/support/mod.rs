@@ -84,6 +84,42 @@ impl Keygate {
     }
 }
 
+impl Keygate {
+    /// What a person does on `/device`: sign in (once), type `user_code`, press `decision`
+    /// ("accept" or "deny") on the consent page. Returns the final page.
+    pub async fn answer_device(&self, user_code: &str, decision: &str) -> String {
+        let page = self
+            .browser
+            .get(format!("{}/device", self.base))
+            .send()
+            .await
+            .unwrap();
+        if page.status().is_redirection() {
+            keygate_testkit::sign_in(&self.browser, &self.base, EMAIL, PASSWORD).await;
+        }
+        let csrf = keygate_testkit::csrf(&self.browser, &format!("{}/device", self.base)).await;
+        let consent = self
+            .browser
+            .post(format!("{}/device", self.base))
+            .form(&[("csrf", csrf.as_str()), ("user_code", user_code)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(consent.status(), 200, "the device consent page is shown");
+        let mut fields = keygate_testkit::html::hidden_fields(&consent.text().await.unwrap());
+        fields.push(("decision".into(), decision.into()));
+        let done = self
+            .browser
+            .post(format!("{}/device/decide", self.base))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(done.status(), 200);
+        done.text().await.unwrap()
+    }
+}
+
 /// An app of Fabrikam's calling back to [`CALLBACK`] with [`SCOPES`].
 fn app(name: &str) -> Registration {
     Registration {

@@ -38,6 +38,12 @@ pub enum AuditKind {
     AdminTokenCreated,
     /// An admin token was revoked.
     AdminTokenRevoked,
+    /// A user denied a device's request (RFC 8628).
+    DeviceCodeDenied,
+    /// A user code that matches no pending device request was entered.
+    DeviceCodeRejected,
+    /// User-code entries were refused for coming too often from one address or session.
+    DeviceCodeThrottled,
     /// Written by a newer Keygate; the stored spelling is kept.
     Other(String),
 }
@@ -59,6 +65,9 @@ impl AuditKind {
             Self::SignInThrottled => "sign_in_throttled",
             Self::AdminTokenCreated => "admin_token_created",
             Self::AdminTokenRevoked => "admin_token_revoked",
+            Self::DeviceCodeDenied => "device_code_denied",
+            Self::DeviceCodeRejected => "device_code_rejected",
+            Self::DeviceCodeThrottled => "device_code_throttled",
             Self::Other(s) => s,
         }
     }
@@ -79,6 +88,9 @@ impl AuditKind {
             "sign_in_throttled" => Self::SignInThrottled,
             "admin_token_created" => Self::AdminTokenCreated,
             "admin_token_revoked" => Self::AdminTokenRevoked,
+            "device_code_denied" => Self::DeviceCodeDenied,
+            "device_code_rejected" => Self::DeviceCodeRejected,
+            "device_code_throttled" => Self::DeviceCodeThrottled,
             other => Self::Other(other.to_owned()),
         }
     }

@@ -6,6 +6,7 @@ mod app;
 mod audit;
 mod authorization;
 mod change;
+mod device;
 mod work;
 
 pub use account::{
@@ -20,4 +21,5 @@ pub use authorization::{
     RefreshRecord,
 };
 pub use change::{Change, ChangeKind, ResealedKey, SigningKeyRecord};
+pub use device::{DeviceCodeRecord, DeviceCodeStatus, DeviceDecision, DevicePoll, NewDeviceCode};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};

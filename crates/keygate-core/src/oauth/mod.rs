@@ -3,6 +3,8 @@
 pub mod authorize;
 pub mod client;
 pub mod client_credentials;
+pub mod device;
+pub mod device_verification;
 pub mod introspect;
 pub mod pkce;
 pub mod redirect;
@@ -10,5 +12,6 @@ pub mod revoke;
 pub mod token;
 mod token_error;
 mod token_error_rfc;
+pub mod user_code;
 
 pub use token_error::TokenError;

@@ -75,6 +75,27 @@ pub enum TokenError {
     /// A parameter was sent more than once (RFC 6749 §3.1, §5.2).
     #[error("A parameter was sent more than once")]
     ParameterRepeated,
+    /// RFC 8628 §3.5: the user has not decided yet; poll again after the interval.
+    #[error("The user has not yet approved the device")]
+    AuthorizationPending,
+    /// RFC 8628 §3.5: polled sooner than the interval; the interval grew by 5 seconds.
+    #[error("The device is polling too often")]
+    SlowDown,
+    /// RFC 8628 §3.5: the user denied the device's request.
+    #[error("The user denied the authorization request")]
+    AccessDenied,
+    /// RFC 8628 §3.5: the device code is past its lifetime.
+    #[error("The device code has expired")]
+    DeviceCodeExpired,
+    /// No `device_code`.
+    #[error("A device code must be provided")]
+    DeviceCodeMissing,
+    /// A device code unknown, or issued to another app.
+    #[error("The device code is not valid")]
+    DeviceCodeInvalid,
+    /// A device code already exchanged for tokens.
+    #[error("The device code has already been used")]
+    DeviceCodeUsed,
     /// The database could not be reached in time; nothing was consumed, so the client may retry
     /// (HTTP 503).
     #[error("The service is temporarily unavailable")]

@@ -9,7 +9,12 @@ impl TokenError {
         use TokenError::*;
         match self {
             GrantTypeMissing | ClientAuthAmbiguous | GrantMissing | RedirectUriMissing
-            | TokenMissing | ParameterRepeated => "invalid_request",
+            | TokenMissing | ParameterRepeated | DeviceCodeMissing => "invalid_request",
+            AuthorizationPending => "authorization_pending",
+            SlowDown => "slow_down",
+            AccessDenied => "access_denied",
+            DeviceCodeExpired => "expired_token",
+            DeviceCodeInvalid | DeviceCodeUsed => "invalid_grant",
             ClientSecretMissing
             | ClientSecretMalformed
             | ClientFailedValidation
@@ -37,7 +42,7 @@ impl TokenError {
         match self {
             GrantTypeMissing => "The grant_type parameter is missing",
             GrantTypeUnsupported => {
-                "grant_type must be authorization_code, refresh_token or client_credentials"
+                "grant_type must be authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:device_code"
             }
             ClientAuthAmbiguous => "Only one client authentication method may be used",
             ClientSecretMissing => "Client authentication is required",
@@ -63,6 +68,13 @@ impl TokenError {
             ParameterRepeated => "A parameter was sent more than once",
             Server => "An internal error occurred",
             Unavailable => "The service is temporarily unavailable",
+            AuthorizationPending => "The user has not yet approved the device",
+            SlowDown => "The device is polling too often; wait 5 seconds longer between polls",
+            AccessDenied => "The user denied the authorization request",
+            DeviceCodeExpired => "The device code has expired",
+            DeviceCodeMissing => "The device_code parameter is missing",
+            DeviceCodeInvalid => "The device code is invalid",
+            DeviceCodeUsed => "The device code has already been used",
         }
     }
 

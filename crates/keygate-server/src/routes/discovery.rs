@@ -7,9 +7,11 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use keygate_core::oauth::device::DEVICE_CODE_GRANT;
 use keygate_core::scopes::catalogue;
 use serde_json::{json, Value};
 
+use super::device_authorization::DEVICE_AUTHORIZATION_PATH;
 use crate::state::AppState;
 
 /// Where the JWK Set is served.
@@ -44,13 +46,19 @@ pub(crate) fn metadata_document(state: &AppState) -> Value {
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            DEVICE_CODE_GRANT,
+        ],
         "token_endpoint_auth_methods_supported": auth_methods,
         "code_challenge_methods_supported": ["S256"],
         "revocation_endpoint": format!("{base}/oauth2/revoke"),
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint": format!("{base}/oauth2/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "device_authorization_endpoint": format!("{base}{DEVICE_AUTHORIZATION_PATH}"),
     })
 }
 

@@ -4,6 +4,8 @@ mod api;
 mod apps;
 mod assets;
 mod authorize;
+mod device;
+mod device_authorization;
 mod discovery;
 mod health;
 mod introspect;
@@ -35,6 +37,8 @@ pub fn router(state: AppState) -> Router {
         .merge(discovery::router())
         .merge(introspect::router())
         .merge(revoke::router())
+        .merge(device::router())
+        .merge(device_authorization::router())
         .merge(api::router())
         .merge(profile::router())
         .merge(crate::metrics::router(&state));

@@ -32,7 +32,12 @@ enum Flavour {
 const AZURE_FIELDS: [&str; 3] = ["client_assertion", "client_assertion_type", "assertion"];
 /// Fields only the standard flavour sends (the Azure refresh carries `assertion` as well).
 const STANDARD_FIELDS: [&str; 4] = ["client_id", "client_secret", "code", "refresh_token"];
-const STANDARD_GRANTS: [&str; 3] = ["authorization_code", "refresh_token", "client_credentials"];
+const STANDARD_GRANTS: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    keygate_core::oauth::device::DEVICE_CODE_GRANT,
+];
 
 impl Flavour {
     /// Azure when the request carries `client_assertion` (or another Azure-only field, or the

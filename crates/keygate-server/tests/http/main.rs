@@ -13,6 +13,7 @@ mod audit;
 mod authorize;
 mod backend;
 mod client_credentials;
+mod device_grant;
 mod discovery;
 mod emulator;
 mod helpers;

@@ -110,6 +110,7 @@ use Visitor::{Anonymous, Owner};
 
 pub(crate) const SIGN_IN: &str = "form[action='/_signin'] button[type=submit]";
 pub(crate) const CREATE_APP: &str = "form[action='/app/register'] button[type=submit]";
+pub(crate) const ENTER_CODE: &str = "form[action='/device'] button[type=submit]";
 
 /// Every page a person can reach.
 const PAGES: &[Page] = &[
@@ -157,6 +158,21 @@ const PAGES: &[Page] = &[
     get("authorizations", Owner, "/profile/authorizations")
         .screenshot("authorizations-phone.png", 390),
     get("org policy", Owner, "/{org}/_settings/organizationPolicy"),
+    get("device code entry", Owner, "/device"),
+    submit(
+        "device code wrong",
+        "/device",
+        &[("#user_code", "not a code")],
+        ENTER_CODE,
+    )
+    .with_errors(),
+    submit(
+        "device consent",
+        "/device?user_code={user_code}",
+        &[],
+        ENTER_CODE,
+    )
+    .screenshot("device-consent-phone.png", 390),
     get(
         "400 page",
         Owner,

@@ -10,6 +10,8 @@ use keygate_core::apps::{register_app, rotate_secret, Registration};
 use keygate_core::audit::Origin;
 use keygate_core::model::{Actor, App, ClientKind, SecretSlot, User};
 use keygate_core::oauth::authorize::{accept, validate, AuthorizeParams};
+use keygate_core::oauth::client::Client;
+use keygate_core::oauth::device::authorize_device;
 use keygate_core::{accounts, Keygate, Lifetimes, ManualClock, Policy};
 use keygate_server::{build_state, serve, ServerOptions};
 use keygate_store_sqlite::SqliteStore;
@@ -32,6 +34,8 @@ pub struct World {
     pub base: String,
     /// The main app's id (lower case, as links use it).
     pub app_id: String,
+    /// The user code of a pending device request of the main app.
+    pub user_code: String,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -54,7 +58,7 @@ impl World {
         )
         .await
         .unwrap();
-        let app_id = seed(&state.kg).await;
+        let (app_id, user_code) = seed(&state.kg).await;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = serve(listener, state, async {
@@ -65,17 +69,19 @@ impl World {
         Self {
             base,
             app_id,
+            user_code,
             _stop: stop,
             _dir: dir,
         }
     }
 
-    /// A page's URL: `{app}`, `{org}` and `{callback}` in `path` are the seed's.
+    /// A page's URL: `{app}`, `{org}`, `{callback}` and `{user_code}` in `path` are the seed's.
     pub fn url(&self, path: &str) -> String {
         let path = path
             .replace("{app}", &self.app_id)
             .replace("{org}", ORG)
-            .replace("{callback}", MAIN_CALLBACK);
+            .replace("{callback}", MAIN_CALLBACK)
+            .replace("{user_code}", &self.user_code);
         format!("{}{path}", self.base)
     }
 }
@@ -86,8 +92,9 @@ pub const CONSENT: &str = "/oauth2/authorize?client_id={app}&response_type=Asser
 &redirect_uri={callback}";
 
 /// The user, the organization, three apps each authorized by the user, a rotated secret and
-/// two policy changes; returns the main app's id.
-async fn seed(kg: &Keygate) -> String {
+/// two policy changes, and a device request of the main app waiting for its user code; returns
+/// the main app's id and that user code.
+async fn seed(kg: &Keygate) -> (String, String) {
     let (data, clock) = (kg.data(), kg.clock.as_ref());
     let user = accounts::create_user(data, clock, EMAIL, "Demo User", PASSWORD)
         .await
@@ -151,7 +158,14 @@ async fn seed(kg: &Keygate) -> String {
         .unwrap_or_else(|e| panic!("the seed's authorize request is valid: {e:?}"));
         accept(&as_user, &valid, &user).await.unwrap();
     }
-    main.id.to_string()
+    let device = authorize_device(
+        kg,
+        &Client::Public(main.id),
+        Some("vso.profile vso.work_write"),
+    )
+    .await
+    .unwrap();
+    (main.id.to_string(), device.user_code)
 }
 
 async fn app(kg: &Keygate, user: &User, name: &str, callback: &str, scopes: &str) -> App {

@@ -11,6 +11,7 @@ use crate::rows::accounts::{
 };
 use crate::rows::apps::{AppRow, SecretRow};
 use crate::rows::changes::ChangeRow;
+use crate::rows::device::DeviceCodeRow;
 use crate::rows::grants::{AuthorizationRow, CodeRow, RefreshTokenRow};
 use crate::rows::operations::{AdminTokenRow, AuditRow};
 use crate::rows::settings::{SettingRow, SigningKeyRow};
@@ -61,6 +62,7 @@ dump_tables! {
     work_items: WorkItemRow,
     audit_events: AuditRow,
     admin_tokens: AdminTokenRow,
+    device_codes: DeviceCodeRow,
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod changes;
+pub mod device;
 pub mod grants;
 pub mod operations;
 pub mod settings;

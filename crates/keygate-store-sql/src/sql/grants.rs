@@ -106,7 +106,7 @@ fn same_authorization(consumed: &str, successor: &NewRefreshToken) -> Result<(),
 /// authenticated the request for `token` is still stored (public clients have none). When it
 /// is not, the secret was replaced after the request's check, and whatever it would mint now
 /// would escape the replacement's revocation.
-async fn secret_still_exists<C: Conn>(
+pub(crate) async fn secret_still_exists<C: Conn>(
     conn: &mut C,
     token: &NewRefreshToken,
 ) -> Result<bool, StoreError> {
@@ -129,7 +129,7 @@ async fn secret_still_exists<C: Conn>(
     Ok(found.is_some())
 }
 
-async fn insert_refresh<C: Conn>(
+pub(crate) async fn insert_refresh<C: Conn>(
     conn: &mut C,
     token: &NewRefreshToken,
     parent: Option<&TokenHash>,

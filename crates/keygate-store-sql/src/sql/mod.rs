@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod apps;
 pub mod audit;
 pub mod changes;
+pub mod device;
 pub mod grants;
 pub mod keys;
 pub mod orgs;

@@ -1,11 +1,13 @@
 //! The standard flavour of `POST /oauth2/token` (RFC 6749): `authorization_code` with PKCE,
 //! `refresh_token` and `client_credentials`, clients authenticated by `client_secret_basic`,
-//! `client_secret_post` or (public clients) `client_id` alone, RFC 6749 §5.1 success bodies.
+//! `client_secret_post` or (public clients) `client_id` alone, RFC 6749 §5.1 success bodies;
+//! and the device code grant (RFC 8628 §3.4), whose pending answers are §5.2 error bodies.
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use keygate_core::oauth::client_credentials::client_credentials;
+use keygate_core::oauth::device;
 use keygate_core::oauth::token::{self, CodeGrant, RedirectRule, RefreshGrant};
 use keygate_core::oauth::TokenError;
 use keygate_core::scopes::ScopeSet;
@@ -71,6 +73,7 @@ enum Grant {
     AuthorizationCode,
     RefreshToken,
     ClientCredentials,
+    DeviceCode,
 }
 
 async fn grant(
@@ -83,6 +86,7 @@ async fn grant(
         Some("authorization_code") => Grant::AuthorizationCode,
         Some("refresh_token") => Grant::RefreshToken,
         Some("client_credentials") => Grant::ClientCredentials,
+        Some(device::DEVICE_CODE_GRANT) => Grant::DeviceCode,
         Some(_) => return Err(TokenError::GrantTypeUnsupported),
     };
     let client = authenticate(state, headers, form).await?;
@@ -105,6 +109,7 @@ async fn grant(
             };
             token::refresh(kg, &client, grant).await?
         }
+        Grant::DeviceCode => device::poll_device_code(kg, &client, form.get("device_code")).await?,
         Grant::ClientCredentials => {
             let t = client_credentials(kg, &client, form.get("scope")).await?;
             return Ok(Issued {
