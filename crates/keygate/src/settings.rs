@@ -87,6 +87,9 @@ pub struct Settings {
     pub metrics_public: bool,
     /// Connection pool size and timeouts (PostgreSQL).
     pub pool: keygate_store_postgres::PoolSettings,
+    /// The signing algorithm when one was asked for (flag, environment or config file), which
+    /// the database's signing key must match.
+    pub configured_signing_algorithm: Option<SigningAlgorithm>,
 }
 
 /// The database URL `db` names: flag or environment, then config file, then the default.
@@ -172,9 +175,18 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
                 .unwrap_or(d.session),
         )?,
     };
+    let configured_signing_algorithm = match args
+        .signing_algorithm
+        .clone()
+        .or(file.signing_algorithm.clone())
+    {
+        Some(name) => Some(name.parse::<SigningAlgorithm>()?),
+        None => None,
+    };
     Ok(Settings {
         pool,
         hardening,
+        configured_signing_algorithm,
         metrics_listen: args
             .operations
             .metrics_listen
@@ -195,10 +207,7 @@ pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
                 .or(file.allow_http_callbacks)
                 .unwrap_or(false),
             require_pkce: args.require_pkce.or(file.require_pkce).unwrap_or(false),
-            signing_algorithm: match args.signing_algorithm.clone().or(file.signing_algorithm) {
-                Some(name) => name.parse()?,
-                None => SigningAlgorithm::default(),
-            },
+            signing_algorithm: configured_signing_algorithm.unwrap_or_default(),
             key_publish_ahead: positive(
                 "key_publish_ahead",
                 args.key_publish_ahead

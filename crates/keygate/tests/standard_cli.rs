@@ -5,7 +5,7 @@
 
 use std::process::Output;
 
-use keygate_testkit::{ok_json, refused, Cli};
+use keygate_testkit::{free_port, ok_json, refused, wait_until_answers, Cli, Process};
 use serde_json::Value;
 
 fn world() -> (tempfile::TempDir, Cli) {
@@ -110,6 +110,49 @@ fn keys_rotate_publishes_a_next_key_that_signs_after_the_publish_ahead_delay() {
     let state = |kid: &Value| listed.iter().find(|k| &k["kid"] == kid).unwrap()["state"].clone();
     assert_eq!(state(&first[0]["kid"]), "active");
     assert_eq!(state(&next["kid"]), "next");
+}
+
+#[tokio::test]
+async fn a_configured_signing_algorithm_is_used_or_the_server_refuses_to_start() {
+    // Admin commands make the first key with the configured algorithm too.
+    let dir = tempfile::tempdir().unwrap();
+    let kg = Cli::sqlite(
+        env!("CARGO_BIN_EXE_keygate"),
+        &dir.path().join("keygate.db"),
+    );
+    kg.create_user();
+    let made = kg
+        .command(&["keys", "list", "--json"])
+        .env("KEYGATE_SIGNING_ALGORITHM", "RS256")
+        .output()
+        .unwrap();
+    assert_eq!(ok_json(made)[0]["algorithm"], "RS256");
+
+    // A database signing ES256 (made without the setting) and a server told RS256: it says so
+    // and stops, naming both and the way out.
+    let (_dir, kg) = world();
+    assert_eq!(keys(&kg)[0]["algorithm"], "ES256");
+    let serve = |port: u16| {
+        let mut cmd = kg.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]);
+        cmd.args(["--signing-algorithm", "RS256"]);
+        cmd
+    };
+    let out = serve(free_port()).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("set to RS256"), "{err}");
+    assert!(err.contains("signs access tokens with ES256"), "{err}");
+    assert!(
+        err.contains("keygate keys rotate --algorithm RS256"),
+        "{err}"
+    );
+
+    // Rotated as told, the same server starts.
+    ok_json(kg.run(&["keys", "rotate", "--algorithm", "RS256", "--json"]));
+    let port = free_port();
+    let _server = Process(serve(port).spawn().unwrap());
+    let health = format!("http://127.0.0.1:{port}/healthz");
+    wait_until_answers(&reqwest::Client::new(), &health).await;
 }
 
 #[test]

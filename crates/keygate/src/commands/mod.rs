@@ -53,6 +53,9 @@ pub async fn context_and_master_key(
 ) -> anyhow::Result<(Keygate, crate::master_key::MasterKeySource)> {
     let args = ServeArgs {
         db: db.clone(),
+        // The first signing key an admin command makes has the algorithm the servers are told
+        // to use (their flag is not on this command; the variable and config file are read).
+        signing_algorithm: std::env::var("KEYGATE_SIGNING_ALGORITHM").ok(),
         ..ServeArgs::default()
     };
     let s = settings::resolve(&args)?;

@@ -51,7 +51,7 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
     let source =
         crate::master_key::install(&settings.hardening, &settings.database_url, &store).await?;
     crate::master_key::announce(&source);
-    Ok(build_state(
+    let state = build_state(
         store,
         ServerOptions {
             public_url: settings.public_url.clone(),
@@ -61,7 +61,40 @@ pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
         },
     )
     .await?
-    .with_limits(settings.hardening.limits.clone()))
+    .with_limits(settings.hardening.limits.clone());
+    check_signing_algorithm(&state.kg, settings.configured_signing_algorithm).await?;
+    Ok(state)
+}
+
+/// A configured signing algorithm must be the one the database signs access tokens with, or the
+/// one its published next key will: a server never signs with another algorithm than it was
+/// told to without saying so. (The first key is made with the configured algorithm; a database
+/// an admin command made first, or a setting changed later, can differ.)
+async fn check_signing_algorithm(
+    kg: &keygate_core::Keygate,
+    configured: Option<keygate_core::keys::SigningAlgorithm>,
+) -> anyhow::Result<()> {
+    let Some(configured) = configured else {
+        return Ok(());
+    };
+    let signing = kg.credentials.keys().active_algorithm();
+    if signing == configured {
+        return Ok(());
+    }
+    let pending = keygate_core::keys::rotation::stored_keys(kg)
+        .await?
+        .iter()
+        .any(|k| k.state == "next" && k.algorithm == configured.as_str());
+    if pending {
+        tracing::warn!(%signing, %configured, "the database signs with {signing} until its published {configured} key takes over");
+        return Ok(());
+    }
+    anyhow::bail!(
+        "the signing algorithm is set to {configured}, but this database signs access tokens with {signing}. \
+         Switch the database with `keygate keys rotate --algorithm {configured}` (the {signing} key stays \
+         published until its tokens expire), or remove the setting (--signing-algorithm, \
+         KEYGATE_SIGNING_ALGORITHM or signing_algorithm in the config file) to keep {signing}."
+    )
 }
 
 /// Binds and serves `state` until shutdown.
