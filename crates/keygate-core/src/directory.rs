@@ -115,6 +115,16 @@ pub async fn member_project(
     Ok(ProjectAccess { access, project })
 }
 
+/// The name of the organization whose id is `id` (the `hostId` the resource-area lookup takes);
+/// `None` for an unknown or malformed id. Organization names are public in URLs, so this needs
+/// no token, as on the hosted service.
+pub async fn org_name_by_id(kg: &Keygate, id: &str) -> Result<Option<String>, StoreError> {
+    let Ok(id) = id.parse() else {
+        return Ok(None);
+    };
+    Ok(kg.store().org_by_id(id).await?.map(|o| o.name))
+}
+
 /// The organization `name`, if `user` owns it (to change its policy or read its audit log).
 pub async fn owned_org(kg: &Keygate, user: UserId, name: &str) -> Result<Org, OwnedOrgError> {
     match kg.store().org_by_name(name).await? {

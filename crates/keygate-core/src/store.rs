@@ -88,6 +88,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_org(&self, org: Org) -> Result<Org, StoreError>;
     /// An organization by name (case-insensitive).
     async fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError>;
+    /// An organization by id.
+    async fn org_by_id(&self, id: OrgId) -> Result<Option<Org>, StoreError>;
     /// Adds a member; `Conflict` when already a member.
     async fn add_org_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError>;
     /// Whether a user belongs to an organization.

@@ -141,6 +141,7 @@ macro_rules! __every_test {
             accounts::users_are_found_by_email_and_by_id_with_their_password_hash,
             accounts::sign_in_failures_are_counted_per_email_from_a_given_time,
             accounts::creating_an_org_whose_name_is_taken_in_any_case_is_a_conflict,
+            accounts::an_org_is_found_by_its_id,
             accounts::adding_a_member_twice_is_a_conflict,
             accounts::creating_a_project_whose_name_is_taken_in_its_org_is_a_conflict,
             accounts::a_session_finds_its_user_until_it_expires,

@@ -85,6 +85,10 @@ impl<E: Engine> Store for SqlStore<E> {
         transaction!(self, |c| orgs::create_org(c, org))
     }
 
+    async fn org_by_id(&self, id: OrgId) -> Result<Option<Org>, StoreError> {
+        orgs::org_by_id(&mut *self.engine.read().await?, id).await
+    }
+
     async fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError> {
         orgs::org_by_name(&mut *self.engine.read().await?, name).await
     }

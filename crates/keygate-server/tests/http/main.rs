@@ -20,6 +20,7 @@ mod introspection;
 mod limited_app;
 mod limits;
 mod metrics;
+mod negotiation;
 mod page_markup;
 mod parser_properties;
 mod public_clients;

@@ -35,6 +35,12 @@ pub enum ApiError {
     /// The request body or parameters are unusable.
     #[error("{0}")]
     BadRequest(String),
+    /// A malformed `api-version` (the hosted service's `VssInvalidApiVersionException`).
+    #[error("invalid api-version {0}")]
+    InvalidApiVersion(String),
+    /// An `api-version` outside the served range (`VssVersionOutOfRangeException`).
+    #[error("api-version {0} is out of range")]
+    VersionOutOfRange(String),
     /// The request conflicts with the resource's current state.
     #[error("{0}")]
     Conflict(String),
@@ -151,6 +157,24 @@ impl IntoResponse for ApiError {
                     &message,
                     "System.ArgumentException, mscorlib",
                     "ArgumentException",
+                )),
+            )
+                .into_response(),
+            ApiError::InvalidApiVersion(version) => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(envelope(
+                    &format!("The api-version '{version}' is not valid. Specify it as {{Major}}.{{Minor}}, optionally followed by -preview or -preview.{{ResourceVersion}}, for example 7.1 or 7.2-preview.1."),
+                    "Microsoft.VisualStudio.Services.WebApi.VssInvalidApiVersionException, Microsoft.VisualStudio.Services.WebApi",
+                    "VssInvalidApiVersionException",
+                )),
+            )
+                .into_response(),
+            ApiError::VersionOutOfRange(version) => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(envelope(
+                    &format!("The requested REST API version of {version} is out of range for this server. The latest REST API version this server supports is {}.{}.", super::version::MAX_VERSION.0, super::version::MAX_VERSION.1),
+                    "Microsoft.VisualStudio.Services.WebApi.VssVersionOutOfRangeException, Microsoft.VisualStudio.Services.WebApi",
+                    "VssVersionOutOfRangeException",
                 )),
             )
                 .into_response(),

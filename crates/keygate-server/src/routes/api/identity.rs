@@ -1,6 +1,6 @@
 //! Who the token belongs to: profile, connection data, and the user's organizations (accounts).
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -25,6 +25,10 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/_apis/connectionData",
             get(get_connection_data).fallback(super::other_method),
+        )
+        .route(
+            "/{org}/_apis/connectionData",
+            get(get_org_connection_data).fallback(super::other_method),
         )
         .route(
             "/_apis/accounts",
@@ -73,7 +77,22 @@ async fn get_connection_data(
     bearer: BearerToken,
 ) -> Result<Response, ApiError> {
     let user = bearer.require_user(&state, "vso.base").await?;
-    let me = identity(&user);
+    Ok(connection_data(&state, &bearer, &user))
+}
+
+/// `GET /{org}/_apis/connectionData` (any valid token of a member; the Node SDK's `connect()`).
+async fn get_org_connection_data(
+    State(state): State<AppState>,
+    bearer: BearerToken,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let access = bearer.require_org(&state, "vso.base", &org).await?;
+    let user = directory::token_user(&state.kg, access.user()).await?;
+    Ok(connection_data(&state, &bearer, &user))
+}
+
+fn connection_data(state: &AppState, bearer: &BearerToken, user: &User) -> Response {
+    let me = identity(user);
     let body = json!({
         "authenticatedUser": me,
         "authorizedUser": me,
@@ -81,11 +100,7 @@ async fn get_connection_data(
         "deploymentType": "hosted",
         "locationServiceData": {"serviceOwner": "00000000-0000-0000-0000-000000000000", "defaultAccessMappingMoniker": "PublicAccessMapping", "accessMappings": [{"displayName": "Public Access Mapping", "moniker": "PublicAccessMapping", "accessPoint": state.base()}]}
     });
-    Ok(json_response(
-        StatusCode::OK,
-        &body,
-        bearer.api_version.as_deref(),
-    ))
+    json_response(StatusCode::OK, &body, bearer.api_version.as_deref())
 }
 
 /// `GET /_apis/accounts?memberId=` (vso.profile): the caller's organizations. A `memberId` other

@@ -3,9 +3,14 @@
 mod auth;
 mod error;
 mod identity;
+mod locations;
+mod paths;
 mod projects;
 mod registration;
+mod version;
 mod work;
+
+pub(crate) use paths::case_insensitive;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +22,7 @@ use crate::state::AppState;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .merge(identity::router())
+        .merge(locations::router())
         .merge(projects::router())
         .merge(work::router())
         .merge(registration::router())
