@@ -176,6 +176,8 @@ macro_rules! __every_test {
             audit::a_reused_credential_records_its_event_with_the_revocation,
             work::builds_are_numbered_by_the_store_and_listed_newest_first,
             work::work_items_are_found_only_in_their_project,
+            work::a_work_item_update_lands_only_on_the_revision_it_was_made_from,
+            work::work_items_are_listed_by_project_and_found_in_batches_within_their_org,
             work::the_store_answers_a_ping,
             dump::an_imported_dump_exports_back_unchanged_and_the_store_carries_on,
             dump::a_store_filled_through_its_api_exports_every_table,

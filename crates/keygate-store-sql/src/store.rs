@@ -155,6 +155,26 @@ impl<E: Engine> Store for SqlStore<E> {
         work::work_item(&mut *self.engine.read().await?, project, id).await
     }
 
+    async fn update_work_item(
+        &self,
+        item: &WorkItem,
+        expected_rev: i64,
+    ) -> Result<bool, StoreError> {
+        work::update_work_item(&mut *self.engine.write().await?, item, expected_rev).await
+    }
+
+    async fn work_items_of_project(&self, project: ProjectId) -> Result<Vec<WorkItem>, StoreError> {
+        work::work_items_of_project(&mut *self.engine.read().await?, project).await
+    }
+
+    async fn work_items_in_org(
+        &self,
+        org: OrgId,
+        ids: &[i64],
+    ) -> Result<Vec<WorkItem>, StoreError> {
+        work::work_items_in_org(&mut *self.engine.read().await?, org, ids).await
+    }
+
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
         if E::SINGLE_WRITER {
             // Every sign-in writes one: grouped with the token grants, it shares their fsync.

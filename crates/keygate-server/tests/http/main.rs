@@ -34,3 +34,4 @@ mod standard_helpers;
 mod standard_token;
 mod strict_parameters;
 mod token;
+mod work_items;

@@ -87,6 +87,14 @@ impl From<WorkItemError> for ApiError {
         match e {
             WorkItemError::TitleRequired => ApiError::BadRequest("TF401320: Rule Error for field Title. Error code: Required, HasValues, LimitedToValues, AllowsOldValue, InvalidEmpty.".into()),
             WorkItemError::UnknownCreator(user) => ApiError::Unauthorized(user),
+            e @ (WorkItemError::UnknownType(_)
+            | WorkItemError::Patch(_)
+            | WorkItemError::Wiql(_)) => ApiError::BadRequest(e.to_string()),
+            e @ WorkItemError::NotFound(_) => ApiError::NotFound {
+                message: e.to_string(),
+                type_key: "WorkItemUnauthorizedAccessException",
+            },
+            e @ WorkItemError::Changed => ApiError::Conflict(e.to_string()),
             WorkItemError::Store(e) => e.into(),
         }
     }

@@ -9,6 +9,7 @@ mod projects;
 mod registration;
 mod version;
 mod work;
+mod work_items;
 
 pub(crate) use paths::case_insensitive;
 
@@ -25,6 +26,7 @@ pub(super) fn router() -> Router<AppState> {
         .merge(locations::router())
         .merge(projects::router())
         .merge(work::router())
+        .merge(work_items::router())
         .merge(registration::router())
 }
 
