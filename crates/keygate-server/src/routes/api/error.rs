@@ -2,11 +2,11 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use keygate_api_types::ErrorEnvelope;
 use keygate_core::directory::AccessError;
 use keygate_core::ids::UserId;
 use keygate_core::work_items::WorkItemError;
 use keygate_core::StoreError;
-use serde_json::json;
 
 const UNAUTHORIZED_TYPE: &str = "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server";
 
@@ -100,20 +100,12 @@ impl From<WorkItemError> for ApiError {
     }
 }
 
-fn envelope(message: &str, type_name: &str, type_key: &str) -> serde_json::Value {
-    json!({
-        "$id": "1",
-        "innerException": null,
-        "message": message,
-        "typeName": type_name,
-        "typeKey": type_key,
-        "errorCode": 0,
-        "eventId": 3000
-    })
+fn envelope(message: &str, type_name: &str, type_key: &str) -> ErrorEnvelope {
+    ErrorEnvelope::new(message, type_name, type_key)
 }
 
 /// The exact TF400813 body of protocol §7.
-pub fn tf400813(user: &UserId) -> serde_json::Value {
+pub fn tf400813(user: &UserId) -> ErrorEnvelope {
     envelope(
         &format!("TF400813: The user '{user}' is not authorized to access this resource."),
         UNAUTHORIZED_TYPE,

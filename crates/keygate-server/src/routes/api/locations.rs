@@ -5,13 +5,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, options};
 use axum::Router;
+use keygate_api_types::{ApiResourceLocation, Collection, ResourceAreaInfo};
 use serde::Serialize;
 
 use super::error::ApiError;
-use super::json_response;
+use super::typed_response;
 use super::version::{self, MAX_VERSION, MIN_VERSION, RELEASED_VERSION};
 use crate::state::AppState;
 
@@ -147,36 +148,6 @@ const AREAS: &[Area] = &[
     },
 ];
 
-/// `ApiResourceLocation`: one entry of the `OPTIONS` answer.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ApiResourceLocation {
-    id: &'static str,
-    area: &'static str,
-    resource_name: &'static str,
-    route_template: &'static str,
-    resource_version: u32,
-    min_version: &'static str,
-    max_version: String,
-    released_version: &'static str,
-}
-
-/// `ResourceAreaInfo`: where an area is served.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ResourceAreaInfo {
-    id: &'static str,
-    name: &'static str,
-    location_url: String,
-}
-
-/// `{"count": N, "value": [...]}` of typed values.
-#[derive(Debug, Serialize)]
-struct Collection<T> {
-    count: usize,
-    value: Vec<T>,
-}
-
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/_apis", options(list_locations).fallback(not_found))
@@ -203,31 +174,25 @@ async fn not_found() -> StatusCode {
 }
 
 fn locations_of(area: Option<&str>) -> Collection<ApiResourceLocation> {
-    let value: Vec<_> = LOCATIONS
+    let value = LOCATIONS
         .iter()
         .filter(|l| area.is_none_or(|a| a.eq_ignore_ascii_case(l.area)))
         .map(|l| ApiResourceLocation {
-            id: l.id,
-            area: l.area,
-            resource_name: l.resource,
-            route_template: l.route_template,
+            id: l.id.into(),
+            area: l.area.into(),
+            resource_name: l.resource.into(),
+            route_template: l.route_template.into(),
             resource_version: l.resource_version,
-            min_version: MIN_VERSION,
+            min_version: MIN_VERSION.into(),
             max_version: format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1),
-            released_version: RELEASED_VERSION,
+            released_version: RELEASED_VERSION.into(),
         })
         .collect();
-    Collection {
-        count: value.len(),
-        value,
-    }
+    Collection::of(value)
 }
 
 fn answer<T: Serialize>(value: &T, api_version: Option<&str>) -> Response {
-    match serde_json::to_value(value) {
-        Ok(v) => json_response(StatusCode::OK, &v, api_version),
-        Err(_) => ApiError::Internal.into_response(),
-    }
+    typed_response(StatusCode::OK, value, api_version)
 }
 
 fn respond_locations(
@@ -268,19 +233,15 @@ fn area_info(area: &Area, base: &str, org: Option<&str>) -> ResourceAreaInfo {
         None => format!("{base}/"),
     };
     ResourceAreaInfo {
-        id: area.id,
-        name: area.name,
+        id: area.id.into(),
+        name: area.name.into(),
         location_url,
     }
 }
 
 fn resource_areas(state: &AppState, org: Option<&str>) -> Collection<ResourceAreaInfo> {
     let base = state.base();
-    let value: Vec<_> = AREAS.iter().map(|a| area_info(a, &base, org)).collect();
-    Collection {
-        count: value.len(),
-        value,
-    }
+    Collection::of(AREAS.iter().map(|a| area_info(a, &base, org)).collect())
 }
 
 /// `GET /_apis/ResourceAreas`: every area, served from this base URL.

@@ -5,13 +5,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use keygate_api_types as wire;
 use keygate_core::model::{Project, Repository};
 use keygate_core::projects;
-use serde_json::{json, Value};
 
 use super::auth::BearerToken;
 use super::error::ApiError;
-use super::{iso, json_response, list};
+use super::{iso, list, typed_response};
 use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -34,31 +34,40 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-fn project_json(base: &str, org: &str, p: &Project) -> Value {
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "description": p.description,
-        "url": format!("{base}/{org}/_apis/projects/{}", p.id),
-        "state": "wellFormed",
-        "revision": 1,
-        "visibility": "private",
-        "lastUpdateTime": iso(p.created_at)
-    })
+fn project_json(base: &str, org: &str, p: &Project) -> wire::Project {
+    wire::Project {
+        id: p.id.to_string(),
+        name: p.name.clone(),
+        description: p.description.clone(),
+        url: format!("{base}/{org}/_apis/projects/{}", p.id),
+        state: "wellFormed".into(),
+        revision: 1,
+        visibility: "private".into(),
+        last_update_time: iso(p.created_at),
+    }
 }
 
-fn repository_json(base: &str, org: &str, project: &Project, r: &Repository) -> Value {
-    json!({
-        "id": r.id,
-        "name": r.name,
-        "url": format!("{base}/{org}/{}/_apis/git/repositories/{}", project.id, r.id),
-        "project": {"id": project.id, "name": project.name, "url": format!("{base}/{org}/_apis/projects/{}", project.id), "state": "wellFormed", "visibility": "private"},
-        "defaultBranch": r.default_branch,
-        "size": 0,
-        "remoteUrl": format!("{base}/{org}/{}/_git/{}", project.name, r.name),
-        "webUrl": format!("{base}/{org}/{}/_git/{}", project.name, r.name),
-        "isDisabled": false
-    })
+fn repository_json(base: &str, org: &str, project: &Project, r: &Repository) -> wire::Repository {
+    wire::Repository {
+        id: r.id.to_string(),
+        name: r.name.clone(),
+        url: format!(
+            "{base}/{org}/{}/_apis/git/repositories/{}",
+            project.id, r.id
+        ),
+        project: wire::ProjectRef {
+            id: project.id.to_string(),
+            name: project.name.clone(),
+            url: Some(format!("{base}/{org}/_apis/projects/{}", project.id)),
+            state: Some("wellFormed".into()),
+            visibility: Some("private".into()),
+        },
+        default_branch: Some(r.default_branch.clone()),
+        size: 0,
+        remote_url: format!("{base}/{org}/{}/_git/{}", project.name, r.name),
+        web_url: format!("{base}/{org}/{}/_git/{}", project.name, r.name),
+        is_disabled: false,
+    }
 }
 
 /// `GET /{org}/_apis/projects/{project}` (vso.project): one project by name or id, where its
@@ -71,7 +80,7 @@ async fn get_project(
     let access = bearer
         .require_project(&state, "vso.project", &org, &project)
         .await?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &project_json(&state.base(), &access.org().name, access.project()),
         bearer.api_version.as_deref(),
@@ -96,7 +105,7 @@ async fn get_repository(
             message: format!("TF401019: The Git repository with name or identifier {repository} does not exist or you do not have permissions for the operation you are attempting."),
             type_key: "GitRepositoryNotFoundException",
         })?;
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &repository_json(&state.base(), &access.org().name, access.project(), &r),
         bearer.api_version.as_deref(),
@@ -117,7 +126,7 @@ async fn list_projects(
         .iter()
         .map(|p| project_json(&base, &org.name, p))
         .collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &list(values),
         bearer.api_version.as_deref(),
@@ -140,7 +149,7 @@ async fn list_repositories(
         .iter()
         .map(|r| repository_json(&base, &org.name, project, r))
         .collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &list(values),
         bearer.api_version.as_deref(),

@@ -6,14 +6,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
+use keygate_api_types as wire;
 use keygate_core::model::Project;
 use keygate_core::projects::{self, BuildOrder, RequestedBuild};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::BearerToken;
 use super::error::ApiError;
-use super::{iso, json_response, list};
+use super::{iso, list, typed_response};
 use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -30,23 +30,30 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
-fn build_json(base: &str, org: &str, project: &Project, requested: &RequestedBuild) -> Value {
+fn build_json(base: &str, org: &str, project: &Project, requested: &RequestedBuild) -> wire::Build {
     let (b, requested_by) = (&requested.build, &requested.requested_by);
-    let mut v = json!({
-        "id": b.id,
-        "buildNumber": b.build_number,
-        "status": b.status,
-        "queueTime": iso(b.queue_time),
-        "sourceBranch": b.source_branch,
-        "definition": {"id": 1, "name": b.definition_name},
-        "project": {"id": project.id, "name": project.name},
-        "requestedFor": {"id": b.requested_for, "displayName": requested_by},
-        "url": format!("{base}/{org}/{}/_apis/build/Builds/{}", project.id, b.id)
-    });
-    if !b.result.is_empty() {
-        v["result"] = json!(b.result);
+    wire::Build {
+        id: b.id,
+        build_number: b.build_number.clone(),
+        status: b.status.clone(),
+        queue_time: Some(iso(b.queue_time)),
+        source_branch: b.source_branch.clone(),
+        definition: Some(wire::DefinitionRef {
+            id: 1,
+            name: b.definition_name.clone(),
+        }),
+        project: Some(wire::ProjectRef {
+            id: project.id.to_string(),
+            name: project.name.clone(),
+            ..Default::default()
+        }),
+        requested_for: Some(wire::IdentityRef {
+            id: b.requested_for.to_string(),
+            display_name: requested_by.clone(),
+        }),
+        url: format!("{base}/{org}/{}/_apis/build/Builds/{}", project.id, b.id),
+        result: (!b.result.is_empty()).then(|| b.result.clone()),
     }
-    v
 }
 
 /// `GET /{org}/{project}/_apis/build/builds` (vso.build).
@@ -64,7 +71,7 @@ async fn list_builds(
         .iter()
         .map(|b| build_json(&base, &access.org().name, access.project(), b))
         .collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &list(values),
         bearer.api_version.as_deref(),
@@ -92,7 +99,7 @@ async fn get_build(
         type_key: "BuildNotFoundException",
     })?;
     let value = build_json(&state.base(), &access.org().name, access.project(), &b);
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &value,
         bearer.api_version.as_deref(),
@@ -134,7 +141,7 @@ async fn queue_build(
     };
     let build = projects::queue_build(&state.kg, &access, order).await?;
     let value = build_json(&state.base(), &access.org().name, access.project(), &build);
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &value,
         bearer.api_version.as_deref(),

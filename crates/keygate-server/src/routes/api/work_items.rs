@@ -8,15 +8,15 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use keygate_api_types as wire;
 use keygate_core::directory::{self, ProjectAccess};
 use keygate_core::model::WorkItem;
 use keygate_core::work_items::{self, patch, WorkItemError, MAX_BATCH};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use super::auth::BearerToken;
 use super::error::ApiError;
-use super::{iso, json_response, list};
+use super::{iso, list, typed_response};
 use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
@@ -61,23 +61,25 @@ fn work_item_url(base: &str, org: &str, id: i64) -> String {
     format!("{base}/{org}/_apis/wit/workItems/{id}")
 }
 
-fn work_item_json(base: &str, org: &str, w: &WorkItem, only: Option<&[String]>) -> Value {
+fn work_item_json(base: &str, org: &str, w: &WorkItem, only: Option<&[String]>) -> wire::WorkItem {
     let mut fields = work_items::fields_of(w);
     if let Some(only) = only {
         fields.retain(|k, _| only.iter().any(|f| f.eq_ignore_ascii_case(k)));
     }
     let url = work_item_url(base, org, w.id);
-    json!({
-        "id": w.id,
-        "rev": w.rev,
-        "fields": fields,
-        "_links": {"self": {"href": url}},
-        "url": url
-    })
+    wire::WorkItem {
+        id: w.id,
+        rev: w.rev,
+        fields,
+        links: wire::SelfLink {
+            self_: wire::Link { href: url.clone() },
+        },
+        url,
+    }
 }
 
 fn respond(state: &AppState, bearer: &BearerToken, org: &str, w: &WorkItem) -> Response {
-    json_response(
+    typed_response(
         StatusCode::OK,
         &work_item_json(&state.base(), org, w, None),
         bearer.api_version.as_deref(),
@@ -253,7 +255,7 @@ async fn list_batch(
         .iter()
         .map(|w| work_item_json(&base, &access.org().name, w, fields.as_deref()))
         .collect();
-    Ok(json_response(
+    Ok(typed_response(
         StatusCode::OK,
         &list(values),
         bearer.api_version.as_deref(),
@@ -329,16 +331,34 @@ async fn run_query(
     .await?;
     let base = state.base();
     let org = &access.org().name;
-    let field = |f: &String| json!({"referenceName": f, "name": f});
-    let body = json!({
-        "queryType": "flat",
-        "queryResultType": "workItem",
-        "asOf": iso(state.kg.clock.now()),
-        "columns": result.query.columns.iter().map(field).collect::<Vec<_>>(),
-        "sortColumns": result.query.order.iter().map(|(f, ascending)| json!({"field": field(f), "descending": !ascending})).collect::<Vec<_>>(),
-        "workItems": result.ids.iter().map(|id| json!({"id": id, "url": work_item_url(&base, org, *id)})).collect::<Vec<_>>()
-    });
-    Ok(json_response(
+    let field = |f: &String| wire::FieldReference {
+        reference_name: f.clone(),
+        name: f.clone(),
+    };
+    let body = wire::WorkItemQueryResult {
+        query_type: "flat".into(),
+        query_result_type: "workItem".into(),
+        as_of: iso(state.kg.clock.now()),
+        columns: result.query.columns.iter().map(field).collect(),
+        sort_columns: result
+            .query
+            .order
+            .iter()
+            .map(|(f, ascending)| wire::SortColumn {
+                field: field(f),
+                descending: !ascending,
+            })
+            .collect(),
+        work_items: result
+            .ids
+            .iter()
+            .map(|id| wire::WorkItemReference {
+                id: *id,
+                url: work_item_url(&base, org, *id),
+            })
+            .collect(),
+    };
+    Ok(typed_response(
         StatusCode::OK,
         &body,
         bearer.api_version.as_deref(),
