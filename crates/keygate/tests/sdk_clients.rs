@@ -62,7 +62,7 @@ fn run(command: &mut Command, what: &str) {
 struct World {
     server: Server,
     tokens: Vec<(&'static str, String)>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 async fn world() -> World {
@@ -108,7 +108,7 @@ async fn world() -> World {
     World {
         server,
         tokens: vec![("azure", azure), ("standard", standard)],
-        _dir: dir,
+        dir,
     }
 }
 
@@ -195,7 +195,7 @@ async fn the_azure_devops_python_package_works_unchanged_with_both_token_flavour
                     .args(["-m", "pytest", "-p", "no:cacheprovider", "-v"])
                     .arg(root().join("tests/sdk/python"))
                     // The SDK caches resource areas per URL in the user's home; keep it private.
-                    .env("HOME", w._dir.path()),
+                    .env("HOME", w.dir.path()),
                 &w,
                 token,
             ),
