@@ -148,6 +148,31 @@ async fn work_items_are_created_by_post_by_patch_and_updated_through_a_method_ov
     let body: Value = overridden.json().await.unwrap();
     assert_eq!(body["rev"], 2);
     assert_eq!(body["fields"]["System.State"], "Resolved");
+
+    let at_org = w
+        .app
+        .client
+        .post(w.app.url(&format!("/{ORG}/_apis/wit/workitems/{id}")))
+        .bearer_auth(w.access())
+        .header("content-type", PATCH_TYPE)
+        .header("X-HTTP-Method-Override", "patch")
+        .body(json!([{"op": "add", "path": "/fields/System.State", "value": "Closed"}]).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_org.status(), StatusCode::OK);
+    assert_eq!(at_org.json::<Value>().await.unwrap()["rev"], 3);
+    let plain_post = w
+        .app
+        .client
+        .post(w.app.url(&item_path(id)))
+        .bearer_auth(w.access())
+        .header("content-type", PATCH_TYPE)
+        .body("[]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain_post.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]

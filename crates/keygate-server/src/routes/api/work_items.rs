@@ -31,6 +31,7 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/{org}/_apis/wit/workitems/{item}",
             get(get_org_work_item)
+                .post(post_org_work_item)
                 .patch(patch_org_work_item)
                 .fallback(super::other_method),
         )
@@ -163,6 +164,30 @@ fn patch_document(headers: &HeaderMap, body: &[u8]) -> Result<Vec<patch::Operati
     Ok(patch::parse(body).map_err(WorkItemError::from)?)
 }
 
+/// Whether a POST carries `X-HTTP-Method-Override: PATCH`.
+fn overrides_to_patch(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-http-method-override")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("PATCH"))
+}
+
+/// `POST /{org}/_apis/wit/workitems/{id}` with `X-HTTP-Method-Override: PATCH` updates it; any
+/// other POST there is not served.
+async fn post_org_work_item(
+    state: State<AppState>,
+    bearer: BearerToken,
+    headers: HeaderMap,
+    path: Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !overrides_to_patch(&headers) {
+        bearer.require(&state, "vso.work_write", Some(&path.0 .0))?;
+        return Ok(StatusCode::METHOD_NOT_ALLOWED.into_response());
+    }
+    patch_org_work_item(state, bearer, headers, path, body).await
+}
+
 /// `POST .../workitems/${type}` creates; a POST carrying `X-HTTP-Method-Override: PATCH` is a
 /// PATCH.
 async fn post_work_item(
@@ -172,11 +197,7 @@ async fn post_work_item(
     path: Path<(String, String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let overridden = headers
-        .get("x-http-method-override")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("PATCH"));
-    if !overridden && !path.0 .2.starts_with('$') {
+    if !overrides_to_patch(&headers) && !path.0 .2.starts_with('$') {
         bearer.require(&state, "vso.work_write", Some(&path.0 .0))?;
         return Ok(StatusCode::METHOD_NOT_ALLOWED.into_response());
     }
