@@ -340,4 +340,64 @@ mod tests {
             assert!(parse(body.as_bytes()).is_err(), "{body}");
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn operation() -> impl Strategy<Value = Value> {
+            let op = prop_oneof![
+                Just("add"),
+                Just("replace"),
+                Just("remove"),
+                Just("test"),
+                Just("move")
+            ];
+            let path = prop_oneof![
+                Just("/fields/System.Title".to_owned()),
+                Just("/fields/System.State".to_owned()),
+                Just("/fields/System.Rev".to_owned()),
+                Just("/rev".to_owned()),
+                "/fields/[A-Za-z.]{0,12}",
+                "/[a-z]{0,6}",
+            ];
+            let value = prop_oneof![
+                Just(Value::Null),
+                any::<i64>().prop_map(Value::from),
+                "[a-zA-Z ]{0,8}".prop_map(Value::from),
+                any::<bool>().prop_map(Value::from),
+                Just(json!({"x": 1})),
+            ];
+            (op, path, proptest::option::of(value)).prop_map(|(op, path, value)| match value {
+                Some(v) => json!({"op": op, "path": path, "value": v}),
+                None => json!({"op": op, "path": path}),
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn a_document_applies_whole_or_not_at_all(
+                ops in proptest::collection::vec(operation(), 0..8),
+            ) {
+                let Ok(parsed) = parse(Value::Array(ops).to_string().as_bytes()) else {
+                    return Ok(());
+                };
+                let mut fields = Map::new();
+                fields.insert("System.Title".into(), json!("Seed"));
+                let before = fields.clone();
+                match apply(&mut fields, 2, 9, &parsed) {
+                    Ok(()) => prop_assert!(fields.values().all(|v| matches!(
+                        v,
+                        Value::String(_) | Value::Number(_) | Value::Bool(_)
+                    ))),
+                    Err(_) => prop_assert_eq!(fields, before),
+                }
+            }
+
+            #[test]
+            fn any_bytes_parse_or_are_refused_without_panicking(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+                let _ = parse(&body);
+            }
+        }
+    }
 }

@@ -499,4 +499,39 @@ mod tests {
             assert!(parse(text).is_err(), "{text}");
         }
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_text_parses_or_is_refused_without_panicking(text in "\\PC{0,200}") {
+                let _ = parse(&text);
+            }
+
+            #[test]
+            fn generated_flat_queries_parse_and_keep_their_conditions(
+                conditions in proptest::collection::vec(
+                    ("[A-Z][a-z]{0,6}\\.[A-Z][a-z]{0,6}", prop_oneof![Just("="), Just("<>"), Just(">="), Just("<")], "[a-zA-Z ']{0,10}"),
+                    0..5,
+                ),
+                descending in any::<bool>(),
+            ) {
+                let mut text = "SELECT [System.Id] FROM WorkItems".to_owned();
+                for (i, (field, op, value)) in conditions.iter().enumerate() {
+                    text.push_str(if i == 0 { " WHERE " } else { " AND " });
+                    text.push_str(&format!("[{field}] {op} '{}'", value.replace('\'', "''")));
+                }
+                text.push_str(if descending { " ORDER BY [System.Id] DESC" } else { " ORDER BY [System.Id]" });
+                let query = parse(&text).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                prop_assert_eq!(query.conditions.len(), conditions.len());
+                for (c, (field, _, value)) in query.conditions.iter().zip(&conditions) {
+                    prop_assert_eq!(&c.field, field);
+                    prop_assert_eq!(&c.operand, &Operand::Literal(Value::String(value.clone())));
+                }
+                prop_assert_eq!(query.order, vec![("System.Id".to_owned(), !descending)]);
+            }
+        }
+    }
 }
