@@ -61,7 +61,7 @@ fn build() -> Harness {
         });
         let kg = &state.kg;
         let user = accounts::create_user(
-            kg.store.as_ref(),
+            kg.data(),
             kg.clock.as_ref(),
             "fuzz@keygate.fuzz",
             "Fuzz",

@@ -99,7 +99,8 @@ pub async fn member_org(
     }
 }
 
-/// The project `project_name` of the organization `org_name`, if `user` is one of its members.
+/// The project `project_name` (its name, or its id as the REST API's links carry it) of the
+/// organization `org_name`, if `user` is one of its members.
 pub async fn member_project(
     kg: &Keygate,
     user: UserId,
@@ -107,12 +108,38 @@ pub async fn member_project(
     project_name: &str,
 ) -> Result<ProjectAccess, AccessError> {
     let access = member_org(kg, user, org_name).await?;
-    let project = kg
-        .store()
-        .project_by_name(access.org.id, project_name)
-        .await?
-        .ok_or_else(|| AccessError::NoSuchProject(project_name.to_owned()))?;
+    project_of(kg, access, project_name).await
+}
+
+/// The project `project` (name or id) of an organization the member may already open.
+pub async fn project_of(
+    kg: &Keygate,
+    access: OrgAccess,
+    project: &str,
+) -> Result<ProjectAccess, AccessError> {
+    let mut found = kg.store().project_by_name(access.org.id, project).await?;
+    if found.is_none() {
+        if let Ok(id) = project.parse::<crate::ids::ProjectId>() {
+            found = kg
+                .store()
+                .projects_of_org(access.org.id)
+                .await?
+                .into_iter()
+                .find(|p| p.id == id);
+        }
+    }
+    let project = found.ok_or_else(|| AccessError::NoSuchProject(project.to_owned()))?;
     Ok(ProjectAccess { access, project })
+}
+
+/// The name of the organization whose id is `id` (the `hostId` the resource-area lookup takes);
+/// `None` for an unknown or malformed id. Organization names are public in URLs, so this needs
+/// no token, as on the hosted service.
+pub async fn org_name_by_id(kg: &Keygate, id: &str) -> Result<Option<String>, StoreError> {
+    let Ok(id) = id.parse() else {
+        return Ok(None);
+    };
+    Ok(kg.store().org_by_id(id).await?.map(|o| o.name))
 }
 
 /// The organization `name`, if `user` owns it (to change its policy or read its audit log).

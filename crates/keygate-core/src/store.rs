@@ -94,6 +94,8 @@ pub trait Store: Send + Sync + 'static {
     async fn create_org(&self, org: Org) -> Result<Org, StoreError>;
     /// An organization by name (case-insensitive).
     async fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError>;
+    /// An organization by id.
+    async fn org_by_id(&self, id: OrgId) -> Result<Option<Org>, StoreError>;
     /// Adds a member; `Conflict` when already a member.
     async fn add_org_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError>;
     /// Whether a user belongs to an organization.
@@ -131,6 +133,20 @@ pub trait Store: Send + Sync + 'static {
     async fn create_work_item(&self, item: NewWorkItem) -> Result<WorkItem, StoreError>;
     /// A work item by id, only if it belongs to `project`.
     async fn work_item(&self, project: ProjectId, id: i64) -> Result<Option<WorkItem>, StoreError>;
+    /// Replaces a work item's `rev` and `fields_json` with `item`'s, only if its stored revision is
+    /// still `expected_rev` (and it belongs to `item.project_id`); `false` when it is not (changed
+    /// meanwhile or gone), and then nothing is written.
+    async fn update_work_item(
+        &self,
+        item: &WorkItem,
+        expected_rev: i64,
+    ) -> Result<bool, StoreError>;
+    /// A project's work items, by id.
+    async fn work_items_of_project(&self, project: ProjectId) -> Result<Vec<WorkItem>, StoreError>;
+    /// The work items among `ids` that belong to a project of `org`, in the order of `ids`
+    /// (unknown ids and other organizations' items left out).
+    async fn work_items_in_org(&self, org: OrgId, ids: &[i64])
+        -> Result<Vec<WorkItem>, StoreError>;
 
     // --- sessions ---
     /// Stores a browser session.

@@ -143,6 +143,21 @@ pub async fn creating_an_org_whose_name_is_taken_in_any_case_is_a_conflict(store
         .expect("is member"));
 }
 
+/// An organization is found by its id, and an unknown id finds none.
+pub async fn an_org_is_found_by_its_id(store: Arc<dyn Store>) {
+    let owner = user(&*store, "owner@example.com").await;
+    let created = org(&*store, owner.id, "Fabrikam").await;
+    assert_eq!(
+        store.org_by_id(created.id).await.expect("org by id"),
+        Some(created)
+    );
+    assert!(store
+        .org_by_id(keygate_core::ids::OrgId::new_random())
+        .await
+        .expect("org by id")
+        .is_none());
+}
+
 /// Membership is unique; members see their organizations sorted by name.
 pub async fn adding_a_member_twice_is_a_conflict(store: Arc<dyn Store>) {
     let owner = user(&*store, "owner@example.com").await;

@@ -128,6 +128,106 @@ pub async fn work_items_are_found_only_in_their_project(store: Arc<dyn Store>) {
     );
 }
 
+fn task(project: ProjectId, creator: UserId, title: &str) -> WorkItem {
+    WorkItem {
+        id: 0,
+        project_id: project,
+        rev: 1,
+        work_item_type: "Task".to_owned(),
+        fields_json: format!(r#"{{"System.Title":"{title}"}}"#),
+        created_by: creator,
+        created_at: NOW,
+    }
+}
+
+/// An update lands only on the revision it was made from, and only in the item's project.
+pub async fn a_work_item_update_lands_only_on_the_revision_it_was_made_from(store: Arc<dyn Store>) {
+    let ada = user(&*store, "ada@example.com").await;
+    let fabrikam = org(&*store, ada.id, "Fabrikam").await;
+    let web = project(&*store, fabrikam.id, "Web").await;
+    let api = project(&*store, fabrikam.id, "Api").await;
+    let item = store
+        .create_work_item(task(web.id, ada.id, "Ship it"))
+        .await
+        .expect("create work item");
+
+    let edited = WorkItem {
+        rev: 2,
+        fields_json: r#"{"System.Title":"Shipped"}"#.to_owned(),
+        ..item.clone()
+    };
+    assert!(store.update_work_item(&edited, 1).await.expect("update"));
+    assert_eq!(
+        store.work_item(web.id, item.id).await.expect("work item"),
+        Some(edited.clone())
+    );
+
+    let stale = WorkItem {
+        rev: 2,
+        fields_json: r#"{"System.Title":"Lost"}"#.to_owned(),
+        ..item.clone()
+    };
+    assert!(!store.update_work_item(&stale, 1).await.expect("update"));
+    let elsewhere = WorkItem {
+        project_id: api.id,
+        rev: 3,
+        ..edited.clone()
+    };
+    assert!(!store.update_work_item(&elsewhere, 2).await.expect("update"));
+    assert_eq!(
+        store.work_item(web.id, item.id).await.expect("work item"),
+        Some(edited)
+    );
+}
+
+/// A project lists its own work items by id; a batch finds the organization's items in the
+/// order asked and leaves out unknown ids and other organizations' items.
+pub async fn work_items_are_listed_by_project_and_found_in_batches_within_their_org(
+    store: Arc<dyn Store>,
+) {
+    let ada = user(&*store, "ada@example.com").await;
+    let fabrikam = org(&*store, ada.id, "Fabrikam").await;
+    let contoso = org(&*store, ada.id, "Contoso").await;
+    let web = project(&*store, fabrikam.id, "Web").await;
+    let api = project(&*store, fabrikam.id, "Api").await;
+    let theirs = project(&*store, contoso.id, "Web").await;
+    let mut made = Vec::new();
+    for (p, title) in [
+        (web.id, "a"),
+        (api.id, "b"),
+        (web.id, "c"),
+        (theirs.id, "d"),
+    ] {
+        made.push(
+            store
+                .create_work_item(task(p, ada.id, title))
+                .await
+                .expect("create work item"),
+        );
+    }
+    assert_eq!(
+        store.work_items_of_project(web.id).await.expect("list"),
+        vec![made[0].clone(), made[2].clone()]
+    );
+    let batch = store
+        .work_items_in_org(
+            fabrikam.id,
+            &[
+                made[2].id,
+                made[3].id,
+                made[0].id,
+                made[1].id,
+                made[3].id + 100,
+            ],
+        )
+        .await
+        .expect("batch");
+    assert_eq!(
+        batch,
+        vec![made[2].clone(), made[0].clone(), made[1].clone()]
+    );
+}
+
 /// `/readyz` asks the store whether the database answers.
 pub async fn the_store_answers_a_ping(store: Arc<dyn Store>) {
     store.ping().await.expect("ping");

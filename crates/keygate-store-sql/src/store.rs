@@ -89,6 +89,10 @@ impl<E: Engine> Store for SqlStore<E> {
         transaction!(self, |c| orgs::create_org(c, org))
     }
 
+    async fn org_by_id(&self, id: OrgId) -> Result<Option<Org>, StoreError> {
+        orgs::org_by_id(&mut *self.engine.read().await?, id).await
+    }
+
     async fn org_by_name(&self, name: &str) -> Result<Option<Org>, StoreError> {
         orgs::org_by_name(&mut *self.engine.read().await?, name).await
     }
@@ -153,6 +157,26 @@ impl<E: Engine> Store for SqlStore<E> {
 
     async fn work_item(&self, project: ProjectId, id: i64) -> Result<Option<WorkItem>, StoreError> {
         work::work_item(&mut *self.engine.read().await?, project, id).await
+    }
+
+    async fn update_work_item(
+        &self,
+        item: &WorkItem,
+        expected_rev: i64,
+    ) -> Result<bool, StoreError> {
+        work::update_work_item(&mut *self.engine.write().await?, item, expected_rev).await
+    }
+
+    async fn work_items_of_project(&self, project: ProjectId) -> Result<Vec<WorkItem>, StoreError> {
+        work::work_items_of_project(&mut *self.engine.read().await?, project).await
+    }
+
+    async fn work_items_in_org(
+        &self,
+        org: OrgId,
+        ids: &[i64],
+    ) -> Result<Vec<WorkItem>, StoreError> {
+        work::work_items_in_org(&mut *self.engine.read().await?, org, ids).await
     }
 
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {

@@ -6,7 +6,7 @@ use keygate_core::model::NewBuild;
 use keygate_core::projects::{self, BuildOrder};
 use keygate_core::work_items::{self, WorkItemError};
 use keygate_core::{accounts, Keygate};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::support::*;
 
@@ -135,15 +135,19 @@ async fn a_work_item_needs_a_title_and_gets_its_system_fields() {
     let access = directory::member_project(&w.kg, bob, "fabrikam", "Fiber")
         .await
         .unwrap();
-    let untitled = work_items::create_work_item(&w.kg, &access, "Bug".into(), Map::new()).await;
+    let untitled = work_items::create_work_item(&w.kg, &access, "Bug", &[]).await;
     assert!(
         matches!(untitled, Err(WorkItemError::TitleRequired)),
         "{untitled:?}"
     );
 
-    let mut fields = Map::new();
-    fields.insert("System.Title".into(), json!("Fix the fiber"));
-    let made = work_items::create_work_item(&w.kg, &access, "Bug".into(), fields)
+    let ops = work_items::patch::parse(
+        json!([{"op": "add", "path": "/fields/System.Title", "value": "Fix the fiber"}])
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    let made = work_items::create_work_item(&w.kg, &access, "bug", &ops)
         .await
         .unwrap();
     let stored: Value = serde_json::from_str(&made.fields_json).unwrap();

@@ -48,7 +48,8 @@ pub fn router(state: AppState) -> Router {
     let routes = crate::limits::apply(routes, &state);
     let routes = crate::metrics::instrument(routes, &state);
     let routes = crate::limits::deadline(routes, &state);
-    headers::apply(routes, &state).with_state(state)
+    // Outermost: `/_apis/...` paths match case-insensitively, as on the hosted service.
+    api::case_insensitive(headers::apply(routes, &state).with_state(state))
 }
 
 /// The header bar for a page, and the pre-session cookie to set when the browser has none.

@@ -10,19 +10,19 @@ use serde_json::{json, Value};
 
 use super::helpers::*;
 
-const ORG: &str = "fabrikam";
-const PROJECT: &str = "Fabrikam-Fiber";
+pub(crate) const ORG: &str = "fabrikam";
+pub(crate) const PROJECT: &str = "Fabrikam-Fiber";
 
 /// A signed-in member of `fabrikam` with a project, one work item, and a token pair for `scopes`.
-struct ApiWorld {
-    app: TestApp,
-    client: TestClient,
-    tokens: Value,
-    work_item: i64,
+pub(crate) struct ApiWorld {
+    pub(crate) app: TestApp,
+    pub(crate) client: TestClient,
+    pub(crate) tokens: Value,
+    pub(crate) work_item: i64,
 }
 
 impl ApiWorld {
-    async fn with_scopes(scopes: &str) -> Self {
+    pub(crate) async fn with_scopes(scopes: &str) -> Self {
         let app = TestApp::spawn().await;
         let user = app.create_user("ana@example.com").await;
         let (data, clock) = (app.state.kg.data(), app.state.kg.clock.as_ref());
@@ -63,11 +63,11 @@ impl ApiWorld {
         }
     }
 
-    fn access(&self) -> &str {
+    pub(crate) fn access(&self) -> &str {
         self.tokens["access_token"].as_str().unwrap()
     }
 
-    async fn call(&self, method: Method, path: &str, token: Option<&str>) -> Response {
+    pub(crate) async fn call(&self, method: Method, path: &str, token: Option<&str>) -> Response {
         let mut req = self.app.client.request(method, self.app.url(path));
         if let Some(t) = token {
             req = req.header("authorization", format!("Bearer {t}"));
@@ -75,7 +75,7 @@ impl ApiWorld {
         req.send().await.unwrap()
     }
 
-    async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.call(Method::GET, path, Some(self.access())).await
     }
 }

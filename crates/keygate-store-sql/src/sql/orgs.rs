@@ -65,6 +65,13 @@ pub async fn create_org<C: Conn>(conn: &mut C, org: Org) -> Result<Org, StoreErr
     Org::try_from(row)
 }
 
+/// An organization by id.
+pub async fn org_by_id<C: Conn>(conn: &mut C, id: OrgId) -> Result<Option<Org>, StoreError> {
+    const SQL: &str = concat!("SELECT ", org_columns!(), " FROM orgs WHERE id = $1");
+    let row: Option<OrgRow> = conn.fetch_optional(SQL, &[text(id)]).await.db()?;
+    row.map(Org::try_from).transpose()
+}
+
 /// An organization by name (case-insensitive).
 pub async fn org_by_name<C: Conn>(conn: &mut C, name: &str) -> Result<Option<Org>, StoreError> {
     let row: Option<OrgRow> = conn

@@ -1,6 +1,6 @@
 //! Builds and work items, numbered by the database.
 
-use keygate_core::ids::ProjectId;
+use keygate_core::ids::{OrgId, ProjectId};
 use keygate_core::model::{Build, NewBuild, NewWorkItem, WorkItem};
 use keygate_core::StoreError;
 
@@ -45,6 +45,69 @@ pub async fn create_work_item<C: Conn>(
         .await
         .db()?;
     WorkItem::try_from(WorkItemRow { id, ..row })
+}
+
+/// Replaces a work item's revision and fields if its revision is still `expected_rev`.
+pub async fn update_work_item<C: Conn>(
+    conn: &mut C,
+    item: &WorkItem,
+    expected_rev: i64,
+) -> Result<bool, StoreError> {
+    const SQL: &str = "UPDATE work_items SET rev = $1, fields_json = $2
+         WHERE id = $3 AND project_id = $4 AND rev = $5";
+    let changed = conn
+        .execute(
+            SQL,
+            &[
+                item.rev.into(),
+                (&item.fields_json).into(),
+                item.id.into(),
+                text(item.project_id),
+                expected_rev.into(),
+            ],
+        )
+        .await
+        .db()?;
+    Ok(changed == 1)
+}
+
+/// A project's work items, by id.
+pub async fn work_items_of_project<C: Conn>(
+    conn: &mut C,
+    project: ProjectId,
+) -> Result<Vec<WorkItem>, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        work_item_columns!(),
+        " FROM work_items WHERE project_id = $1 ORDER BY id"
+    );
+    let found: Vec<WorkItemRow> = conn.fetch_all(SQL, &[text(project)]).await.db()?;
+    all(found)
+}
+
+/// The work items among `ids` in a project of `org`, in the order of `ids`.
+pub async fn work_items_in_org<C: Conn>(
+    conn: &mut C,
+    org: OrgId,
+    ids: &[i64],
+) -> Result<Vec<WorkItem>, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        work_item_columns!(),
+        " FROM work_items WHERE id = $1
+           AND project_id IN (SELECT id FROM projects WHERE org_id = $2)"
+    );
+    let mut found = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row: Option<WorkItemRow> = conn
+            .fetch_optional(SQL, &[(*id).into(), text(org)])
+            .await
+            .db()?;
+        if let Some(row) = row {
+            found.push(WorkItem::try_from(row)?);
+        }
+    }
+    Ok(found)
 }
 
 /// A work item by id, only if it belongs to `project`.

@@ -16,12 +16,13 @@ use crate::state::AppState;
 pub struct BearerToken {
     token: Option<String>,
     suppress_redirect: bool,
-    /// The `api-version` query parameter, echoed in the response's content type.
+    /// The `api-version` the request asked for (query or `Accept` header), checked and echoed
+    /// in the response's content type.
     pub api_version: Option<String>,
 }
 
 impl FromRequestParts<AppState> for BearerToken {
-    type Rejection = std::convert::Infallible;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
@@ -42,11 +43,7 @@ impl FromRequestParts<AppState> for BearerToken {
             .is_some_and(|v| v.eq_ignore_ascii_case("suppress"));
         let suppress_method =
             matches!(parts.method, Method::PATCH | Method::HEAD | Method::OPTIONS);
-        let api_version = parts.uri.query().and_then(|q| {
-            form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == "api-version")
-                .map(|(_, v)| v.into_owned())
-        });
+        let api_version = super::version::requested(&parts.uri, &parts.headers)?;
         Ok(Self {
             token,
             suppress_redirect: suppress_header || suppress_method,

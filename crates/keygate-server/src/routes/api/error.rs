@@ -2,11 +2,11 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use keygate_api_types::ErrorEnvelope;
 use keygate_core::directory::AccessError;
 use keygate_core::ids::UserId;
 use keygate_core::work_items::WorkItemError;
 use keygate_core::StoreError;
-use serde_json::json;
 
 const UNAUTHORIZED_TYPE: &str = "Microsoft.TeamFoundation.Framework.Server.UnauthorizedRequestException, Microsoft.TeamFoundation.Framework.Server";
 
@@ -35,6 +35,12 @@ pub enum ApiError {
     /// The request body or parameters are unusable.
     #[error("{0}")]
     BadRequest(String),
+    /// A malformed `api-version` (the hosted service's `VssInvalidApiVersionException`).
+    #[error("invalid api-version {0}")]
+    InvalidApiVersion(String),
+    /// An `api-version` outside the served range (`VssVersionOutOfRangeException`).
+    #[error("api-version {0} is out of range")]
+    VersionOutOfRange(String),
     /// The request conflicts with the resource's current state.
     #[error("{0}")]
     Conflict(String),
@@ -81,25 +87,25 @@ impl From<WorkItemError> for ApiError {
         match e {
             WorkItemError::TitleRequired => ApiError::BadRequest("TF401320: Rule Error for field Title. Error code: Required, HasValues, LimitedToValues, AllowsOldValue, InvalidEmpty.".into()),
             WorkItemError::UnknownCreator(user) => ApiError::Unauthorized(user),
+            e @ (WorkItemError::UnknownType(_)
+            | WorkItemError::Patch(_)
+            | WorkItemError::Wiql(_)) => ApiError::BadRequest(e.to_string()),
+            e @ WorkItemError::NotFound(_) => ApiError::NotFound {
+                message: e.to_string(),
+                type_key: "WorkItemUnauthorizedAccessException",
+            },
+            e @ WorkItemError::Changed => ApiError::Conflict(e.to_string()),
             WorkItemError::Store(e) => e.into(),
         }
     }
 }
 
-fn envelope(message: &str, type_name: &str, type_key: &str) -> serde_json::Value {
-    json!({
-        "$id": "1",
-        "innerException": null,
-        "message": message,
-        "typeName": type_name,
-        "typeKey": type_key,
-        "errorCode": 0,
-        "eventId": 3000
-    })
+fn envelope(message: &str, type_name: &str, type_key: &str) -> ErrorEnvelope {
+    ErrorEnvelope::new(message, type_name, type_key)
 }
 
 /// The exact TF400813 body of protocol §7.
-pub fn tf400813(user: &UserId) -> serde_json::Value {
+pub fn tf400813(user: &UserId) -> ErrorEnvelope {
     envelope(
         &format!("TF400813: The user '{user}' is not authorized to access this resource."),
         UNAUTHORIZED_TYPE,
@@ -151,6 +157,24 @@ impl IntoResponse for ApiError {
                     &message,
                     "System.ArgumentException, mscorlib",
                     "ArgumentException",
+                )),
+            )
+                .into_response(),
+            ApiError::InvalidApiVersion(version) => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(envelope(
+                    &format!("The api-version '{version}' is not valid. Specify it as {{Major}}.{{Minor}}, optionally followed by -preview or -preview.{{ResourceVersion}}, for example 7.1 or 7.2-preview.1."),
+                    "Microsoft.VisualStudio.Services.WebApi.VssInvalidApiVersionException, Microsoft.VisualStudio.Services.WebApi",
+                    "VssInvalidApiVersionException",
+                )),
+            )
+                .into_response(),
+            ApiError::VersionOutOfRange(version) => (
+                StatusCode::BAD_REQUEST,
+                axum::Json(envelope(
+                    &format!("The requested REST API version of {version} is out of range for this server. The latest REST API version this server supports is {}.{}.", super::version::MAX_VERSION.0, super::version::MAX_VERSION.1),
+                    "Microsoft.VisualStudio.Services.WebApi.VssVersionOutOfRangeException, Microsoft.VisualStudio.Services.WebApi",
+                    "VssVersionOutOfRangeException",
                 )),
             )
                 .into_response(),

@@ -3,22 +3,30 @@
 mod auth;
 mod error;
 mod identity;
+mod locations;
+mod paths;
 mod projects;
 mod registration;
+mod version;
 mod work;
+mod work_items;
+
+pub(crate) use paths::case_insensitive;
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .merge(identity::router())
+        .merge(locations::router())
         .merge(projects::router())
         .merge(work::router())
+        .merge(work_items::router())
         .merge(registration::router())
 }
 
@@ -44,9 +52,24 @@ pub(crate) fn json_response(
     response
 }
 
+/// A typed body (the shared wire types of `keygate-api-types`) as [`json_response`] sends it.
+pub(crate) fn typed_response<T: serde::Serialize>(
+    status: StatusCode,
+    value: &T,
+    api_version: Option<&str>,
+) -> Response {
+    match serde_json::to_value(value) {
+        Ok(v) => json_response(status, &v, api_version),
+        Err(e) => {
+            tracing::error!(error = %e, "a REST body did not serialize");
+            error::ApiError::Internal.into_response()
+        }
+    }
+}
+
 /// `{"count": N, "value": [...]}`.
-pub(crate) fn list(values: Vec<Value>) -> Value {
-    json!({"count": values.len(), "value": values})
+pub(crate) fn list<T>(values: Vec<T>) -> keygate_api_types::Collection<T> {
+    keygate_api_types::Collection::of(values)
 }
 
 /// ISO 8601 in UTC, as the REST API writes dates.
