@@ -183,6 +183,7 @@ macro_rules! __every_test {
             standard::client_credentials_authorizations_follow_their_secret_version,
             standard::client_credentials_authorizations_are_not_the_owners_consents,
             standard::signing_keys_rotate_from_next_to_active_to_retired_to_gone,
+            standard::each_key_purpose_has_its_own_active_and_next_key,
         }
     };
 }

@@ -18,5 +18,5 @@ pub use authorization::{
     Authorization, AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken,
     RefreshRecord,
 };
-pub use change::{Change, ChangeKind, SigningKeyRecord};
+pub use change::{Change, ChangeKind, SigningKeyRecord, KEY_PURPOSE_ACCESS, KEY_PURPOSE_ID_TOKEN};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};

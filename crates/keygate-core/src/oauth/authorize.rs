@@ -6,12 +6,15 @@
 
 use url::Url;
 
+use crate::accounts::SessionInfo;
 use crate::context::Keygate;
 use crate::credentials::MintError;
+use crate::credentials::OidcContext;
 use crate::ids::{AppId, AuthorizationId};
 use crate::model::ClientKind;
 use crate::model::{App, NewAuthorization, NewCode, User};
 use crate::oauth::{pkce, redirect};
+use crate::oidc::OPENID_SCOPE;
 use crate::scopes::ScopeSet;
 use crate::store::StoreError;
 
@@ -35,6 +38,8 @@ pub struct AuthorizeParams {
     /// The first parameter the request carried more than once, if any (RFC 6749 §3.1 forbids
     /// it; the request is refused).
     pub repeated: Option<String>,
+    /// OpenID Connect `nonce`, echoed in the ID token.
+    pub nonce: Option<String>,
 }
 
 /// Which flow the request asked for.
@@ -124,6 +129,10 @@ pub struct ValidAuthorize {
     pub kind: ResponseKind,
     /// PKCE challenge (S256), when sent.
     pub code_challenge: Option<String>,
+    /// `client_id` exactly as sent (an ID token's `aud`).
+    pub client_id: String,
+    /// OpenID Connect `nonce`.
+    pub nonce: Option<String>,
 }
 
 /// Appends query parameters to a redirect URI, keeping any query it already has.
@@ -214,8 +223,9 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             }
         },
         ResponseKind::Code if requested.is_empty() => app.scopes.clone(),
+        // OpenID Connect scopes are always allowed; only API scopes must be registered.
         ResponseKind::Code => match ScopeSet::parse(requested) {
-            Ok(s) if s.is_subset(&app.scopes) => s,
+            Ok(s) if s.registrable_part().is_subset(&app.scopes) => s,
             _ => {
                 return Err(refuse(
                     "invalid_scope",
@@ -258,6 +268,8 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
         scopes,
         kind,
         code_challenge,
+        client_id: p.client_id.clone().unwrap_or_default(),
+        nonce: p.nonce.clone().filter(|n| !n.is_empty()),
     })
 }
 
@@ -273,12 +285,21 @@ pub enum ConsentError {
 }
 
 /// Accept: records the authorization and returns the redirect carrying `code` and `state`.
+/// `session` is the browser session the user is signed in with (for OpenID Connect's
+/// `auth_time` and `sid`).
 pub async fn accept(
     kg: &Keygate,
     req: &ValidAuthorize,
     user: &User,
+    session: Option<&SessionInfo>,
 ) -> Result<String, ConsentError> {
     let now = kg.clock.now();
+    let oidc = req.scopes.contains(OPENID_SCOPE).then(|| OidcContext {
+        cid: req.client_id.clone(),
+        nonce: req.nonce.clone(),
+        auth_time: session.map_or(now, |s| s.auth_time),
+        sid: session.map(|s| s.sid.clone()),
+    });
     let authorization = NewAuthorization {
         id: AuthorizationId::new_random(),
         user_id: user.id,
@@ -287,9 +308,14 @@ pub async fn accept(
         created_at: now,
     };
     let expires_at = now + kg.lifetimes.code;
-    let code = kg
-        .credentials
-        .mint_code(authorization.id, user.id, &req.scopes, now, expires_at)?;
+    let code = kg.credentials.mint_code(
+        authorization.id,
+        user.id,
+        &req.scopes,
+        now,
+        expires_at,
+        oidc.as_ref(),
+    )?;
     kg.store()
         .create_authorization(
             authorization.clone(),

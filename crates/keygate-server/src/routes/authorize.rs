@@ -23,7 +23,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The parameters carried from the authorize query through the consent form.
-const CARRIED: [&str; 7] = [
+const CARRIED: [&str; 8] = [
     "client_id",
     "response_type",
     "state",
@@ -31,6 +31,7 @@ const CARRIED: [&str; 7] = [
     "redirect_uri",
     "code_challenge",
     "code_challenge_method",
+    "nonce",
 ];
 
 fn params(f: &FormFields) -> AuthorizeParams {
@@ -46,6 +47,7 @@ fn params(f: &FormFields) -> AuthorizeParams {
         // Only the request's own parameters count: unknown ones are ignored (RFC 6749 §3.1), and
         // the consent form posts its own fields beside the carried ones.
         repeated: f.repeated_among(&CARRIED).map(str::to_owned),
+        nonce: get("nonce"),
     }
 }
 
@@ -89,12 +91,15 @@ async fn authorize_form(
         Ok(v) => v,
         Err(e) => return refuse(e),
     };
-    let user =
-        match crate::emulator::before_consent(&state, &query, &fields, &valid, user, addr).await {
-            Ok(crate::emulator::Step::Continue(user)) => user,
-            Ok(crate::emulator::Step::Respond(response)) => return response,
-            Err(e) => return e.into_response(),
-        };
+    let user = match crate::emulator::before_consent(
+        &state, &headers, &query, &fields, &valid, user, addr,
+    )
+    .await
+    {
+        Ok(crate::emulator::Step::Continue(user)) => user,
+        Ok(crate::emulator::Step::Respond(response)) => return response,
+        Err(e) => return e.into_response(),
+    };
     let Some(user) = user else {
         return PageError::SignInRequired {
             return_url: format!("/oauth2/authorize?{query}"),
@@ -151,7 +156,15 @@ async fn decide(
     };
     match fields.get("decision") {
         Some("accept") => {
-            match authorize::accept(&state.acting_user(user.id, addr), &valid, &user).await {
+            let session = crate::session::session_info(&state, &headers).await?;
+            match authorize::accept(
+                &state.acting_user(user.id, addr),
+                &valid,
+                &user,
+                session.as_ref(),
+            )
+            .await
+            {
                 Ok(location) => Ok(found(&location)),
                 Err(e) => {
                     tracing::error!(error = %e, "could not record an authorization");

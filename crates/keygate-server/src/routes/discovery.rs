@@ -36,7 +36,7 @@ pub(crate) fn metadata_document(state: &AppState) -> Value {
         .filter(|s| s.offered_at_registration())
         .map(|s| s.name)
         .collect();
-    json!({
+    let mut doc = json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
         "token_endpoint": format!("{base}/oauth2/token"),
@@ -51,7 +51,9 @@ pub(crate) fn metadata_document(state: &AppState) -> Value {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint": format!("{base}/oauth2/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-    })
+    });
+    super::oidc::extend_metadata(&mut doc, &base);
+    doc
 }
 
 async fn metadata(State(state): State<AppState>) -> Json<Value> {

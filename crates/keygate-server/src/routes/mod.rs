@@ -7,6 +7,7 @@ mod authorize;
 mod discovery;
 mod health;
 mod introspect;
+mod oidc;
 mod profile;
 mod revoke;
 mod signin;
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(revoke::router())
         .merge(api::router())
         .merge(profile::router())
+        .merge(oidc::router())
         .merge(crate::metrics::router(&state));
     let routes = crate::error::with_visitors_header(routes, &state);
     // Inside out: body and rate limits, metrics (which read token bodies), the request deadline

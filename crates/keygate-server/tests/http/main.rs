@@ -20,6 +20,8 @@ mod introspection;
 mod limited_app;
 mod limits;
 mod metrics;
+mod oidc;
+mod oidc_helpers;
 mod page_markup;
 mod parser_properties;
 mod public_clients;
