@@ -6,10 +6,12 @@
 
 pub mod claims;
 pub mod id_token;
+pub mod userinfo;
 
 pub use crate::credentials::OidcContext;
 pub use claims::user_claims;
 pub use id_token::{mint_id_token, IdTokenClaims};
+pub use userinfo::{userinfo, UserInfoError};
 
 /// The scope that makes an authorization request an OpenID Connect one.
 pub const OPENID_SCOPE: &str = "openid";

@@ -130,6 +130,10 @@ async fn oidcc_idtoken_signature_the_discovery_document_lists_rs256_and_the_jwks
     for scope in ["openid", "profile", "email", "offline_access"] {
         assert!(scopes.contains(&scope), "{scope}");
     }
+    assert_eq!(
+        doc["userinfo_endpoint"],
+        format!("{}/oauth2/userinfo", app.base)
+    );
     assert_eq!(doc["request_parameter_supported"], false);
     assert_eq!(doc["request_uri_parameter_supported"], false);
     let set: JwkSet = app
@@ -192,4 +196,153 @@ fn at_hash(access_token: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(access_token.as_bytes());
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+async fn userinfo_get(app: &TestApp, token: &str) -> reqwest::Response {
+    app.client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn oidcc_userinfo_get_post_header_and_post_body_return_the_same_claims() {
+    let (app, client, user) = signed_in().await;
+    let tokens = oidc_tokens(&app, &client, "openid profile email", None).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let (_, id_claims) = verified_id_token(&app, &tokens, &client).await;
+
+    let r = userinfo_get(&app, access).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let by_get: Value = r.json().await.unwrap();
+    assert_eq!(by_get["sub"], user.id.to_string());
+    assert_eq!(
+        by_get["sub"], id_claims["sub"],
+        "UserInfo and ID token agree"
+    );
+    assert_eq!(by_get["name"], user.display_name.as_str());
+    assert_eq!(by_get["email"], "ana@example.com");
+
+    let by_header: Value = app
+        .client
+        .post(app.url("/oauth2/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_header, by_get);
+    let r = app
+        .post_form("/oauth2/userinfo", &[("access_token", access)])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap(), by_get);
+}
+
+#[tokio::test]
+async fn oidcc_scope_profile_userinfo_releases_only_what_the_scopes_allow() {
+    let (app, client, user) = signed_in().await;
+    let tokens = oidc_tokens(&app, &client, "openid profile", None).await;
+    let claims: Value = userinfo_get(&app, tokens["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(claims["name"], user.display_name.as_str());
+    assert!(claims.get("email").is_none());
+    assert!(claims.get("address").is_none());
+    assert!(
+        claims.as_object().unwrap().values().all(|v| !v.is_null()),
+        "absent data is omitted, not null"
+    );
+}
+
+#[tokio::test]
+async fn userinfo_refusals_follow_rfc_6750_with_a_www_authenticate_challenge() {
+    let (app, client, _) = signed_in().await;
+    let r = app.get("/oauth2/userinfo").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(r.headers()["www-authenticate"], r#"Bearer realm="keygate""#);
+
+    let r = userinfo_get(&app, "not-a-token").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains(r#"error="invalid_token""#));
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_token");
+
+    // A token granted without openid is valid but insufficient.
+    let code = app
+        .code_for(
+            &client.app_id,
+            CALLBACK,
+            Some("vso.work_write"),
+            Some(CHALLENGE),
+        )
+        .await;
+    let tokens: Value = app
+        .standard_exchange(&client, &code)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let plain = tokens["access_token"].as_str().unwrap();
+    let r = userinfo_get(&app, plain).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .contains(r#"error="insufficient_scope""#));
+
+    // The refresh token is not an access token.
+    let r = userinfo_get(&app, tokens["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+    // Two ways at once is a bad request.
+    let oidc = oidc_tokens(&app, &client, "openid", None).await;
+    let access = oidc["access_token"].as_str().unwrap();
+    let r = app
+        .client
+        .post(app.url("/oauth2/userinfo"))
+        .bearer_auth(access)
+        .form(&[("access_token", access)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
+}
+
+#[tokio::test]
+async fn userinfo_refuses_the_access_token_of_a_revoked_authorization() {
+    let (app, client, _) = signed_in().await;
+    let tokens = oidc_tokens(&app, &client, "openid", None).await;
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo_get(&app, &access).await.status(), StatusCode::OK);
+    let r = app
+        .post_client(
+            "/oauth2/revoke",
+            Auth::Basic(&client.app_id, &client.secret),
+            &[("token", tokens["refresh_token"].as_str().unwrap())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while userinfo_get(&app, &access).await.status() == StatusCode::OK {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still answered after revocation"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        userinfo_get(&app, &access).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

@@ -8,7 +8,7 @@ use keygate_core::scopes::{catalogue, Availability};
 use serde_json::{json, Value};
 
 /// Adds the OpenID Provider fields to the metadata document `doc` of the server at `base`.
-pub(crate) fn extend_metadata(doc: &mut Value, _base: &str) {
+pub(crate) fn extend_metadata(doc: &mut Value, base: &str) {
     let Some(map) = doc.as_object_mut() else {
         return;
     };
@@ -24,6 +24,7 @@ pub(crate) fn extend_metadata(doc: &mut Value, _base: &str) {
         scopes.extend(api);
     }
     let fields = json!({
+        "userinfo_endpoint": format!("{base}{}", super::userinfo::USERINFO_PATH),
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [ID_TOKEN_ALGORITHM.as_str()],
         "claims_supported": CLAIMS_SUPPORTED,

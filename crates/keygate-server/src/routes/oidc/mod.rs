@@ -2,7 +2,9 @@
 //! document (OpenID Connect Discovery 1.0 §3).
 
 mod metadata;
+mod userinfo;
 
+use axum::routing::get;
 use axum::Router;
 
 use crate::state::AppState;
@@ -10,5 +12,8 @@ use crate::state::AppState;
 pub(crate) use metadata::extend_metadata;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
+    Router::new().route(
+        userinfo::USERINFO_PATH,
+        get(userinfo::show_userinfo).post(userinfo::show_userinfo),
+    )
 }
