@@ -87,6 +87,30 @@ pub async fn mint_id_token(
     Ok(Some(kg.credentials.sign_id_token(&id_token)?))
 }
 
+/// The claims of an ID token this server issued (`iss` equal to `issuer`, signed by a key still
+/// published), whatever its age: an `id_token_hint` or a logout's hint may have expired
+/// (OpenID Connect Core §3.1.2.1, RP-Initiated Logout §2). `None` for anything else.
+pub fn verify_id_token_hint(kg: &Keygate, issuer: &str, token: &str) -> Option<IdTokenClaims> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    let keys = kg.credentials.keys();
+    let (algorithm, key) = keys.verifying_key(header.kid.as_deref()?)?;
+    if *algorithm != header.alg {
+        return None;
+    }
+    let mut validation = jsonwebtoken::Validation::new(*algorithm);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    validation.set_issuer(&[issuer]);
+    let claims = jsonwebtoken::decode::<IdTokenClaims>(token, key, &validation)
+        .ok()?
+        .claims;
+    // Access tokens and the other credentials carry no `auth_time` and a host-name `iss`; the
+    // issuer check above already refuses them, and an ID token always names its audience.
+    (!claims.aud.is_empty()).then_some(claims)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ mod limited_app;
 mod limits;
 mod metrics;
 mod oidc;
+mod oidc_authorize;
 mod oidc_helpers;
 mod page_markup;
 mod parser_properties;

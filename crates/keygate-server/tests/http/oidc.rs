@@ -135,6 +135,11 @@ async fn oidcc_idtoken_signature_the_discovery_document_lists_rs256_and_the_jwks
         format!("{}/oauth2/userinfo", app.base)
     );
     assert_eq!(doc["request_parameter_supported"], false);
+    assert_eq!(
+        doc["response_modes_supported"],
+        serde_json::json!(["query", "form_post"])
+    );
+    assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
     assert_eq!(doc["request_uri_parameter_supported"], false);
     let set: JwkSet = app
         .get("/.well-known/jwks.json")

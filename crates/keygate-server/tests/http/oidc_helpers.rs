@@ -40,12 +40,34 @@ pub async fn oidc_tokens(
     scope: &str,
     nonce: Option<&str>,
 ) -> Value {
-    let r = app
-        .post_consent(&oidc_query(client, scope, nonce), "accept")
-        .await;
-    assert_eq!(r.status(), StatusCode::FOUND);
-    let code = query_param(&location(&r), "code").expect("no code in redirect");
+    let code = consented_code(app, &oidc_query(client, scope, nonce)).await;
     let r = app.standard_exchange(client, &code).await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
+}
+
+/// Runs an authorization request for a signed-in browser and returns the code: accepting on
+/// the consent page, or at once when consent was given before.
+pub async fn consented_code(app: &TestApp, query: &str) -> String {
+    let r = app.get_authorize(query).await;
+    let r = if r.status() == StatusCode::OK {
+        let html = r.text().await.unwrap();
+        let mut fields = hidden_fields(&html);
+        fields.push(("decision".into(), "accept".into()));
+        app.client
+            .post(app.url("/oauth2/authorize"))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    } else {
+        r
+    };
+    assert_eq!(r.status(), StatusCode::FOUND);
+    query_param(&location(&r), "code").expect("no code in redirect")
+}
+
+/// Signs `email` in again (a new session, so a new `auth_time`).
+pub async fn sign_in_again(app: &TestApp, email: &str) {
+    app.sign_in(email).await;
 }

@@ -25,6 +25,8 @@ pub(crate) fn extend_metadata(doc: &mut Value, base: &str) {
     }
     let fields = json!({
         "userinfo_endpoint": format!("{base}{}", super::userinfo::USERINFO_PATH),
+        "response_modes_supported": ["query", "form_post"],
+        "authorization_response_iss_parameter_supported": true,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [ID_TOKEN_ALGORITHM.as_str()],
         "claims_supported": CLAIMS_SUPPORTED,

@@ -1,6 +1,7 @@
 //! OpenID Connect endpoints beside the OAuth ones, and what they add to the discovery
 //! document (OpenID Connect Discovery 1.0 §3).
 
+mod form_post;
 mod metadata;
 mod userinfo;
 
@@ -9,6 +10,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub(crate) use form_post::deliver;
 pub(crate) use metadata::extend_metadata;
 
 pub(super) fn router() -> Router<AppState> {
