@@ -92,6 +92,7 @@ fn app_record(id: AppId, owner: UserId, n: usize, scopes: &ScopeSet, now: UnixTi
         scopes: scopes.clone(),
         kind: ClientKind::Confidential,
         created_at: now,
+        post_logout_redirect_uris: Vec::new(),
     }
 }
 

@@ -104,6 +104,7 @@ pub async fn register_app_with_secret(
         scopes: v.scopes,
         kind: v.kind,
         created_at: kg.clock.now(),
+        post_logout_redirect_uris: v.post_logout_redirect_uris,
     };
     let (secret, value) = new_secret(kg, app.id, owner, secret)?;
     let public = app.kind == ClientKind::Public;
@@ -143,6 +144,7 @@ pub async fn update_app(kg: &Keygate, app: &App, reg: &Registration) -> Result<A
         privacy_url: v.privacy_url,
         logo_url: v.logo_url,
         callback_url: v.callback_url,
+        post_logout_redirect_uris: v.post_logout_redirect_uris,
         ..app.clone()
     };
     let event = audit::event(

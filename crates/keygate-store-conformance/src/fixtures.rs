@@ -109,6 +109,7 @@ pub fn new_app(owner: UserId, name: &str, created_at: UnixTime) -> NewApp {
         scopes: scopes("vso.work vso.code"),
         kind: ClientKind::Confidential,
         created_at,
+        post_logout_redirect_uris: vec!["https://example.com/signed-out".to_owned()],
     }
 }
 

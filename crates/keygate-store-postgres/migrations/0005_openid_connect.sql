@@ -7,3 +7,7 @@ ALTER TABLE signing_keys ADD COLUMN purpose TEXT COLLATE "C" NOT NULL DEFAULT 'a
 -- At most one key signs for each purpose at a time.
 DROP INDEX signing_keys_one_active;
 CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (purpose) WHERE state = 'active';
+
+-- RP-initiated logout: where an app may send the browser after signing out (space separated,
+-- each validated like the callback URL).
+ALTER TABLE apps ADD COLUMN post_logout_redirect_uris TEXT COLLATE "C" NOT NULL DEFAULT '';

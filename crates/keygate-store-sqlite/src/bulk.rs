@@ -184,6 +184,7 @@ mod tests {
                     scopes: ScopeSet::parse("vso.profile").expect("scope"),
                     kind: ClientKind::Confidential,
                     created_at: 1,
+                    post_logout_redirect_uris: Vec::new(),
                 },
                 NewClientSecret {
                     secret: ClientSecret {

@@ -64,6 +64,9 @@ pub struct App {
     pub kind: ClientKind,
     /// Creation time.
     pub created_at: UnixTime,
+    /// Where RP-initiated logout may send the browser afterwards (OpenID Connect RP-Initiated
+    /// Logout §3): exact URIs, validated like the callback URL.
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 /// An app to register.

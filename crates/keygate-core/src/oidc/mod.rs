@@ -6,6 +6,7 @@
 
 pub mod claims;
 pub mod id_token;
+pub mod logout;
 pub mod prompt;
 pub mod userinfo;
 

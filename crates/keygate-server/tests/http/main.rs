@@ -23,6 +23,7 @@ mod metrics;
 mod oidc;
 mod oidc_authorize;
 mod oidc_helpers;
+mod oidc_logout;
 mod page_markup;
 mod parser_properties;
 mod public_clients;

@@ -28,6 +28,7 @@ table! {
         scopes: String,
         kind: String,
         created_at: i64,
+        post_logout_redirect_uris: String,
     }
 }
 
@@ -50,6 +51,12 @@ impl TryFrom<AppRow> for App {
             scopes: ScopeSet::from_stored(&r.scopes),
             kind: ClientKind::from_stored(&r.kind),
             created_at: r.created_at,
+            post_logout_redirect_uris: r
+                .post_logout_redirect_uris
+                .split(' ')
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned)
+                .collect(),
         })
     }
 }
@@ -71,6 +78,7 @@ impl From<App> for AppRow {
             scopes: a.scopes.to_string(),
             kind: a.kind.as_str().to_owned(),
             created_at: a.created_at,
+            post_logout_redirect_uris: a.post_logout_redirect_uris.join(" "),
         }
     }
 }

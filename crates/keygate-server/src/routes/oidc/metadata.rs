@@ -25,6 +25,7 @@ pub(crate) fn extend_metadata(doc: &mut Value, base: &str) {
     }
     let fields = json!({
         "userinfo_endpoint": format!("{base}{}", super::userinfo::USERINFO_PATH),
+        "end_session_endpoint": format!("{base}{}", super::logout::LOGOUT_PATH),
         "response_modes_supported": ["query", "form_post"],
         "authorization_response_iss_parameter_supported": true,
         "subject_types_supported": ["public"],

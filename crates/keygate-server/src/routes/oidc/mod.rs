@@ -2,6 +2,7 @@
 //! document (OpenID Connect Discovery 1.0 §3).
 
 mod form_post;
+mod logout;
 mod metadata;
 mod userinfo;
 
@@ -14,8 +15,13 @@ pub(crate) use form_post::deliver;
 pub(crate) use metadata::extend_metadata;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route(
-        userinfo::USERINFO_PATH,
-        get(userinfo::show_userinfo).post(userinfo::show_userinfo),
-    )
+    Router::new()
+        .route(
+            userinfo::USERINFO_PATH,
+            get(userinfo::show_userinfo).post(userinfo::show_userinfo),
+        )
+        .route(
+            logout::LOGOUT_PATH,
+            get(logout::end_session).post(logout::end_session),
+        )
 }
