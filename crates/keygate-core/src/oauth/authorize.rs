@@ -52,6 +52,8 @@ pub struct AuthorizeParams {
     pub request: Option<String>,
     /// `request_uri`: refused with `request_uri_not_supported`.
     pub request_uri: Option<String>,
+    /// OpenID Connect `claims` (JSON): the claims asked for by name (Core §5.5).
+    pub claims: Option<String>,
     /// The discovery `issuer`, put in every standard authorization response as `iss`
     /// (RFC 9207); `None` leaves it out (the Azure flavour never has it).
     pub issuer: Option<String>,
@@ -383,6 +385,16 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             "code_challenge is required (PKCE, method S256)",
         ));
     }
+    // OpenID Connect Core §5.5: claims asked for by name are released with the scope that
+    // holds them, which the consent page then shows.
+    let scopes = if kind == ResponseKind::Code && scopes.contains(crate::oidc::OPENID_SCOPE) {
+        match crate::oidc::claims::scopes_for_claims_parameter(p.claims.as_deref()) {
+            Ok(extra) => scopes.with(extra),
+            Err(description) => return Err(refuse("invalid_request", description)),
+        }
+    } else {
+        scopes
+    };
     let oidc = match crate::oidc::prompt::SignInRequest::parse(p) {
         Ok(oidc) => oidc,
         Err(description) => return Err(refuse("invalid_request", description)),

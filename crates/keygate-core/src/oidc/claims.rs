@@ -20,6 +20,38 @@ pub const CLAIMS_SUPPORTED: [&str; 5] = [
     "email_verified",
 ];
 
+/// The scopes that release the claims an OpenID Connect `claims` request parameter names, in
+/// its `userinfo` or `id_token` member (Core §5.5); unknown claims are ignored, as §5.5 allows.
+/// The error is the `error_description` of an `invalid_request`.
+pub fn scopes_for_claims_parameter(raw: Option<&str>) -> Result<Vec<&'static str>, &'static str> {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let invalid = "claims must be a JSON object with userinfo and id_token members";
+    let Ok(Value::Object(request)) = serde_json::from_str::<Value>(raw) else {
+        return Err(invalid);
+    };
+    let mut scopes = Vec::new();
+    for member in ["userinfo", "id_token"] {
+        let names = match request.get(member) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Object(names)) => names,
+            Some(_) => return Err(invalid),
+        };
+        for name in names.keys() {
+            let scope = match name.as_str() {
+                "name" | "preferred_username" => "profile",
+                "email" | "email_verified" => "email",
+                _ => continue,
+            };
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+    }
+    Ok(scopes)
+}
+
 /// The claims of `user` that `scopes` release (`sub` always), plus the `essential` claim names
 /// the request's `claims` parameter asked for by name.
 pub fn user_claims(user: &User, scopes: &ScopeSet, requested: &[String]) -> Map<String, Value> {
@@ -57,6 +89,19 @@ mod tests {
             public_alias: "alias".into(),
             created_at: 0,
         }
+    }
+
+    #[test]
+    fn the_claims_parameter_names_the_scopes_that_release_its_claims() {
+        let asked =
+            r#"{"userinfo":{"name":{"essential":true},"picture":null},"id_token":{"email":null}}"#;
+        assert_eq!(
+            scopes_for_claims_parameter(Some(asked)),
+            Ok(vec!["profile", "email"])
+        );
+        assert_eq!(scopes_for_claims_parameter(None), Ok(vec![]));
+        assert!(scopes_for_claims_parameter(Some("[1]")).is_err());
+        assert!(scopes_for_claims_parameter(Some(r#"{"userinfo":3}"#)).is_err());
     }
 
     #[test]

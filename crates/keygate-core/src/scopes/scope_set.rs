@@ -84,6 +84,17 @@ impl ScopeSet {
 }
 
 impl ScopeSet {
+    /// This set with `more` known scopes added.
+    pub fn with<'a>(mut self, more: impl IntoIterator<Item = &'a str>) -> ScopeSet {
+        let c = catalogue();
+        for scope in more {
+            if c.get(scope).is_some() {
+                self.0.insert(scope.to_owned());
+            }
+        }
+        self
+    }
+
     /// Whether `scope` is in the set.
     pub fn contains(&self, scope: &str) -> bool {
         self.0.contains(scope)

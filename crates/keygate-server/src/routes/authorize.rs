@@ -33,7 +33,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The parameters carried from the authorize query through the consent form.
-const CARRIED: [&str; 9] = [
+const CARRIED: [&str; 10] = [
     "client_id",
     "response_type",
     "state",
@@ -43,6 +43,7 @@ const CARRIED: [&str; 9] = [
     "code_challenge_method",
     "nonce",
     "response_mode",
+    "claims",
 ];
 
 fn params(state: &AppState, f: &FormFields) -> AuthorizeParams {
@@ -65,6 +66,7 @@ fn params(state: &AppState, f: &FormFields) -> AuthorizeParams {
         response_mode: get("response_mode"),
         request: get("request"),
         request_uri: get("request_uri"),
+        claims: get("claims"),
         issuer: Some(state.base()),
     }
 }

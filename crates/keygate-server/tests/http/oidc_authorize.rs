@@ -406,3 +406,29 @@ async fn oidcc_codereuse_the_second_redemption_fails_and_revokes_the_first_token
         .await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn oidcc_claims_essential_name_is_returned_by_userinfo() {
+    let (app, client, user) = signed_in().await;
+    let claims = r#"{"userinfo":{"name":{"essential":true}}}"#;
+    let query = format!(
+        "{}&claims={}",
+        oidc_query(&client, "openid", None),
+        enc(claims)
+    );
+    let code = consented_code(&app, &query).await;
+    let tokens = exchange_code(&app, &client, &code).await;
+    let info: Value = app
+        .client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["name"], user.display_name.as_str());
+    let bad = format!("{}&claims=not-json", oidc_query(&client, "openid", None));
+    assert_error_redirect(&app, &app.get_authorize(&bad).await, "invalid_request");
+}

@@ -31,7 +31,7 @@ pub(crate) fn extend_metadata(doc: &mut Value, base: &str) {
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [ID_TOKEN_ALGORITHM.as_str()],
         "claims_supported": CLAIMS_SUPPORTED,
-        "claims_parameter_supported": false,
+        "claims_parameter_supported": true,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,
     });
