@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::audit::{self, Entry};
-use crate::clock::Clock;
+use crate::clock::{Clock, UnixTime};
 use crate::context::Keygate;
 use crate::data::Data;
 use crate::ids::{OrgId, ProjectId, RepositoryId, UserId};
@@ -277,6 +277,37 @@ pub async fn session_user(kg: &Keygate, session: &str) -> Result<Option<User>, S
     kg.store()
         .session_user(TokenHash::of(session), kg.clock.now())
         .await
+}
+
+/// A live browser session as OpenID Connect sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// When the user signed in (`auth_time`).
+    pub auth_time: UnixTime,
+    /// The session's public id (`sid`): derived from the cookie's hash, so it names the
+    /// session without revealing anything that opens it.
+    pub sid: String,
+}
+
+/// The sign-in time and public id of the live session whose cookie value is `session`.
+pub async fn session_info(kg: &Keygate, session: &str) -> Result<Option<SessionInfo>, StoreError> {
+    let hash = TokenHash::of(session);
+    let started = kg.store().session_started(hash, kg.clock.now()).await?;
+    Ok(started.map(|auth_time| SessionInfo {
+        auth_time,
+        sid: session_id(session),
+    }))
+}
+
+/// The public id (`sid`) of the session whose cookie value is `session`.
+pub fn session_id(session: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(b"keygate-sid:");
+    hasher.update(TokenHash::of(session).as_bytes());
+    let digest = hasher.finalize();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..18])
 }
 
 /// Ends the session whose cookie value is `session` (signing out).

@@ -108,6 +108,7 @@ pub async fn register_app_with_secret(
         kind: v.kind,
         created_at: kg.clock.now(),
         may_introspect: false,
+        post_logout_redirect_uris: v.post_logout_redirect_uris,
     };
     let (secret, value) = new_secret(kg, app.id, owner, secret)?;
     let public = app.kind == ClientKind::Public;
@@ -147,6 +148,7 @@ pub async fn update_app(kg: &Keygate, app: &App, reg: &Registration) -> Result<A
         privacy_url: v.privacy_url,
         logo_url: v.logo_url,
         callback_url: v.callback_url,
+        post_logout_redirect_uris: v.post_logout_redirect_uris,
         ..app.clone()
     };
     let event = audit::event(

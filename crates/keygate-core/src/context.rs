@@ -9,7 +9,8 @@ use crate::clock::Clock;
 use crate::config::Lifetimes;
 use crate::credentials::Credentials;
 use crate::data::Data;
-use crate::keys::{at_rest, generate, KeyError, KeyRing, SigningAlgorithm};
+use crate::keys::{at_rest, generate, generate_id_token_key, KeyError, KeyRing, SigningAlgorithm};
+use crate::model::{SigningKeyRecord, KEY_PURPOSE_ACCESS, KEY_PURPOSE_ID_TOKEN};
 use crate::secrets::random_token;
 use crate::store::{PoolStats, Store, StoreError};
 
@@ -65,16 +66,30 @@ pub enum OpenError {
 
 impl Keygate {
     /// Opens Keygate on `store`: loads the signing keys (storing a first active key of the
-    /// policy's algorithm when there is none) and the revocation snapshot, behind empty caches.
+    /// policy's algorithm when there is none, and an RS256 key for ID tokens) and the revocation snapshot, behind empty caches.
     pub async fn open(store: Arc<dyn Store>, settings: Settings) -> Result<Keygate, OpenError> {
         let now = settings.clock.now();
-        let first = generate(settings.policy.signing_algorithm, "active", now)?;
-        let mut records = store.ensure_signing_key(first).await?;
-        // Keys stored before a master key was configured are sealed now.
-        if at_rest::seal_clear_keys(store.as_ref(), &records).await? > 0 {
-            records = store.signing_keys().await?;
+        let mut keys = store.signing_keys().await?;
+        let has_active = |keys: &[SigningKeyRecord], purpose: &str| {
+            keys.iter()
+                .any(|k| k.state == "active" && k.purpose == purpose)
+        };
+        if !has_active(&keys, KEY_PURPOSE_ACCESS) {
+            let first = generate(settings.policy.signing_algorithm, "active", now)?;
+            keys = store.ensure_signing_key(first).await?;
         }
-        let ring = KeyRing::load(&records)?;
+        // OpenID Connect ID tokens are signed RS256 whatever signs access tokens; a database
+        // from before ID tokens gets its key on the first start after the upgrade.
+        if !has_active(&keys, KEY_PURPOSE_ID_TOKEN) {
+            keys = store
+                .ensure_signing_key(generate_id_token_key("active", now)?)
+                .await?;
+        }
+        // Keys stored before a master key was configured are sealed now.
+        if at_rest::seal_clear_keys(store.as_ref(), &keys).await? > 0 {
+            keys = store.signing_keys().await?;
+        }
+        let ring = KeyRing::load(&keys)?;
         let snapshot = Snapshot::load(store.as_ref(), now, settings.lifetimes.access_token).await?;
         Ok(Keygate {
             data: Data::new(store),

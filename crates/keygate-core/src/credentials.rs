@@ -65,6 +65,9 @@ struct CodeClaims<'a> {
     nbf: UnixTime,
     exp: UnixTime,
     rnd: String,
+    /// Only on codes and refresh tokens of an OpenID Connect sign-in (never the Azure flavour).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oidc: Option<&'a OidcContext>,
 }
 
 #[derive(Serialize)]
@@ -77,6 +80,30 @@ struct RefreshClaims<'a> {
     nbf: UnixTime,
     exp: UnixTime,
     rnd: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oidc: Option<&'a OidcContext>,
+}
+
+/// What an OpenID Connect sign-in carries from the authorization request to the ID tokens of
+/// the token endpoint, inside the signed code and then the refresh token. Both are found by
+/// their hash before this is read, so their claims are the ones minted here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcContext {
+    /// `client_id` as the client sent it (the ID token's `aud`, compared byte for byte).
+    pub cid: String,
+    /// `nonce` of the authorization request, echoed in the first ID token only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// When the user signed in (`auth_time`).
+    pub auth_time: UnixTime,
+    /// The browser session (`sid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OidcCarrier {
+    oidc: Option<OidcContext>,
 }
 
 /// The claims of an access token (protocol §5).
@@ -169,6 +196,8 @@ pub struct Credentials {
     ring_generation: AtomicU64,
     /// The active key parsed for signing, made at the first signature after each key change.
     signer: RwLock<Option<Arc<CachedSigner>>>,
+    /// The ID-token key parsed for signing, likewise.
+    id_signer: RwLock<Option<Arc<CachedSigner>>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -186,6 +215,7 @@ impl Credentials {
             issuer,
             keys: RwLock::new(Arc::new(keys)),
             signer: RwLock::new(None),
+            id_signer: RwLock::new(None),
             verified: quick_cache::sync::Cache::new(VERIFIED_CACHE_ENTRIES),
             ring_generation: AtomicU64::new(0),
         }
@@ -215,6 +245,7 @@ impl Credentials {
         self.ring_generation.fetch_add(1, Ordering::AcqRel);
         drop(guard);
         *self.signer.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.id_signer.write().unwrap_or_else(|p| p.into_inner()) = None;
         // A key that left the ring must stop verifying the tokens it signed.
         self.verified.clear();
     }
@@ -251,6 +282,43 @@ impl Credentials {
             .map_err(MintError)
     }
 
+    /// Signs OpenID Connect ID token claims with the ID-token key (RS256).
+    pub(crate) fn sign_id_token<T: Serialize>(&self, claims: &T) -> Result<String, MintError> {
+        let keys = self.keys();
+        let key = keys.id_token_key().ok_or(MintError(SignError::Crypto))?;
+        let mut header = Header::new(key.algorithm);
+        header.typ = Some("JWT".into());
+        header.kid = Some(key.kid.clone());
+        let cached = self
+            .id_signer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|s| s.kid() == key.kid)
+            .cloned();
+        let signer = match cached {
+            Some(signer) => signer,
+            None => {
+                let fresh = Arc::new(
+                    CachedSigner::new(&key.kid, key.algorithm, &key.encoding).map_err(MintError)?,
+                );
+                *self.id_signer.write().unwrap_or_else(|p| p.into_inner()) = Some(fresh.clone());
+                fresh
+            }
+        };
+        signer.encode(&header, claims).map_err(MintError)
+    }
+
+    /// The OpenID Connect context a code or refresh token carries, read from its payload. Only
+    /// for a credential already found by its hash (so it is one minted here).
+    pub(crate) fn oidc_context(credential: &str) -> Option<OidcContext> {
+        let payload = credential.split('.').nth(1)?;
+        let bytes =
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+                .ok()?;
+        serde_json::from_slice::<OidcCarrier>(&bytes).ok()?.oidc
+    }
+
     fn minted(value: String) -> Minted {
         let hash = TokenHash::of(&value);
         Minted { value, hash }
@@ -278,7 +346,7 @@ impl Credentials {
         .map(Self::minted)
     }
 
-    /// An authorization code.
+    /// An authorization code, carrying `oidc` for an OpenID Connect sign-in.
     pub fn mint_code(
         &self,
         authorization: AuthorizationId,
@@ -286,6 +354,7 @@ impl Credentials {
         scopes: &ScopeSet,
         now: UnixTime,
         expires_at: UnixTime,
+        oidc: Option<&OidcContext>,
     ) -> Result<Minted, MintError> {
         self.sign(&CodeClaims {
             aui: authorization.to_string(),
@@ -296,11 +365,12 @@ impl Credentials {
             nbf: now,
             exp: expires_at,
             rnd: random_token(),
+            oidc,
         })
         .map(Self::minted)
     }
 
-    /// A refresh token.
+    /// A refresh token, carrying `oidc` for an OpenID Connect sign-in.
     pub fn mint_refresh_token(
         &self,
         access: AccessId,
@@ -308,6 +378,7 @@ impl Credentials {
         scopes: &ScopeSet,
         now: UnixTime,
         expires_at: UnixTime,
+        oidc: Option<&OidcContext>,
     ) -> Result<Minted, MintError> {
         self.sign(&RefreshClaims {
             nameid: user.to_string(),
@@ -318,6 +389,7 @@ impl Credentials {
             nbf: now,
             exp: expires_at,
             rnd: random_token(),
+            oidc,
         })
         .map(Self::minted)
     }
@@ -466,6 +538,7 @@ mod tests {
                 &scopes,
                 0,
                 500,
+                None,
             )
             .unwrap();
         assert_eq!(
@@ -479,6 +552,7 @@ mod tests {
                 &scopes,
                 0,
                 500,
+                None,
             )
             .unwrap();
         assert_eq!(

@@ -20,7 +20,7 @@ use jsonwebtoken::jwk::{
 use jsonwebtoken::{Algorithm, EncodingKey};
 
 use crate::clock::UnixTime;
-use crate::model::SigningKeyRecord;
+use crate::model::{SigningKeyRecord, KEY_PURPOSE_ACCESS, KEY_PURPOSE_ID_TOKEN};
 
 pub use ring::{ActiveKey, KeyRing};
 
@@ -101,8 +101,28 @@ impl FromStr for SigningAlgorithm {
     }
 }
 
-/// Makes a fresh key of `algorithm` in state `state`, named by its JWK thumbprint (RFC 7638).
+/// Makes a fresh access-token key of `algorithm` in state `state`, named by its JWK thumbprint
+/// (RFC 7638).
 pub fn generate(
+    algorithm: SigningAlgorithm,
+    state: &str,
+    now: UnixTime,
+) -> Result<SigningKeyRecord, KeyError> {
+    generate_for(KEY_PURPOSE_ACCESS, algorithm, state, now)
+}
+
+/// Makes a fresh RS256 key for OpenID Connect ID tokens in state `state`.
+pub fn generate_id_token_key(state: &str, now: UnixTime) -> Result<SigningKeyRecord, KeyError> {
+    generate_for(KEY_PURPOSE_ID_TOKEN, ID_TOKEN_ALGORITHM, state, now)
+}
+
+/// The algorithm ID tokens are signed with: RS256, the one every OpenID client must verify
+/// (OpenID Connect Core §15.1).
+pub const ID_TOKEN_ALGORITHM: SigningAlgorithm = SigningAlgorithm::Rs256;
+
+/// Makes a fresh key for `purpose` (see [`SigningKeyRecord::purpose`]).
+fn generate_for(
+    purpose: &str,
     algorithm: SigningAlgorithm,
     state: &str,
     now: UnixTime,
@@ -119,6 +139,7 @@ pub fn generate(
         state: state.into(),
         created_at: now,
         retired_at: None,
+        purpose: purpose.into(),
     })
 }
 

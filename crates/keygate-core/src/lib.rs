@@ -23,6 +23,7 @@ pub mod ids;
 pub mod keys;
 pub mod model;
 pub mod oauth;
+pub mod oidc;
 pub mod password;
 pub mod projects;
 pub mod scopes;

@@ -157,13 +157,20 @@ pub trait Store: Send + Sync + 'static {
         hash: TokenHash,
         now: UnixTime,
     ) -> Result<Option<User>, StoreError>;
+    /// When a live session began (OpenID Connect `auth_time`), if it is live.
+    async fn session_started(
+        &self,
+        hash: TokenHash,
+        now: UnixTime,
+    ) -> Result<Option<UnixTime>, StoreError>;
     /// Ends a session.
     async fn delete_session(&self, hash: TokenHash) -> Result<(), StoreError>;
 
     // --- server-wide settings and keys ---
     /// Returns the setting `name`, storing `candidate` first if it has none (first writer wins).
     async fn setting_or_insert(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError>;
-    /// Stores `candidate` as the active signing key unless an active key exists; returns all keys.
+    /// Stores `candidate` as the active signing key of its purpose unless one is active; returns
+    /// all keys.
     async fn ensure_signing_key(
         &self,
         candidate: SigningKeyRecord,
@@ -313,10 +320,10 @@ pub trait Store: Send + Sync + 'static {
         at: UnixTime,
     ) -> Result<AuthorizationId, StoreError>;
     /// Stores a `next` signing key (published, not yet signing) and announces it;
-    /// `Conflict("next signing key")` when one is already waiting.
+    /// `Conflict("next signing key")` when one of the same purpose is already waiting.
     async fn add_next_signing_key(&self, key: SigningKeyRecord) -> Result<(), StoreError>;
-    /// Makes the `next` key active and retires the active one (`retired_at = at`), announcing
-    /// it; `false` when no key is waiting.
+    /// Makes every `next` key active and retires the active key of its purpose (`retired_at =
+    /// at`), announcing it; `false` when no key is waiting.
     async fn promote_next_signing_key(&self, at: UnixTime) -> Result<bool, StoreError>;
     /// Deletes the retired keys retired at or before `cutoff` and announces it if any went;
     /// returns how many.

@@ -49,6 +49,7 @@ pub(crate) enum Step {
 /// for a signed-in user when auto-approving. Without `--emulator` it always continues.
 pub(crate) async fn before_consent(
     state: &AppState,
+    headers: &axum::http::HeaderMap,
     query: &str,
     fields: &FormFields,
     valid: &ValidAuthorize,
@@ -72,7 +73,11 @@ pub(crate) async fn before_consent(
     };
     let mut response = if emulator.auto_approve {
         let kg = state.acting_user(user.id, addr);
-        match authorize::accept(&kg, valid, &user).await {
+        let info = match &session {
+            Some(fresh) => accounts::session_info(&state.kg, fresh).await?,
+            None => crate::session::session_info(state, headers).await?,
+        };
+        match authorize::accept(&kg, valid, &user, info.as_ref()).await {
             Ok(location) => found(&location),
             Err(authorize::ConsentError::Store(e)) => return Err(e.into()),
             Err(authorize::ConsentError::Mint(_)) => return Err(PageError::Internal),

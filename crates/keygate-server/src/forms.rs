@@ -41,6 +41,17 @@ impl FormFields {
         self.fields.get(key).map(String::as_str)
     }
 
+    /// Every field with its (first) value, sorted by name.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = self
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    }
+
     /// The first field that was sent more than once, if any.
     pub fn repeated(&self) -> Option<&str> {
         self.repeated.first().map(String::as_str)

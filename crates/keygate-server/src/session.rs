@@ -57,6 +57,17 @@ pub(crate) async fn session_user(
     accounts::session_user(&state.kg, &value).await
 }
 
+/// The sign-in time and public id of the request's live session, if any (OpenID Connect).
+pub(crate) async fn session_info(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<accounts::SessionInfo>, StoreError> {
+    let Some(value) = cookie_value(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    accounts::session_info(&state.kg, &value).await
+}
+
 /// The signed-in user, if the request carries a live session.
 pub struct MaybeUser(pub Option<User>);
 

@@ -285,6 +285,18 @@ pub async fn a_session_finds_its_user_until_it_expires(store: Arc<dyn Store>) {
     assert_eq!(at(NOW).await, Some(ada.clone()));
     assert_eq!(at(NOW + 59).await, Some(ada));
     assert_eq!(at(NOW + 60).await, None);
+    // When it began (OpenID Connect `auth_time`), while it is live.
+    let started = |now| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .session_started(hash, now)
+                .await
+                .expect("session start")
+        }
+    };
+    assert_eq!(started(NOW + 59).await, Some(NOW));
+    assert_eq!(started(NOW + 60).await, None);
     assert_eq!(
         store
             .session_user(TokenHash::of("another cookie"), NOW)

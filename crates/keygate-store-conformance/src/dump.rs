@@ -185,6 +185,7 @@ pub fn sample_dump() -> Dump {
             state: "active".into(),
             created_at: NOW,
             retired_at: None,
+            purpose: "access".into(),
         }],
         client_secrets,
         apps: vec![app],
@@ -569,6 +570,7 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         state: "active".into(),
         created_at: NOW,
         retired_at: None,
+        purpose: "access".into(),
     };
     store.ensure_signing_key(key).await.expect("signing key");
     store

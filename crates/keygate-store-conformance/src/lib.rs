@@ -191,6 +191,7 @@ macro_rules! __every_test {
             device::a_user_code_is_claimed_by_one_user_and_decided_once,
             device::polling_too_fast_grows_the_interval_of_that_code,
             device::a_device_code_redeems_exactly_once_under_concurrency,
+            standard::each_key_purpose_has_its_own_active_and_next_key,
         }
     };
 }

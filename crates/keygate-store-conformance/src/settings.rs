@@ -43,6 +43,7 @@ fn key(kid: &str, created_at: i64) -> SigningKeyRecord {
         state: "active".to_owned(),
         created_at,
         retired_at: None,
+        purpose: "access".into(),
     }
 }
 

@@ -162,6 +162,7 @@ fn key(kid: &str, state: &str, created_at: i64) -> SigningKeyRecord {
         state: state.to_owned(),
         created_at,
         retired_at: None,
+        purpose: "access".into(),
     }
 }
 
@@ -240,4 +241,58 @@ pub async fn signing_keys_rotate_from_next_to_active_to_retired_to_gone(store: A
             (ChangeKind::KeysChanged, "one".to_owned()),
         ]
     );
+}
+
+/// The access-token key and the ID-token key live side by side: each purpose has its own active
+/// and `next` key, and promotion retires only the active key of the promoted key's purpose.
+pub async fn each_key_purpose_has_its_own_active_and_next_key(store: Arc<dyn Store>) {
+    let id_key = |kid: &str, state: &str, at: i64| SigningKeyRecord {
+        purpose: "id_token".into(),
+        algorithm: "RS256".into(),
+        ..key(kid, state, at)
+    };
+    store
+        .ensure_signing_key(key("access-1", "active", NOW))
+        .await
+        .expect("access key");
+    let keys = store
+        .ensure_signing_key(id_key("id-1", "active", NOW))
+        .await
+        .expect("id key");
+    assert_eq!(keys.len(), 2, "a second purpose gets its own active key");
+    let again = store
+        .ensure_signing_key(id_key("id-x", "active", NOW))
+        .await
+        .expect("no second id key");
+    assert_eq!(again.len(), 2);
+
+    store
+        .add_next_signing_key(key("access-2", "next", NOW + 1))
+        .await
+        .expect("next access key");
+    store
+        .add_next_signing_key(id_key("id-2", "next", NOW + 1))
+        .await
+        .expect("next id key beside the next access key");
+    assert!(matches!(
+        store
+            .add_next_signing_key(id_key("id-3", "next", NOW + 2))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store
+        .promote_next_signing_key(NOW + 5)
+        .await
+        .expect("promote"));
+    let keys = store.signing_keys().await.expect("keys");
+    let find = |kid: &str| {
+        keys.iter()
+            .find(|k| k.kid == kid)
+            .map(|k| (k.state.clone(), k.purpose.clone()))
+            .expect("stored")
+    };
+    assert_eq!(find("access-1"), ("retired".into(), "access".into()));
+    assert_eq!(find("access-2"), ("active".into(), "access".into()));
+    assert_eq!(find("id-1"), ("retired".into(), "id_token".into()));
+    assert_eq!(find("id-2"), ("active".into(), "id_token".into()));
 }

@@ -56,6 +56,7 @@ async fn several_nodes_starting_together_migrate_once_and_agree_on_one_signing_k
                 state: "active".into(),
                 created_at: NOW,
                 retired_at: None,
+                purpose: "access".into(),
             };
             let keys = store.ensure_signing_key(candidate).await.expect("key");
             let csrf = store

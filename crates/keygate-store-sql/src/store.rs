@@ -198,6 +198,14 @@ impl<E: Engine> Store for SqlStore<E> {
         accounts::session_user(&mut *self.engine.read().await?, hash, now).await
     }
 
+    async fn session_started(
+        &self,
+        hash: TokenHash,
+        now: UnixTime,
+    ) -> Result<Option<UnixTime>, StoreError> {
+        accounts::session_started(&mut *self.engine.read().await?, hash, now).await
+    }
+
     async fn delete_session(&self, hash: TokenHash) -> Result<(), StoreError> {
         accounts::delete_session(&mut *self.engine.write().await?, hash).await
     }

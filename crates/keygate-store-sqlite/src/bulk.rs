@@ -185,6 +185,7 @@ mod tests {
                     kind: ClientKind::Confidential,
                     created_at: 1,
                     may_introspect: false,
+                    post_logout_redirect_uris: Vec::new(),
                 },
                 NewClientSecret {
                     secret: ClientSecret {

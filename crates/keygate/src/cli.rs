@@ -345,6 +345,9 @@ pub struct AppCreateArgs {
     /// Authorization callback URL.
     #[arg(long)]
     pub callback_url: String,
+    /// Where OpenID Connect RP-initiated logout may send the browser afterwards (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    pub post_logout_redirect_uris: Vec<String>,
     /// Scopes, space separated.
     #[arg(long)]
     pub scopes: String,

@@ -86,17 +86,32 @@ fn keys(kg: &Cli) -> Vec<Value> {
         .clone()
 }
 
+/// The keys of one purpose: `access` (access tokens and the other credentials) or `id_token`.
+fn keys_for(kg: &Cli, purpose: &str) -> Vec<Value> {
+    keys(kg)
+        .into_iter()
+        .filter(|k| k["purpose"] == purpose)
+        .collect()
+}
+
 #[test]
 fn keys_rotate_publishes_a_next_key_that_signs_after_the_publish_ahead_delay() {
     let (_dir, kg) = world();
-    let first = keys(&kg);
+    let first = keys_for(&kg, "access");
     assert_eq!(first.len(), 1);
     assert_eq!(first[0]["state"], "active");
     assert_eq!(first[0]["algorithm"], "ES256");
+    let id_first = keys_for(&kg, "id_token");
+    assert_eq!(id_first.len(), 1);
+    assert_eq!(id_first[0]["algorithm"], "RS256");
 
     let next = ok_json(kg.run(&["keys", "rotate", "--algorithm", "RS256", "--json"]));
     assert_eq!(next["state"], "next");
     assert_eq!(next["algorithm"], "RS256");
+    // The ID token key is rotated with it, and stays RS256.
+    assert_eq!(next["id_token_key"]["state"], "next");
+    assert_eq!(next["id_token_key"]["algorithm"], "RS256");
+    assert_eq!(next["id_token_key"]["purpose"], "id_token");
     assert_eq!(
         next["signs_from"].as_i64().unwrap(),
         next["created_at"].as_i64().unwrap() + 600
@@ -106,7 +121,7 @@ fn keys_rotate_publishes_a_next_key_that_signs_after_the_publish_ahead_delay() {
         "is one already waiting",
     );
     let listed = keys(&kg);
-    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.len(), 4);
     let state = |kid: &Value| listed.iter().find(|k| &k["kid"] == kid).unwrap()["state"].clone();
     assert_eq!(state(&first[0]["kid"]), "active");
     assert_eq!(state(&next["kid"]), "next");
@@ -158,7 +173,8 @@ async fn a_configured_signing_algorithm_is_used_or_the_server_refuses_to_start()
 #[test]
 fn keys_rotate_immediately_signs_at_once_and_keeps_the_old_key_published_as_retired() {
     let (_dir, kg) = world();
-    let old = keys(&kg)[0]["kid"].clone();
+    let old = keys_for(&kg, "access")[0]["kid"].clone();
+    let old_id = keys_for(&kg, "id_token")[0]["kid"].clone();
     let new = ok_json(kg.run(&[
         "keys",
         "rotate",
@@ -173,6 +189,9 @@ fn keys_rotate_immediately_signs_at_once_and_keeps_the_old_key_published_as_reti
     let retired = listed.iter().find(|k| k["kid"] == old).unwrap();
     assert_eq!(retired["state"], "retired");
     assert!(retired["retired_at"].is_i64());
+    let retired_id = listed.iter().find(|k| k["kid"] == old_id).unwrap();
+    assert_eq!(retired_id["state"], "retired");
+    assert_eq!(new["id_token_key"]["state"], "active");
 }
 
 #[test]
@@ -182,5 +201,5 @@ fn an_unknown_signing_algorithm_is_refused() {
         &kg.run(&["keys", "rotate", "--algorithm", "HS256"]),
         "unsupported signing algorithm HS256",
     );
-    assert_eq!(keys(&kg).len(), 1);
+    assert_eq!(keys(&kg).len(), 2);
 }

@@ -32,6 +32,8 @@ pub struct Registration {
     pub scopes: String,
     /// Confidential (with a secret) or public.
     pub kind: Option<ClientKind>,
+    /// Post-logout redirect URIs, separated by spaces or new lines (optional).
+    pub post_logout_redirect_uris: String,
 }
 
 impl Registration {
@@ -88,6 +90,25 @@ pub fn validate_registration(
         ),
         scopes: ScopeSet::default(),
         kind: reg.kind.unwrap_or(ClientKind::Confidential),
+        post_logout_redirect_uris: Vec::new(),
+    };
+    let mut post_logout = Vec::new();
+    for uri in reg.post_logout_redirect_uris.split_whitespace() {
+        match validate_callback(
+            uri,
+            reg.kind.unwrap_or(ClientKind::Confidential),
+            allow_http_callbacks,
+        ) {
+            Ok(uri) if !post_logout.contains(&uri) => post_logout.push(uri),
+            Ok(_) => {}
+            Err(e) => {
+                errors.insert("post_logout_redirect_uris", format!("{uri}: {e}"));
+            }
+        }
+    }
+    let valid = ValidRegistration {
+        post_logout_redirect_uris: post_logout,
+        ..valid
     };
     let scopes = match ScopeSet::parse(&reg.scopes) {
         Ok(s) => {
@@ -135,6 +156,7 @@ pub struct ValidRegistration {
     pub(super) callback_url: String,
     pub(super) scopes: ScopeSet,
     pub(super) kind: ClientKind,
+    pub(super) post_logout_redirect_uris: Vec<String>,
 }
 
 #[cfg(test)]

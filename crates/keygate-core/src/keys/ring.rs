@@ -1,4 +1,5 @@
-//! The key ring every node holds: the one key that signs, and every published key by `kid`.
+//! The key ring every node holds: the key that signs for each purpose (access tokens and the
+//! other credentials; OpenID Connect ID tokens), and every published key by `kid`.
 
 use std::collections::HashMap;
 
@@ -7,9 +8,10 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 
 use super::{parse_record, KeyError, SigningAlgorithm};
 use crate::clock::UnixTime;
-use crate::model::SigningKeyRecord;
+use crate::model::{SigningKeyRecord, KEY_PURPOSE_ID_TOKEN};
 
 /// The active signing key, parsed.
+#[derive(Debug)]
 pub struct ActiveKey {
     /// Key id put in every JWT header.
     pub kid: String,
@@ -19,10 +21,12 @@ pub struct ActiveKey {
     pub encoding: EncodingKey,
 }
 
-/// Every published key, parsed once: the one that signs and all that still verify.
+/// Every published key, parsed once: the ones that sign and all that still verify.
 pub struct KeyRing {
     active: ActiveKey,
     active_algorithm: SigningAlgorithm,
+    /// The key that signs ID tokens, when one is stored (every opened [`crate::Keygate`] has one).
+    id_token: Option<ActiveKey>,
     verifying: HashMap<String, (Algorithm, DecodingKey)>,
     jwks: JwkSet,
     /// When the `next` key (if any) was published.
@@ -42,9 +46,10 @@ impl std::fmt::Debug for KeyRing {
 }
 
 impl KeyRing {
-    /// Parses stored keys; exactly one must be active. Every stored key is published.
+    /// Parses stored keys; exactly one access key must be active. Every stored key is published.
     pub fn load(records: &[SigningKeyRecord]) -> Result<Self, KeyError> {
         let mut active = None;
+        let mut id_token = None;
         let mut verifying = HashMap::new();
         let mut jwks = Vec::new();
         let mut next_published_at = None;
@@ -59,6 +64,13 @@ impl KeyRing {
             verifying.insert(rec.kid.clone(), (algorithm, decoding));
             jwks.push(parsed.jwk);
             match rec.state.as_str() {
+                "active" if rec.purpose == KEY_PURPOSE_ID_TOKEN => {
+                    id_token = Some(ActiveKey {
+                        kid: rec.kid.clone(),
+                        algorithm,
+                        encoding: parsed.encoding,
+                    })
+                }
                 "active" => {
                     active = Some((
                         ActiveKey {
@@ -69,7 +81,12 @@ impl KeyRing {
                         parsed.algorithm,
                     ))
                 }
-                "next" => next_published_at = Some(rec.created_at),
+                "next" => {
+                    next_published_at = Some(
+                        next_published_at
+                            .map_or(rec.created_at, |n: UnixTime| n.min(rec.created_at)),
+                    )
+                }
                 _ => {
                     let retired = rec.retired_at.unwrap_or(rec.created_at);
                     oldest_retirement = Some(oldest_retirement.map_or(retired, |o| o.min(retired)));
@@ -80,6 +97,7 @@ impl KeyRing {
         Ok(Self {
             active,
             active_algorithm,
+            id_token,
             verifying,
             jwks: JwkSet { keys: jwks },
             next_published_at,
@@ -90,6 +108,11 @@ impl KeyRing {
     /// The key that signs new credentials.
     pub fn active(&self) -> &ActiveKey {
         &self.active
+    }
+
+    /// The key that signs ID tokens, if one is stored.
+    pub fn id_token_key(&self) -> Option<&ActiveKey> {
+        self.id_token.as_ref()
     }
 
     /// The algorithm of the key that signs.

@@ -3,7 +3,7 @@
 //! to fetch it, and the key it replaces stays published until every access token it signed has
 //! expired.
 
-use super::{generate, KeyError, KeyRing, SigningAlgorithm};
+use super::{generate, generate_id_token_key, KeyError, KeyRing, SigningAlgorithm};
 use crate::context::Keygate;
 use crate::model::SigningKeyRecord;
 use crate::store::StoreError;
@@ -35,7 +35,16 @@ pub async fn publish_next_key(
     Ok(key)
 }
 
-/// Makes the `next` key sign now instead of after the publish-ahead delay (`keygate keys rotate
+/// Generates a fresh RS256 ID-token key and publishes it as `next`, like [`publish_next_key`]
+/// (`keygate keys rotate` rotates both purposes).
+pub async fn publish_next_id_token_key(kg: &Keygate) -> Result<SigningKeyRecord, RotationError> {
+    let key = generate_id_token_key("next", kg.clock.now())?;
+    kg.store().add_next_signing_key(key.clone()).await?;
+    tracing::info!(kid = %key.kid, "ID token signing key published as next");
+    Ok(key)
+}
+
+/// Makes the `next` keys sign now instead of after the publish-ahead delay (`keygate keys rotate
 /// --immediately`), announcing it to every node; `false` when no key is waiting.
 pub async fn promote_next_key(kg: &Keygate) -> Result<bool, StoreError> {
     kg.store().promote_next_signing_key(kg.clock.now()).await

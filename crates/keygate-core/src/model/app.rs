@@ -67,6 +67,9 @@ pub struct App {
     /// A resource server: may introspect tokens minted for other apps (RFC 7662 §4). Only an
     /// administrator sets it; otherwise an app introspects only its own tokens.
     pub may_introspect: bool,
+    /// Where RP-initiated logout may send the browser afterwards (OpenID Connect RP-Initiated
+    /// Logout §3): exact URIs, validated like the callback URL.
+    pub post_logout_redirect_uris: Vec<String>,
 }
 
 /// An app to register.

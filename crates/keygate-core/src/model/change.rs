@@ -72,6 +72,9 @@ pub struct SigningKeyRecord {
     pub created_at: UnixTime,
     /// When it stopped signing (retired keys stay published until their tokens expire).
     pub retired_at: Option<UnixTime>,
+    /// What it signs: [`KEY_PURPOSE_ACCESS`] (access tokens and every other credential) or
+    /// [`KEY_PURPOSE_ID_TOKEN`] (OpenID Connect ID tokens, always RS256).
+    pub purpose: String,
 }
 
 /// New stored material for a signing key: its private key sealed (or resealed under a new
@@ -85,3 +88,7 @@ pub struct ResealedKey {
     /// The material to store instead.
     pub resealed: Vec<u8>,
 }
+/// The purpose of the key that signs access tokens, codes, refresh tokens and client secrets.
+pub const KEY_PURPOSE_ACCESS: &str = "access";
+/// The purpose of the key that signs OpenID Connect ID tokens.
+pub const KEY_PURPOSE_ID_TOKEN: &str = "id_token";

@@ -20,6 +20,8 @@ pub use authorization::{
     Authorization, AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken,
     RefreshRecord,
 };
-pub use change::{Change, ChangeKind, ResealedKey, SigningKeyRecord};
+pub use change::{
+    Change, ChangeKind, ResealedKey, SigningKeyRecord, KEY_PURPOSE_ACCESS, KEY_PURPOSE_ID_TOKEN,
+};
 pub use device::{DeviceCodeRecord, DeviceCodeStatus, DeviceDecision, DevicePoll, NewDeviceCode};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};

@@ -6,12 +6,15 @@
 
 use url::Url;
 
+use crate::accounts::SessionInfo;
 use crate::context::Keygate;
 use crate::credentials::MintError;
+use crate::credentials::OidcContext;
 use crate::ids::{AppId, AuthorizationId};
 use crate::model::ClientKind;
 use crate::model::{App, NewAuthorization, NewCode, User};
 use crate::oauth::{pkce, redirect};
+use crate::oidc::OPENID_SCOPE;
 use crate::scopes::ScopeSet;
 use crate::store::StoreError;
 
@@ -35,6 +38,25 @@ pub struct AuthorizeParams {
     /// The first parameter the request carried more than once, if any (RFC 6749 §3.1 forbids
     /// it; the request is refused).
     pub repeated: Option<String>,
+    /// OpenID Connect `nonce`, echoed in the ID token.
+    pub nonce: Option<String>,
+    /// OpenID Connect `prompt` (space separated: `none`, `login`, `consent`, `select_account`).
+    pub prompt: Option<String>,
+    /// OpenID Connect `max_age`, seconds.
+    pub max_age: Option<String>,
+    /// OpenID Connect `id_token_hint`.
+    pub id_token_hint: Option<String>,
+    /// `response_mode`: `query` (the default) or `form_post`.
+    pub response_mode: Option<String>,
+    /// `request` (a request object): refused with `request_not_supported`.
+    pub request: Option<String>,
+    /// `request_uri`: refused with `request_uri_not_supported`.
+    pub request_uri: Option<String>,
+    /// OpenID Connect `claims` (JSON): the claims asked for by name (Core §5.5).
+    pub claims: Option<String>,
+    /// The discovery `issuer`, put in every standard authorization response as `iss`
+    /// (RFC 9207); `None` leaves it out (the Azure flavour never has it).
+    pub issuer: Option<String>,
 }
 
 /// Which flow the request asked for.
@@ -78,19 +100,69 @@ pub struct AuthorizeRedirectError {
     pub description: &'static str,
     /// `state` to echo.
     pub state: Option<String>,
+    /// `iss` (RFC 9207), on standard responses.
+    pub iss: Option<String>,
+    /// Whether the answer is posted by an auto-submitting form (`response_mode=form_post`).
+    pub form_post: bool,
 }
 
 impl AuthorizeRedirectError {
     /// The full URL to redirect the browser to.
     pub fn location(&self) -> String {
-        redirect_with(
+        self.response().location()
+    }
+
+    /// The response to deliver, in the request's response mode.
+    pub fn response(&self) -> AuthorizationResponse {
+        AuthorizationResponse::new(
             &self.redirect_uri,
-            &[
+            [
                 ("error", Some(self.error)),
                 ("error_description", Some(self.description)),
                 ("state", self.state.as_deref()),
+                ("iss", self.iss.as_deref()),
             ],
+            self.form_post,
         )
+    }
+}
+
+/// An authorization response, success or error, on its way back to the client: by redirect
+/// with a query, or by an auto-submitting form (OAuth 2.0 Form Post Response Mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationResponse {
+    /// The validated redirect URI.
+    pub redirect_uri: String,
+    /// The response parameters, in order.
+    pub params: Vec<(&'static str, String)>,
+    /// Whether to post them instead of redirecting.
+    pub form_post: bool,
+}
+
+impl AuthorizationResponse {
+    fn new<const N: usize>(
+        redirect_uri: &str,
+        params: [(&'static str, Option<&str>); N],
+        form_post: bool,
+    ) -> Self {
+        Self {
+            redirect_uri: redirect_uri.to_owned(),
+            params: params
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v.to_owned())))
+                .collect(),
+            form_post,
+        }
+    }
+
+    /// The redirect URI with the parameters appended to its query.
+    pub fn location(&self) -> String {
+        let params: Vec<(&str, Option<&str>)> = self
+            .params
+            .iter()
+            .map(|(k, v)| (*k, Some(v.as_str())))
+            .collect();
+        redirect_with(&self.redirect_uri, &params)
     }
 }
 
@@ -124,6 +196,34 @@ pub struct ValidAuthorize {
     pub kind: ResponseKind,
     /// PKCE challenge (S256), when sent.
     pub code_challenge: Option<String>,
+    /// `client_id` exactly as sent (an ID token's `aud`).
+    pub client_id: String,
+    /// OpenID Connect `nonce`.
+    pub nonce: Option<String>,
+    /// The OpenID Connect sign-in parameters (`prompt`, `max_age`, `id_token_hint`).
+    pub oidc: crate::oidc::prompt::SignInRequest,
+    /// `iss` for the responses (RFC 9207), on standard requests.
+    pub iss: Option<String>,
+    /// `response_mode=form_post`.
+    pub form_post: bool,
+}
+
+impl ValidAuthorize {
+    /// A refusal of this request, sent back the way it asked.
+    pub fn refusal(
+        &self,
+        error: &'static str,
+        description: &'static str,
+    ) -> AuthorizeRedirectError {
+        AuthorizeRedirectError {
+            redirect_uri: self.redirect_uri.clone(),
+            error,
+            description,
+            state: self.state.clone(),
+            iss: self.iss.clone(),
+            form_post: self.form_post,
+        }
+    }
 }
 
 /// Appends query parameters to a redirect URI, keeping any query it already has.
@@ -173,12 +273,21 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
         return Err(AuthorizePageError::RedirectUriMismatch.into());
     }
     let state = p.state.clone();
+    // The Azure flavour's responses stay as they were; every standard one carries `iss`.
+    let azure = p
+        .response_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("assertion"));
+    let iss = p.issuer.clone().filter(|_| !azure);
+    let form_post = !azure && p.response_mode.as_deref() == Some("form_post");
     let refuse = |error: &'static str, description: &'static str| {
         AuthorizeError::Redirect(AuthorizeRedirectError {
             redirect_uri: redirect_uri.clone(),
             error,
             description,
             state: state.clone(),
+            iss: iss.clone(),
+            form_post,
         })
     };
     if p.repeated.is_some() {
@@ -186,6 +295,30 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             "invalid_request",
             "A parameter was sent more than once",
         ));
+    }
+    if !azure {
+        match p.response_mode.as_deref() {
+            None | Some("" | "query" | "form_post") => {}
+            Some(_) => {
+                return Err(refuse(
+                    "invalid_request",
+                    "response_mode must be query or form_post",
+                ))
+            }
+        }
+        // OpenID Connect Core §6: request objects are not supported, and say so.
+        if p.request.as_deref().is_some_and(|r| !r.is_empty()) {
+            return Err(refuse(
+                "request_not_supported",
+                "The request parameter is not supported",
+            ));
+        }
+        if p.request_uri.as_deref().is_some_and(|r| !r.is_empty()) {
+            return Err(refuse(
+                "request_uri_not_supported",
+                "The request_uri parameter is not supported",
+            ));
+        }
     }
     let kind = match p
         .response_type
@@ -214,8 +347,9 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             }
         },
         ResponseKind::Code if requested.is_empty() => app.scopes.clone(),
+        // OpenID Connect scopes are always allowed; only API scopes must be registered.
         ResponseKind::Code => match ScopeSet::parse(requested) {
-            Ok(s) if s.is_subset(&app.scopes) => s,
+            Ok(s) if s.registrable_part().is_subset(&app.scopes) => s,
             _ => {
                 return Err(refuse(
                     "invalid_scope",
@@ -251,6 +385,20 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             "code_challenge is required (PKCE, method S256)",
         ));
     }
+    // OpenID Connect Core §5.5: claims asked for by name are released with the scope that
+    // holds them, which the consent page then shows.
+    let scopes = if kind == ResponseKind::Code && scopes.contains(crate::oidc::OPENID_SCOPE) {
+        match crate::oidc::claims::scopes_for_claims_parameter(p.claims.as_deref()) {
+            Ok(extra) => scopes.with(extra),
+            Err(description) => return Err(refuse("invalid_request", description)),
+        }
+    } else {
+        scopes
+    };
+    let oidc = match crate::oidc::prompt::SignInRequest::parse(p) {
+        Ok(oidc) => oidc,
+        Err(description) => return Err(refuse("invalid_request", description)),
+    };
     Ok(ValidAuthorize {
         app,
         redirect_uri,
@@ -258,6 +406,11 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
         scopes,
         kind,
         code_challenge,
+        client_id: p.client_id.clone().unwrap_or_default(),
+        nonce: p.nonce.clone().filter(|n| !n.is_empty()),
+        oidc,
+        iss,
+        form_post,
     })
 }
 
@@ -273,12 +426,32 @@ pub enum ConsentError {
 }
 
 /// Accept: records the authorization and returns the redirect carrying `code` and `state`.
+/// `session` is the browser session the user is signed in with (for OpenID Connect's
+/// `auth_time` and `sid`).
 pub async fn accept(
     kg: &Keygate,
     req: &ValidAuthorize,
     user: &User,
+    session: Option<&SessionInfo>,
 ) -> Result<String, ConsentError> {
+    Ok(grant(kg, req, user, session).await?.location())
+}
+
+/// Accept, answered in the request's response mode: records the authorization and returns the
+/// response carrying `code`, `state` and (standard requests) `iss`.
+pub async fn grant(
+    kg: &Keygate,
+    req: &ValidAuthorize,
+    user: &User,
+    session: Option<&SessionInfo>,
+) -> Result<AuthorizationResponse, ConsentError> {
     let now = kg.clock.now();
+    let oidc = req.scopes.contains(OPENID_SCOPE).then(|| OidcContext {
+        cid: req.client_id.clone(),
+        nonce: req.nonce.clone(),
+        auth_time: session.map_or(now, |s| s.auth_time),
+        sid: session.map(|s| s.sid.clone()),
+    });
     let authorization = NewAuthorization {
         id: AuthorizationId::new_random(),
         user_id: user.id,
@@ -287,9 +460,14 @@ pub async fn accept(
         created_at: now,
     };
     let expires_at = now + kg.lifetimes.code;
-    let code = kg
-        .credentials
-        .mint_code(authorization.id, user.id, &req.scopes, now, expires_at)?;
+    let code = kg.credentials.mint_code(
+        authorization.id,
+        user.id,
+        &req.scopes,
+        now,
+        expires_at,
+        oidc.as_ref(),
+    )?;
     kg.store()
         .create_authorization(
             authorization.clone(),
@@ -303,21 +481,26 @@ pub async fn accept(
         )
         .await?;
     tracing::info!(app.id = %req.app.id, user.id = %user.id, aui = %authorization.id, "authorization granted");
-    Ok(redirect_with(
+    Ok(AuthorizationResponse::new(
         &req.redirect_uri,
-        &[("code", Some(&code.value)), ("state", req.state.as_deref())],
+        [
+            ("code", Some(&code.value)),
+            ("state", req.state.as_deref()),
+            ("iss", req.iss.as_deref()),
+        ],
+        req.form_post,
     ))
 }
 
 /// Deny: the redirect carrying `error=access_denied` and `state`, and no code.
 pub fn deny(req: &ValidAuthorize) -> String {
-    AuthorizeRedirectError {
-        redirect_uri: req.redirect_uri.clone(),
-        error: "access_denied",
-        description: "The user denied the authorization request",
-        state: req.state.clone(),
-    }
-    .location()
+    denial(req).location()
+}
+
+/// Deny, answered in the request's response mode.
+pub fn denial(req: &ValidAuthorize) -> AuthorizationResponse {
+    req.refusal("access_denied", "The user denied the authorization request")
+        .response()
 }
 
 #[cfg(test)]

@@ -148,9 +148,10 @@ pub async fn poll_device_code(
     }
     let access_id = AccessId::new_random();
     let refresh_expires = now + kg.lifetimes.refresh_token;
-    let refresh =
-        kg.credentials
-            .mint_refresh_token(access_id, user, &record.scopes, now, refresh_expires)?;
+    let refresh = kg
+        .credentials
+        // No ID token on the device grant (yet): the refresh token carries no sign-in.
+        .mint_refresh_token(access_id, user, &record.scopes, now, refresh_expires, None)?;
     let outcome = kg
         .store()
         .redeem_device_code(
@@ -178,5 +179,7 @@ pub async fn poll_device_code(
         refresh_token: refresh.value,
         expires_in: reported_lifetime(kg),
         scopes: record.scopes,
+        user_id: user,
+        oidc: None,
     })
 }

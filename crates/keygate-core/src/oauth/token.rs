@@ -5,11 +5,13 @@
 
 use crate::context::Keygate;
 use crate::credentials::looks_like_jwt;
-use crate::ids::AccessId;
+use crate::credentials::{Credentials, OidcContext};
+use crate::ids::{AccessId, UserId};
 use crate::model::{ClientSecret, NewRefreshToken};
 use crate::oauth::client::Client;
 use crate::oauth::pkce;
 use crate::oauth::TokenError;
+use crate::oidc::OPENID_SCOPE;
 use crate::scopes::ScopeSet;
 use crate::secrets::TokenHash;
 use crate::store::ConsumeOutcome;
@@ -25,6 +27,10 @@ pub struct IssuedTokens {
     pub expires_in: i64,
     /// The scopes granted.
     pub scopes: ScopeSet,
+    /// The user the tokens act for.
+    pub user_id: UserId,
+    /// What an ID token needs, when the grant is an OpenID Connect sign-in.
+    pub oidc: Option<OidcContext>,
 }
 
 impl std::fmt::Debug for IssuedTokens {
@@ -128,12 +134,23 @@ pub async fn exchange_code(
     }
     let access_id = AccessId::new_random();
     let refresh_expires = now + kg.lifetimes.refresh_token;
+    let oidc = record
+        .scopes
+        .contains(OPENID_SCOPE)
+        .then(|| Credentials::oidc_context(code))
+        .flatten();
+    // The nonce belongs to the first ID token only (OpenID Connect Core §12.2).
+    let carried = oidc.as_ref().map(|o| OidcContext {
+        nonce: None,
+        ..o.clone()
+    });
     let refresh = kg.credentials.mint_refresh_token(
         access_id,
         record.user_id,
         &record.scopes,
         now,
         refresh_expires,
+        carried.as_ref(),
     )?;
     let outcome = kg
         .store()
@@ -173,6 +190,8 @@ pub async fn exchange_code(
         refresh_token: refresh.value,
         expires_in: reported_lifetime(kg),
         scopes: record.scopes,
+        user_id: record.user_id,
+        oidc,
     })
 }
 
@@ -290,12 +309,18 @@ pub async fn refresh(
             _ => return Err(TokenError::ScopeInvalid),
         },
     };
+    let oidc = record
+        .scopes
+        .contains(OPENID_SCOPE)
+        .then(|| Credentials::oidc_context(token))
+        .flatten();
     let refresh = kg.credentials.mint_refresh_token(
         access_id,
         record.user_id,
         &record.scopes,
         now,
         expires_at,
+        oidc.as_ref(),
     )?;
     match kg
         .store()
@@ -328,5 +353,7 @@ pub async fn refresh(
         refresh_token: refresh.value,
         expires_in: reported_lifetime(kg),
         scopes: granted,
+        user_id: record.user_id,
+        oidc,
     })
 }

@@ -18,6 +18,9 @@ pub enum Availability {
     Deprecated,
     /// Reserved by the system; never offered.
     System,
+    /// An OpenID Connect scope (`openid`, `profile`, ...): never registered, always allowed on
+    /// the standard code flow (OpenID Connect Core §5.4).
+    OpenId,
 }
 
 /// One catalogue entry.
@@ -93,6 +96,7 @@ impl Catalogue {
                 "conditional" => Availability::Conditional,
                 "deprecated" => Availability::Deprecated,
                 "system" => Availability::System,
+                "openid" => Availability::OpenId,
                 _ => Availability::Internal,
             };
             let description = next();

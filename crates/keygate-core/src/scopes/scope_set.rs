@@ -83,6 +83,40 @@ impl ScopeSet {
     }
 }
 
+impl ScopeSet {
+    /// This set with `more` known scopes added.
+    pub fn with<'a>(mut self, more: impl IntoIterator<Item = &'a str>) -> ScopeSet {
+        let c = catalogue();
+        for scope in more {
+            if c.get(scope).is_some() {
+                self.0.insert(scope.to_owned());
+            }
+        }
+        self
+    }
+
+    /// Whether `scope` is in the set.
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.contains(scope)
+    }
+
+    /// The scopes an app registers (everything but the OpenID Connect scopes, which every app
+    /// may ask for).
+    pub fn registrable_part(&self) -> ScopeSet {
+        let c = catalogue();
+        Self(
+            self.0
+                .iter()
+                .filter(|s| {
+                    c.get(s)
+                        .is_none_or(|info| info.availability != super::Availability::OpenId)
+                })
+                .cloned()
+                .collect(),
+        )
+    }
+}
+
 impl fmt::Display for ScopeSet {
     /// Space separated, sorted: the form stored and put in `scp`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -115,6 +149,13 @@ mod tests {
             ScopeSet::parse("vso.code vso.nope"),
             Err(ScopeError::Unknown(_))
         ));
+    }
+
+    #[test]
+    fn openid_scopes_parse_and_are_not_registrable() {
+        let s = ScopeSet::parse("openid profile vso.work").unwrap();
+        assert!(s.contains("openid"));
+        assert_eq!(s.registrable_part().to_string(), "vso.work");
     }
 
     #[test]

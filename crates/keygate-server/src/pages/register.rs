@@ -112,7 +112,7 @@ const COMPANY: [Spec; 4] = [
     },
 ];
 
-const APPLICATION: [Spec; 5] = [
+const APPLICATION: [Spec; 6] = [
     Spec {
         id: "name",
         label: "Application name",
@@ -162,6 +162,16 @@ const APPLICATION: [Spec; 5] = [
         max_length: 0,
         autocomplete: "off",
         value: |r| &r.callback_url,
+    },
+    Spec {
+        id: "post_logout_redirect_uris",
+        label: "Post-logout redirect URIs",
+        hint: "(optional, for OpenID Connect sign-out; separate several with spaces)",
+        input: Input::Text,
+        required: false,
+        max_length: 0,
+        autocomplete: "off",
+        value: |r| &r.post_logout_redirect_uris,
     },
 ];
 

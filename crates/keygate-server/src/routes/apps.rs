@@ -78,6 +78,7 @@ async fn register_app(
             Some("public") => ClientKind::Public,
             _ => ClientKind::Confidential,
         }),
+        post_logout_redirect_uris: form.text("post_logout_redirect_uris"),
     };
     let kg = state.acting_user(user.id, addr);
     match apps::register_app(&kg, user.id, &registration, None).await {

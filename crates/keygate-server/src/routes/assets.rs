@@ -11,6 +11,8 @@ use crate::state::AppState;
 const STYLESHEET: &str = include_str!("../../static/keygate.css");
 const SCRIPT: &str = include_str!("../../static/keygate.js");
 const ICON: &str = include_str!("../../static/favicon.svg");
+/// Submits a `response_mode=form_post` answer (the CSP allows no inline script).
+const FORM_POST_SCRIPT: &str = include_str!("../../static/form_post.js");
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -21,6 +23,10 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/_static/keygate.js",
             get(|| asset("text/javascript; charset=utf-8", SCRIPT)),
+        )
+        .route(
+            "/_static/form_post.js",
+            get(|| asset("text/javascript; charset=utf-8", FORM_POST_SCRIPT)),
         )
         .route("/_static/favicon.svg", get(|| asset("image/svg+xml", ICON)))
         // Browsers ask for this path whether or not a page names an icon.

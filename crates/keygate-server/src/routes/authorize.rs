@@ -1,4 +1,10 @@
 //! `/oauth2/authorize`: validate, sign in, show consent, and answer Accept or Deny (protocol §3).
+//!
+//! The endpoint answers an authorization request by GET or, as OpenID Connect Core §3.1.2.1
+//! requires, by a form POST; a POST carrying the consent page's CSRF field is the consent
+//! decision instead, so the two never mix. Standard responses carry `iss` (RFC 9207) and follow
+//! `response_mode`; OpenID Connect's `prompt`, `max_age` and `id_token_hint` decide whether to
+//! sign in, ask consent, answer at once or refuse without a page (`keygate_core::oidc::prompt`).
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -7,6 +13,7 @@ use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use keygate_core::oauth::authorize::{self, AuthorizeError, AuthorizeParams, ValidAuthorize};
+use keygate_core::oidc::prompt::{self, NextStep};
 use keygate_core::scopes::catalogue;
 
 use super::nav;
@@ -19,11 +26,14 @@ use crate::session::MaybeUser;
 use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/oauth2/authorize", get(authorize_form).post(decide))
+    Router::new().route(
+        "/oauth2/authorize",
+        get(authorize_form).post(authorize_post),
+    )
 }
 
 /// The parameters carried from the authorize query through the consent form.
-const CARRIED: [&str; 7] = [
+const CARRIED: [&str; 10] = [
     "client_id",
     "response_type",
     "state",
@@ -31,9 +41,12 @@ const CARRIED: [&str; 7] = [
     "redirect_uri",
     "code_challenge",
     "code_challenge_method",
+    "nonce",
+    "response_mode",
+    "claims",
 ];
 
-fn params(f: &FormFields) -> AuthorizeParams {
+fn params(state: &AppState, f: &FormFields) -> AuthorizeParams {
     let get = |k: &str| f.get(k).map(str::to_owned);
     AuthorizeParams {
         client_id: get("client_id"),
@@ -46,6 +59,15 @@ fn params(f: &FormFields) -> AuthorizeParams {
         // Only the request's own parameters count: unknown ones are ignored (RFC 6749 §3.1), and
         // the consent form posts its own fields beside the carried ones.
         repeated: f.repeated_among(&CARRIED).map(str::to_owned),
+        nonce: get("nonce"),
+        prompt: get("prompt"),
+        max_age: get("max_age"),
+        id_token_hint: get("id_token_hint"),
+        response_mode: get("response_mode"),
+        request: get("request"),
+        request_uri: get("request_uri"),
+        claims: get("claims"),
+        issuer: Some(state.base()),
     }
 }
 
@@ -72,7 +94,7 @@ fn refuse(e: AuthorizeError) -> Response {
                 page.to_string(),
             )
         }
-        AuthorizeError::Redirect(r) => found(&r.location()),
+        AuthorizeError::Redirect(r) => super::oidc::deliver(r.response()),
     }
 }
 
@@ -80,28 +102,93 @@ async fn authorize_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-    MaybeUser(user): MaybeUser,
+    user: MaybeUser,
     addr: crate::origin::ClientAddr,
 ) -> Response {
     let query = query.unwrap_or_default();
     let fields = FormFields::parse(query.as_bytes());
-    let valid = match authorize::validate(&state.kg, &params(&fields)).await {
+    authorization_request(&state, &headers, &query, &fields, user.0, addr, true).await
+}
+
+/// `POST /oauth2/authorize`: the consent decision when the consent form's fields (`csrf`,
+/// `decision`) are there, an authorization request sent as a form otherwise.
+async fn authorize_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: MaybeUser,
+    addr: crate::origin::ClientAddr,
+    body: Bytes,
+) -> Response {
+    let fields = FormFields::parse(&body);
+    // The consent form's own fields; a forged decision without a CSRF token is refused, never
+    // taken for an authorization request.
+    if fields.get("csrf").is_some() || fields.get("decision").is_some() {
+        return match decide(&state, &headers, user.0, addr, &fields).await {
+            Ok(response) => response,
+            Err(e) => e.into_response(),
+        };
+    }
+    let query = String::from_utf8_lossy(&body).into_owned();
+    authorization_request(&state, &headers, &query, &fields, user.0, addr, false).await
+}
+
+/// Validates an authorization request and takes the step it calls for.
+async fn authorization_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: &str,
+    fields: &FormFields,
+    user: Option<keygate_core::model::User>,
+    addr: crate::origin::ClientAddr,
+    by_get: bool,
+) -> Response {
+    let valid = match authorize::validate(&state.kg, &params(state, fields)).await {
         Ok(v) => v,
         Err(e) => return refuse(e),
     };
     let user =
-        match crate::emulator::before_consent(&state, &query, &fields, &valid, user, addr).await {
+        match crate::emulator::before_consent(state, headers, query, fields, &valid, user, addr)
+            .await
+        {
             Ok(crate::emulator::Step::Continue(user)) => user,
             Ok(crate::emulator::Step::Respond(response)) => return response,
             Err(e) => return e.into_response(),
         };
-    let Some(user) = user else {
-        return PageError::SignInRequired {
-            return_url: format!("/oauth2/authorize?{query}"),
-        }
-        .into_response();
+    let session = match crate::session::session_info(state, headers).await {
+        Ok(session) => session,
+        Err(e) => return PageError::from(e).into_response(),
     };
-    let (nav, cookies) = nav(&state, &headers, Some(&user));
+    let next = prompt::next_step(
+        &state.kg,
+        &valid,
+        &state.base(),
+        user.as_ref(),
+        session.as_ref(),
+    )
+    .await;
+    let user = match (next, user) {
+        (Err(e), _) => return PageError::from(e).into_response(),
+        (Ok(NextStep::Refuse(e)), _) => return super::oidc::deliver(e.response()),
+        (Ok(NextStep::SignIn), _) | (_, None) => {
+            if by_get && fields.get("prompt").is_none() && fields.get("login_hint").is_none() {
+                // Back to the very request, as it was sent.
+                return PageError::SignInRequired {
+                    return_url: format!("/oauth2/authorize?{query}"),
+                }
+                .into_response();
+            }
+            return sign_in_first(fields);
+        }
+        (Ok(NextStep::Grant), Some(user)) => {
+            let kg = state.acting_user(user.id, addr);
+            return match authorize::grant(&kg, &valid, &user, session.as_ref()).await {
+                Ok(response) => super::oidc::deliver(response),
+                Err(e) => consent_failed(e).into_response(),
+            };
+        }
+        (Ok(NextStep::Consent), Some(user)) => user,
+    };
+    let (nav, cookies) = nav(state, headers, Some(&user));
     let hidden = CARRIED
         .iter()
         .filter_map(|k| fields.get(k).map(|v| (*k, v.to_owned())))
@@ -120,6 +207,46 @@ async fn authorize_form(
     (sensitive(), AppendHeaders(cookies), render(&page)).into_response()
 }
 
+/// Sends the visitor to sign in, coming back to the same request as a GET. A `prompt` asking
+/// for a fresh sign-in is dropped from the way back (the sign-in happens now), and `login_hint`
+/// fills in the email address.
+fn sign_in_first(fields: &FormFields) -> Response {
+    let mut back = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields.pairs() {
+        if name == "prompt" {
+            let rest: Vec<&str> = value
+                .split(' ')
+                .filter(|v| !v.is_empty() && *v != "login" && *v != "select_account")
+                .collect();
+            if !rest.is_empty() {
+                back.append_pair("prompt", &rest.join(" "));
+            }
+            continue;
+        }
+        back.append_pair(name, value);
+    }
+    let return_url = format!("/oauth2/authorize?{}", back.finish());
+    let mut target = form_urlencoded::Serializer::new(String::new());
+    target.append_pair("returnUrl", &return_url);
+    if let Some(hint) = fields.get("login_hint").filter(|h| !h.is_empty()) {
+        target.append_pair("login_hint", hint);
+    }
+    (
+        StatusCode::SEE_OTHER,
+        sensitive(),
+        [(header::LOCATION, format!("/_signin?{}", target.finish()))],
+    )
+        .into_response()
+}
+
+fn consent_failed(e: authorize::ConsentError) -> PageError {
+    tracing::error!(error = %e, "could not record an authorization");
+    match e {
+        authorize::ConsentError::Store(s) => s.into(),
+        authorize::ConsentError::Mint(_) => PageError::Internal,
+    }
+}
+
 fn consent_scopes(valid: &ValidAuthorize) -> Vec<ScopeLabel> {
     valid
         .scopes
@@ -130,17 +257,16 @@ fn consent_scopes(valid: &ValidAuthorize) -> Vec<ScopeLabel> {
 }
 
 async fn decide(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    MaybeUser(user): MaybeUser,
+    state: &AppState,
+    headers: &HeaderMap,
+    user: Option<keygate_core::model::User>,
     addr: crate::origin::ClientAddr,
-    body: Bytes,
+    fields: &FormFields,
 ) -> Result<Response, PageError> {
-    let fields = FormFields::parse(&body);
-    if !csrf::verify(&state, &headers, fields.get("csrf")) {
+    if !csrf::verify(state, headers, fields.get("csrf")) {
         return Err(PageError::Csrf);
     }
-    let valid = match authorize::validate(&state.kg, &params(&fields)).await {
+    let valid = match authorize::validate(&state.kg, &params(state, fields)).await {
         Ok(v) => v,
         Err(e) => return Ok(refuse(e)),
     };
@@ -151,20 +277,16 @@ async fn decide(
     };
     match fields.get("decision") {
         Some("accept") => {
-            match authorize::accept(&state.acting_user(user.id, addr), &valid, &user).await {
-                Ok(location) => Ok(found(&location)),
-                Err(e) => {
-                    tracing::error!(error = %e, "could not record an authorization");
-                    Err(match e {
-                        authorize::ConsentError::Store(s) => s.into(),
-                        authorize::ConsentError::Mint(_) => PageError::Internal,
-                    })
-                }
+            let session = crate::session::session_info(state, headers).await?;
+            let kg = state.acting_user(user.id, addr);
+            match authorize::grant(&kg, &valid, &user, session.as_ref()).await {
+                Ok(response) => Ok(super::oidc::deliver(response)),
+                Err(e) => Err(consent_failed(e)),
             }
         }
         Some("deny") => {
             tracing::info!(app.id = %valid.app.id, user.id = %user.id, "authorization denied");
-            Ok(found(&authorize::deny(&valid)))
+            Ok(super::oidc::deliver(authorize::denial(&valid)))
         }
         _ => Err(PageError::BadRequest("Choose Accept or Deny.".into())),
     }

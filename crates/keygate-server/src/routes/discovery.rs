@@ -38,7 +38,7 @@ pub(crate) fn metadata_document(state: &AppState) -> Value {
         .filter(|s| s.offered_at_registration())
         .map(|s| s.name)
         .collect();
-    json!({
+    let mut doc = json!({
         "issuer": base,
         "authorization_endpoint": format!("{base}/oauth2/authorize"),
         "token_endpoint": format!("{base}/oauth2/token"),
@@ -59,7 +59,9 @@ pub(crate) fn metadata_document(state: &AppState) -> Value {
         "introspection_endpoint": format!("{base}/oauth2/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "device_authorization_endpoint": format!("{base}{DEVICE_AUTHORIZATION_PATH}"),
-    })
+    });
+    super::oidc::extend_metadata(&mut doc, &base);
+    doc
 }
 
 async fn metadata(State(state): State<AppState>) -> Json<Value> {

@@ -9,6 +9,7 @@ mod device_authorization;
 mod discovery;
 mod health;
 mod introspect;
+mod oidc;
 mod profile;
 mod revoke;
 mod signin;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(device_authorization::router())
         .merge(api::router())
         .merge(profile::router())
+        .merge(oidc::router())
         .merge(crate::metrics::router(&state));
     let routes = crate::error::with_visitors_header(routes, &state);
     // Inside out: body and rate limits, metrics (which read token bodies), the request deadline

@@ -69,7 +69,8 @@ async fn sign_in_form(
         render(&SignInPage {
             nav,
             return_url,
-            email: String::new(),
+            // OpenID Connect `login_hint`, passed on by the authorization endpoint.
+            email: q.get("login_hint").unwrap_or_default().to_owned(),
             summary: ErrorSummary::default(),
         }),
     )

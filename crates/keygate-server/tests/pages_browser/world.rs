@@ -152,11 +152,12 @@ async fn seed(kg: &Keygate) -> (String, String) {
                 code_challenge: None,
                 code_challenge_method: None,
                 repeated: None,
+                ..AuthorizeParams::default()
             },
         )
         .await
         .unwrap_or_else(|e| panic!("the seed's authorize request is valid: {e:?}"));
-        accept(&as_user, &valid, &user).await.unwrap();
+        accept(&as_user, &valid, &user, None).await.unwrap();
     }
     let device = authorize_device(
         kg,

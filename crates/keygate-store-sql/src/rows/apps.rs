@@ -29,6 +29,7 @@ table! {
         kind: String,
         created_at: i64,
         may_introspect: bool,
+        post_logout_redirect_uris: String,
     }
 }
 
@@ -52,6 +53,12 @@ impl TryFrom<AppRow> for App {
             kind: ClientKind::from_stored(&r.kind),
             created_at: r.created_at,
             may_introspect: r.may_introspect,
+            post_logout_redirect_uris: r
+                .post_logout_redirect_uris
+                .split(' ')
+                .filter(|u| !u.is_empty())
+                .map(str::to_owned)
+                .collect(),
         })
     }
 }
@@ -74,6 +81,7 @@ impl From<App> for AppRow {
             kind: a.kind.as_str().to_owned(),
             created_at: a.created_at,
             may_introspect: a.may_introspect,
+            post_logout_redirect_uris: a.post_logout_redirect_uris.join(" "),
         }
     }
 }

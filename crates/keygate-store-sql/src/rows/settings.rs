@@ -40,6 +40,7 @@ table! {
         state: String,
         created_at: i64,
         retired_at: Option<i64>,
+        purpose: String,
     }
 }
 
@@ -52,6 +53,7 @@ impl From<SigningKeyRow> for SigningKeyRecord {
             state: r.state,
             created_at: r.created_at,
             retired_at: r.retired_at,
+            purpose: r.purpose,
         }
     }
 }
@@ -65,6 +67,7 @@ impl From<SigningKeyRecord> for SigningKeyRow {
             state: k.state,
             created_at: k.created_at,
             retired_at: k.retired_at,
+            purpose: k.purpose,
         }
     }
 }

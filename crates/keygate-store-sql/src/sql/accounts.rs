@@ -122,6 +122,22 @@ pub async fn session_user<C: Conn>(
     row.map(User::try_from).transpose()
 }
 
+/// When a live session began (its `created_at`), if it is live.
+pub async fn session_started<C: Conn>(
+    conn: &mut C,
+    hash: TokenHash,
+    now: UnixTime,
+) -> Result<Option<UnixTime>, StoreError> {
+    let row: Option<(i64,)> = conn
+        .fetch_optional(
+            "SELECT created_at FROM sessions WHERE hash = $1 AND expires_at > $2",
+            &[(&hash).into(), now.into()],
+        )
+        .await
+        .db()?;
+    Ok(row.map(|(at,)| at))
+}
+
 /// Ends a session.
 pub async fn delete_session<C: Conn>(conn: &mut C, hash: TokenHash) -> Result<(), StoreError> {
     conn.execute("DELETE FROM sessions WHERE hash = $1", &[(&hash).into()])

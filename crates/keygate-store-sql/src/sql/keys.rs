@@ -17,12 +17,12 @@ const ALL_KEYS: &str = concat!(
     " FROM signing_keys ORDER BY created_at, kid"
 );
 
-/// Inserts a key in the state its row says unless a key is already in that state.
+/// Inserts a key in the state its row says unless a key of its purpose is already in that state.
 const INSERT_UNLESS_ONE_IS: &str = concat!(
     "INSERT INTO signing_keys (",
     signing_key_columns!(),
-    ") SELECT $1, $2, $3, $4, $5, $6
-     WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE state = $4)"
+    ") SELECT $1, $2, $3, $4, $5, $6, $7
+     WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE state = $4 AND purpose = $7)"
 );
 
 /// Returns the setting `name`, storing `candidate` first if it has none, inside the caller's
@@ -53,8 +53,8 @@ pub async fn signing_keys<C: Conn>(conn: &mut C) -> Result<Vec<SigningKeyRecord>
     Ok(found.into_iter().map(SigningKeyRecord::from).collect())
 }
 
-/// Stores `key` in `state` unless a key is in that state already, announcing it; whether it
-/// was stored.
+/// Stores `key` in `state` unless a key of its purpose is in that state already, announcing
+/// it; whether it was stored.
 async fn insert_unless_one_is<C: Conn>(
     conn: &mut C,
     key: SigningKeyRecord,
@@ -84,8 +84,8 @@ async fn insert_unless_one_is<C: Conn>(
     Ok(inserted > 0)
 }
 
-/// Stores `candidate` as the active key unless one is active; returns every key. Inside the
-/// caller's transaction.
+/// Stores `candidate` as the active key of its purpose unless one is active; returns every key.
+/// Inside the caller's transaction.
 pub async fn ensure_signing_key<C: Conn>(
     conn: &mut C,
     candidate: SigningKeyRecord,
@@ -95,7 +95,8 @@ pub async fn ensure_signing_key<C: Conn>(
     signing_keys(conn).await
 }
 
-/// Stores a `next` key; `Conflict("next signing key")` when one is already waiting.
+/// Stores a `next` key; `Conflict("next signing key")` when one of its purpose is already
+/// waiting.
 pub async fn add_next_signing_key<C: Conn>(
     conn: &mut C,
     key: SigningKeyRecord,
@@ -107,31 +108,35 @@ pub async fn add_next_signing_key<C: Conn>(
     }
 }
 
-/// Makes the `next` key active and retires the active one; `false` when none is waiting.
+/// Makes each `next` key active, retiring the active key of its purpose; `false` when none is
+/// waiting.
 pub async fn promote_next_signing_key<C: Conn>(conn: &mut C, at: i64) -> Result<bool, StoreError> {
     let feed = lock_feed(conn).await?;
-    let next: Option<(String,)> = conn
-        .fetch_optional("SELECT kid FROM signing_keys WHERE state = 'next'", &[])
+    let next: Vec<(String, String)> = conn
+        .fetch_all(
+            "SELECT kid, purpose FROM signing_keys WHERE state = 'next' ORDER BY purpose",
+            &[],
+        )
         .await
         .db()?;
-    let Some((kid,)) = next else {
-        return Ok(false);
-    };
-    // Retire first: the unique index allows one active key at a time.
-    conn.execute(
-        "UPDATE signing_keys SET state = 'retired', retired_at = $1 WHERE state = 'active'",
-        &[at.into()],
-    )
-    .await
-    .db()?;
-    conn.execute(
-        "UPDATE signing_keys SET state = 'active' WHERE kid = $1",
-        &[(&kid).into()],
-    )
-    .await
-    .db()?;
-    append_change(conn, &feed, ChangeKind::KeysChanged, &kid, at).await?;
-    Ok(true)
+    for (kid, purpose) in &next {
+        // Retire first: the unique index allows one active key per purpose at a time.
+        conn.execute(
+            "UPDATE signing_keys SET state = 'retired', retired_at = $1
+             WHERE state = 'active' AND purpose = $2",
+            &[at.into(), purpose.into()],
+        )
+        .await
+        .db()?;
+        conn.execute(
+            "UPDATE signing_keys SET state = 'active' WHERE kid = $1",
+            &[kid.into()],
+        )
+        .await
+        .db()?;
+        append_change(conn, &feed, ChangeKind::KeysChanged, kid, at).await?;
+    }
+    Ok(!next.is_empty())
 }
 
 /// Deletes the keys retired at or before `cutoff`, announcing each; returns how many.

@@ -19,6 +19,7 @@ fn describe(app: &App) -> Value {
         "company_name": app.company_name,
         "website": app.website,
         "callback_url": app.callback_url,
+        "post_logout_redirect_uris": app.post_logout_redirect_uris,
         "scopes": app.scopes.to_string(),
         "client_type": app.kind.as_str(),
         "resource_server": app.may_introspect,
@@ -177,6 +178,7 @@ async fn create(args: AppCreateArgs) -> anyhow::Result<()> {
         logo_url: args.logo_url,
         website: args.website,
         callback_url: args.callback_url,
+        post_logout_redirect_uris: args.post_logout_redirect_uris.join(" "),
         scopes: args.scopes,
         kind: Some(if args.public {
             ClientKind::Public

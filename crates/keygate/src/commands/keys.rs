@@ -5,10 +5,13 @@ use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 use keygate_core::keys::at_rest::{self, MasterKey};
-use keygate_core::keys::rotation::{promote_next_key, publish_next_key, stored_keys};
+use keygate_core::keys::rotation::{
+    promote_next_key, publish_next_id_token_key, publish_next_key, stored_keys, RotationError,
+};
 use keygate_core::keys::SigningAlgorithm;
 use keygate_core::model::SigningKeyRecord;
 use keygate_core::Keygate;
+use keygate_core::StoreError;
 use serde_json::{json, Value};
 
 use crate::cli::{DbArgs, KeysCommand};
@@ -25,6 +28,7 @@ fn describe(kg: &Keygate, key: &SigningKeyRecord) -> Value {
         "created_at": key.created_at,
         "signs_from": signs_from,
         "retired_at": key.retired_at,
+        "purpose": key.purpose,
     })
 }
 
@@ -56,6 +60,13 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             let key = publish_next_key(&kg, algorithm).await.context(
                 "could not publish a new key (is one already waiting? see `keygate keys list`)",
             )?;
+            // ID tokens have an RS256 key of their own, rotated with the access key; one already
+            // waiting is promoted with it.
+            let id_token_key = match publish_next_id_token_key(&kg).await {
+                Ok(k) => Some(k),
+                Err(RotationError::Store(StoreError::Conflict(_))) => None,
+                Err(e) => return Err(e).context("could not publish a new ID token key"),
+            };
             if immediately {
                 promote_next_key(&kg).await?;
             }
@@ -65,7 +76,14 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
                 .find(|k| k.kid == key.kid)
                 .context("the new key vanished")?;
             if json {
-                print(true, &describe(&kg, published), &[], &[]);
+                let mut value = describe(&kg, published);
+                if let Some(id_key) = id_token_key
+                    .as_ref()
+                    .and_then(|k| keys.iter().find(|s| s.kid == k.kid))
+                {
+                    value["id_token_key"] = describe(&kg, id_key);
+                }
+                print(true, &value, &[], &[]);
             } else if immediately {
                 println!("Key {} ({algorithm}) signs now.", key.kid);
             } else {
@@ -92,6 +110,7 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
                         (k.state == "next").then(|| k.created_at + kg.policy.key_publish_ahead);
                     vec![
                         k.kid.clone(),
+                        k.purpose.clone(),
                         k.algorithm.clone(),
                         k.state.clone(),
                         when(Some(k.created_at)),
@@ -106,6 +125,7 @@ pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
                 &value,
                 &[
                     "KID",
+                    "PURPOSE",
                     "ALGORITHM",
                     "STATE",
                     "CREATED",

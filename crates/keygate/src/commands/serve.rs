@@ -84,7 +84,11 @@ async fn check_signing_algorithm(
     let pending = keygate_core::keys::rotation::stored_keys(kg)
         .await?
         .iter()
-        .any(|k| k.state == "next" && k.algorithm == configured.as_str());
+        .any(|k| {
+            k.state == "next"
+                && k.purpose == keygate_core::model::KEY_PURPOSE_ACCESS
+                && k.algorithm == configured.as_str()
+        });
     if pending {
         tracing::warn!(%signing, %configured, "the database signs with {signing} until its published {configured} key takes over");
         return Ok(());

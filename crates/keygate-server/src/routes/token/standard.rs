@@ -10,6 +10,7 @@ use keygate_core::oauth::client_credentials::client_credentials;
 use keygate_core::oauth::device;
 use keygate_core::oauth::token::{self, CodeGrant, RedirectRule, RefreshGrant};
 use keygate_core::oauth::TokenError;
+use keygate_core::oidc;
 use keygate_core::scopes::ScopeSet;
 use serde::Serialize;
 
@@ -28,6 +29,9 @@ struct TokenResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
     scope: String,
+    /// OpenID Connect Core §3.1.3.3: present when the grant carried `openid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
 }
 
 /// What a successful grant hands back, whichever grant it was.
@@ -36,6 +40,7 @@ struct Issued {
     expires_in: i64,
     refresh_token: Option<String>,
     scopes: ScopeSet,
+    id_token: Option<String>,
 }
 
 fn success(t: Issued) -> Response {
@@ -48,6 +53,7 @@ fn success(t: Issued) -> Response {
             expires_in: t.expires_in,
             refresh_token: t.refresh_token,
             scope: t.scopes.to_string(),
+            id_token: t.id_token,
         }),
     )
         .into_response()
@@ -117,13 +123,16 @@ async fn grant(
                 expires_in: t.expires_in,
                 refresh_token: None,
                 scopes: t.scopes,
+                id_token: None,
             });
         }
     };
+    let id_token = oidc::mint_id_token(kg, &state.base(), &tokens).await?;
     Ok(Issued {
         access_token: tokens.access_token,
         expires_in: tokens.expires_in,
         refresh_token: Some(tokens.refresh_token),
         scopes: tokens.scopes,
+        id_token,
     })
 }

@@ -250,7 +250,10 @@ async fn update_registration(
 ) -> Result<Response, ApiError> {
     let app = managed_app(&auth, &id).await?;
     let request: RegistrationRequest = json_body(&body)?;
-    let registration = request.registration().map_err(ApiError::BadRequest)?;
+    let mut registration = request.registration().map_err(ApiError::BadRequest)?;
+    if request.post_logout_redirect_uris.is_none() {
+        registration.post_logout_redirect_uris = app.post_logout_redirect_uris.join(" ");
+    }
     if request
         .client_type
         .is_some_and(|t| keygate_core::model::ClientKind::from(t) != app.kind)

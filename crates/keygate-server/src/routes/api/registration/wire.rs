@@ -74,6 +74,10 @@ pub struct RegistrationRequest {
     /// The owner's user id. An admin token must name one; a user's token may only name itself.
     #[serde(default)]
     pub identity_id: Option<Uuid>,
+    /// Where OpenID Connect RP-initiated logout may send the browser afterwards (each like a
+    /// callback URL). An update without it keeps the registered ones.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Option<Vec<String>>,
 }
 
 impl RegistrationRequest {
@@ -95,6 +99,11 @@ impl RegistrationRequest {
             callback_url: callback.clone(),
             scopes: self.scopes.clone(),
             kind: Some(self.client_type.unwrap_or(ClientType::Confidential).into()),
+            post_logout_redirect_uris: self
+                .post_logout_redirect_uris
+                .as_deref()
+                .unwrap_or_default()
+                .join(" "),
         })
     }
 }
@@ -114,6 +123,7 @@ pub fn describe_errors(errors: &FieldErrors) -> String {
                 "logo_url" => "registrationLogoSecureLocation",
                 "website" => "registrationLocation",
                 "callback_url" => "redirectUris",
+                "post_logout_redirect_uris" => "postLogoutRedirectUris",
                 other => other,
             };
             format!("{wire} {problem}")
@@ -146,6 +156,9 @@ pub struct RegistrationResponse {
     pub organization_location: String,
     /// The callback URL.
     pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URIs (OpenID Connect RP-initiated logout), when any are registered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
     /// Scopes, sorted, space separated.
     pub scopes: String,
     /// Confidential or public.
@@ -216,6 +229,7 @@ impl RegistrationResponse {
             organization_name: app.company_name.clone(),
             organization_location: app.company_website.clone(),
             redirect_uris: vec![app.callback_url.clone()],
+            post_logout_redirect_uris: app.post_logout_redirect_uris.clone(),
             scopes: app.scopes.to_string(),
             client_type: app.kind.into(),
             identity_id: app.owner_id.0,
