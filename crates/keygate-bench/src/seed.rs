@@ -93,6 +93,7 @@ fn app_record(id: AppId, owner: UserId, n: usize, scopes: &ScopeSet, now: UnixTi
         kind: ClientKind::Confidential,
         created_at: now,
         post_logout_redirect_uris: Vec::new(),
+        pairwise_subject: false,
     }
 }
 

@@ -110,6 +110,7 @@ pub fn new_app(owner: UserId, name: &str, created_at: UnixTime) -> NewApp {
         kind: ClientKind::Confidential,
         created_at,
         post_logout_redirect_uris: vec!["https://example.com/signed-out".to_owned()],
+        pairwise_subject: true,
     }
 }
 

@@ -185,6 +185,7 @@ mod tests {
                     kind: ClientKind::Confidential,
                     created_at: 1,
                     post_logout_redirect_uris: Vec::new(),
+                    pairwise_subject: false,
                 },
                 NewClientSecret {
                     secret: ClientSecret {

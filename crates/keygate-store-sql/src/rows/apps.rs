@@ -29,6 +29,7 @@ table! {
         kind: String,
         created_at: i64,
         post_logout_redirect_uris: String,
+        subject_type: String,
     }
 }
 
@@ -57,6 +58,7 @@ impl TryFrom<AppRow> for App {
                 .filter(|u| !u.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            pairwise_subject: r.subject_type == "pairwise",
         })
     }
 }
@@ -79,6 +81,12 @@ impl From<App> for AppRow {
             kind: a.kind.as_str().to_owned(),
             created_at: a.created_at,
             post_logout_redirect_uris: a.post_logout_redirect_uris.join(" "),
+            subject_type: if a.pairwise_subject {
+                "pairwise"
+            } else {
+                "public"
+            }
+            .to_owned(),
         }
     }
 }
