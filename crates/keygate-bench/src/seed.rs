@@ -94,6 +94,7 @@ fn app_record(id: AppId, owner: UserId, n: usize, scopes: &ScopeSet, now: UnixTi
         created_at: now,
         may_introspect: false,
         post_logout_redirect_uris: Vec::new(),
+        pairwise_subject: false,
     }
 }
 

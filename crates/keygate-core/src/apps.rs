@@ -109,6 +109,7 @@ pub async fn register_app_with_secret(
         created_at: kg.clock.now(),
         may_introspect: false,
         post_logout_redirect_uris: v.post_logout_redirect_uris,
+        pairwise_subject: v.pairwise_subject,
     };
     let (secret, value) = new_secret(kg, app.id, owner, secret)?;
     let public = app.kind == ClientKind::Public;
@@ -149,6 +150,7 @@ pub async fn update_app(kg: &Keygate, app: &App, reg: &Registration) -> Result<A
         logo_url: v.logo_url,
         callback_url: v.callback_url,
         post_logout_redirect_uris: v.post_logout_redirect_uris,
+        pairwise_subject: v.pairwise_subject,
         ..app.clone()
     };
     let event = audit::event(

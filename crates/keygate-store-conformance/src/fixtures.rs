@@ -111,6 +111,7 @@ pub fn new_app(owner: UserId, name: &str, created_at: UnixTime) -> NewApp {
         created_at,
         may_introspect: false,
         post_logout_redirect_uris: vec!["https://example.com/signed-out".to_owned()],
+        pairwise_subject: true,
     }
 }
 

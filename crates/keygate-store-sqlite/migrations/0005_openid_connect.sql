@@ -11,3 +11,8 @@ CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys (purpose) WHERE stat
 -- RP-initiated logout: where an app may send the browser after signing out (space separated,
 -- each validated like the callback URL).
 ALTER TABLE apps ADD COLUMN post_logout_redirect_uris TEXT NOT NULL DEFAULT '';
+
+-- The `sub` of the app's ID tokens and UserInfo: the user's id ('public'), or a value derived
+-- from the app and the user that no other app sees ('pairwise').
+ALTER TABLE apps ADD COLUMN subject_type TEXT NOT NULL DEFAULT 'public'
+    CHECK (subject_type IN ('public', 'pairwise'));

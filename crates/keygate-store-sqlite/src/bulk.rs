@@ -186,6 +186,7 @@ mod tests {
                     created_at: 1,
                     may_introspect: false,
                     post_logout_redirect_uris: Vec::new(),
+                    pairwise_subject: false,
                 },
                 NewClientSecret {
                     secret: ClientSecret {

@@ -348,6 +348,9 @@ pub struct AppCreateArgs {
     /// Where OpenID Connect RP-initiated logout may send the browser afterwards (repeatable).
     #[arg(long = "post-logout-redirect-uri")]
     pub post_logout_redirect_uris: Vec<String>,
+    /// Name users in the app's ID tokens by a pairwise `sub` of its own (OpenID Connect).
+    #[arg(long)]
+    pub pairwise_subject: bool,
     /// Scopes, space separated.
     #[arg(long)]
     pub scopes: String,

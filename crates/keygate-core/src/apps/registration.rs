@@ -34,6 +34,8 @@ pub struct Registration {
     pub kind: Option<ClientKind>,
     /// Post-logout redirect URIs, separated by spaces or new lines (optional).
     pub post_logout_redirect_uris: String,
+    /// A pairwise `sub` for this app (OpenID Connect Core §8.1).
+    pub pairwise_subject: bool,
 }
 
 impl Registration {
@@ -91,6 +93,7 @@ pub fn validate_registration(
         scopes: ScopeSet::default(),
         kind: reg.kind.unwrap_or(ClientKind::Confidential),
         post_logout_redirect_uris: Vec::new(),
+        pairwise_subject: reg.pairwise_subject,
     };
     let mut post_logout = Vec::new();
     for uri in reg.post_logout_redirect_uris.split_whitespace() {
@@ -157,6 +160,7 @@ pub struct ValidRegistration {
     pub(super) scopes: ScopeSet,
     pub(super) kind: ClientKind,
     pub(super) post_logout_redirect_uris: Vec<String>,
+    pub(super) pairwise_subject: bool,
 }
 
 #[cfg(test)]

@@ -70,6 +70,9 @@ pub struct App {
     /// Where RP-initiated logout may send the browser afterwards (OpenID Connect RP-Initiated
     /// Logout §3): exact URIs, validated like the callback URL.
     pub post_logout_redirect_uris: Vec<String>,
+    /// Whether the app's ID tokens and UserInfo name users by a pairwise `sub` of its own
+    /// (OpenID Connect Core §8.1) instead of their id.
+    pub pairwise_subject: bool,
 }
 
 /// An app to register.

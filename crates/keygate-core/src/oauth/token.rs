@@ -29,6 +29,8 @@ pub struct IssuedTokens {
     pub scopes: ScopeSet,
     /// The user the tokens act for.
     pub user_id: UserId,
+    /// The app they were issued to.
+    pub app_id: crate::ids::AppId,
     /// What an ID token needs, when the grant is an OpenID Connect sign-in.
     pub oidc: Option<OidcContext>,
 }
@@ -191,6 +193,7 @@ pub async fn exchange_code(
         expires_in: reported_lifetime(kg),
         scopes: record.scopes,
         user_id: record.user_id,
+        app_id: record.app_id,
         oidc,
     })
 }
@@ -354,6 +357,7 @@ pub async fn refresh(
         expires_in: reported_lifetime(kg),
         scopes: granted,
         user_id: record.user_id,
+        app_id: record.app_id,
         oidc,
     })
 }

@@ -3,12 +3,22 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::User;
+use crate::model::{App, User};
 use crate::scopes::ScopeSet;
 
-/// The subject identifier of `user`: the user's id, which never changes.
-pub fn subject(user: &User) -> String {
-    user.id.to_string()
+/// The subject identifier of `user` for `app`: the user's id, which never changes, or for an
+/// app with a pairwise subject (Core §8.1) a value of that app's own: base64url of
+/// SHA-256(`keygate-pairwise-sub:{app}:{user}`), stable and different for every app. It keeps
+/// the ID token and UserInfo from naming the user alike across apps; the Azure-shaped access
+/// token's `nameid` (protocol §5) still carries the user's id.
+pub fn subject(app: &App, user: &User) -> String {
+    if !app.pairwise_subject {
+        return user.id.to_string();
+    }
+    use base64::Engine;
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("keygate-pairwise-sub:{}:{}", app.id, user.id));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
 /// Every claim name [`user_claims`] may return, for the discovery document.
@@ -54,11 +64,16 @@ pub fn scopes_for_claims_parameter(raw: Option<&str>) -> Result<Vec<&'static str
 
 /// The claims of `user` that `scopes` release (`sub` always), plus the `essential` claim names
 /// the request's `claims` parameter asked for by name.
-pub fn user_claims(user: &User, scopes: &ScopeSet, requested: &[String]) -> Map<String, Value> {
+pub fn user_claims(
+    app: &App,
+    user: &User,
+    scopes: &ScopeSet,
+    requested: &[String],
+) -> Map<String, Value> {
     let wants =
         |scope: &str, claim: &str| scopes.contains(scope) || requested.iter().any(|r| r == claim);
     let mut claims = Map::new();
-    claims.insert("sub".into(), Value::String(subject(user)));
+    claims.insert("sub".into(), Value::String(subject(app, user)));
     if wants("profile", "name") {
         claims.insert("name".into(), Value::String(user.display_name.clone()));
     }
@@ -107,9 +122,35 @@ mod tests {
     #[test]
     fn claims_follow_the_scopes_and_absent_data_is_omitted() {
         let user = ana();
-        let only_openid = user_claims(&user, &ScopeSet::parse("openid").unwrap(), &[]);
+        let app = crate::model::App {
+            id: crate::ids::AppId::new_random(),
+            owner_id: user.id,
+            name: String::new(),
+            company_name: String::new(),
+            description: String::new(),
+            website: String::new(),
+            company_website: String::new(),
+            terms_url: String::new(),
+            privacy_url: String::new(),
+            logo_url: String::new(),
+            callback_url: String::new(),
+            scopes: ScopeSet::default(),
+            kind: crate::model::ClientKind::Confidential,
+            created_at: 0,
+            post_logout_redirect_uris: Vec::new(),
+            pairwise_subject: false,
+        };
+        let pairwise = crate::model::App {
+            pairwise_subject: true,
+            ..app.clone()
+        };
+        assert_eq!(subject(&app, &user), user.id.to_string());
+        assert_ne!(subject(&pairwise, &user), subject(&app, &user));
+        assert_eq!(subject(&pairwise, &user), subject(&pairwise.clone(), &user));
+        let only_openid = user_claims(&app, &user, &ScopeSet::parse("openid").unwrap(), &[]);
         assert_eq!(only_openid.len(), 1);
         let all = user_claims(
+            &app,
             &user,
             &ScopeSet::parse("openid profile email address phone").unwrap(),
             &[],
@@ -118,7 +159,12 @@ mod tests {
         assert_eq!(all["email"], "ana@example.com");
         assert!(!all.contains_key("address"));
         assert!(!all.contains_key("phone_number"));
-        let essential = user_claims(&user, &ScopeSet::parse("openid").unwrap(), &["name".into()]);
+        let essential = user_claims(
+            &app,
+            &user,
+            &ScopeSet::parse("openid").unwrap(),
+            &["name".into()],
+        );
         assert_eq!(essential["name"], "Ana");
     }
 }

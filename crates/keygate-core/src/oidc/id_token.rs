@@ -66,11 +66,16 @@ pub async fn mint_id_token(
         .user(tokens.user_id)
         .await?
         .ok_or(TokenError::GrantInvalid)?;
+    let app = kg
+        .data()
+        .app(tokens.app_id)
+        .await?
+        .ok_or(TokenError::ClientFailedValidation)?;
     let now = kg.clock.now();
-    let mut extra = claims::user_claims(&user, &tokens.scopes, &[]);
+    let mut extra = claims::user_claims(&app, &user, &tokens.scopes, &[]);
     let sub = match extra.remove("sub") {
         Some(Value::String(s)) => s,
-        _ => claims::subject(&user),
+        _ => claims::subject(&app, &user),
     };
     let id_token = IdTokenClaims {
         iss: issuer.to_owned(),

@@ -6,7 +6,7 @@ use super::claims::subject;
 use super::id_token::verify_id_token_hint;
 use crate::context::Keygate;
 use crate::ids::AppId;
-use crate::model::User;
+use crate::model::{App, User};
 use crate::oauth::authorize::redirect_with;
 use crate::store::StoreError;
 
@@ -48,13 +48,18 @@ pub struct LogoutPlan {
     pub redirect: Option<String>,
     /// The user the hint names (`sub`), if a hint was sent.
     pub hinted_subject: Option<String>,
+    /// The app the hint was issued to, whose `sub` it uses.
+    pub hinted_app: Option<App>,
 }
 
 impl LogoutPlan {
     /// Whether the hint proves the request comes for `user`, so the session may end without
     /// asking them (a logout link from elsewhere cannot sign anyone out unasked).
     pub fn names(&self, user: &User) -> bool {
-        self.hinted_subject.as_deref() == Some(subject(user).as_str())
+        match (&self.hinted_subject, &self.hinted_app) {
+            (Some(sub), Some(app)) => *sub == subject(app, user),
+            _ => false,
+        }
     }
 }
 
@@ -80,6 +85,16 @@ pub async fn plan_logout(
         (Some(a), Some(b)) if a != b => return Err(LogoutError::UnknownClient),
         (a, b) => a.or(b),
     };
+    let hinted_app = match (hinted, hint.is_some()) {
+        (Some(id), true) => Some(
+            kg.data()
+                .app(id)
+                .await?
+                .map(std::sync::Arc::unwrap_or_clone)
+                .ok_or(LogoutError::UnknownClient)?,
+        ),
+        _ => None,
+    };
     let redirect = match req
         .post_logout_redirect_uri
         .as_deref()
@@ -101,5 +116,6 @@ pub async fn plan_logout(
     Ok(LogoutPlan {
         redirect,
         hinted_subject: hint.map(|h| h.sub),
+        hinted_app,
     })
 }

@@ -114,7 +114,7 @@ pub async fn next_step(
                 "id_token_hint was issued to another client",
             )));
         }
-        if user.is_some_and(|u| super::claims::subject(u) != claims.sub) {
+        if user.is_some_and(|u| super::claims::subject(&req.app, u) != claims.sub) {
             must_sign_in = true;
         }
     }

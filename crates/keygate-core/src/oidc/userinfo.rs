@@ -44,6 +44,11 @@ pub async fn userinfo(kg: &Keygate, token: &str) -> Result<Map<String, Value>, U
         .user(claims.nameid)
         .await?
         .ok_or(UserInfoError::InvalidToken)?;
+    let app = kg
+        .data()
+        .app(claims.appid)
+        .await?
+        .ok_or(UserInfoError::InvalidToken)?;
     let scopes = ScopeSet::from_stored(&claims.scp);
-    Ok(user_claims(&user, &scopes, &[]))
+    Ok(user_claims(&app, &user, &scopes, &[]))
 }

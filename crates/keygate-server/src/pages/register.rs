@@ -264,6 +264,8 @@ pub struct RegisterPage {
     pub app_fields: Vec<TextField>,
     /// Whether the public client type is chosen.
     pub public: bool,
+    /// Whether a pairwise subject is chosen.
+    pub pairwise: bool,
     /// Scope checkboxes by area.
     pub scope_groups: Vec<ScopeGroup>,
     /// How many scopes are ticked.
@@ -314,6 +316,7 @@ impl RegisterPage {
         Self {
             nav,
             public: form.is_public(),
+            pairwise: form.pairwise_subject,
             chosen: scope_groups.iter().map(|g| g.chosen).sum(),
             scope_groups,
             company_fields,

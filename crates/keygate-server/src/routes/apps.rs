@@ -79,6 +79,7 @@ async fn register_app(
             _ => ClientKind::Confidential,
         }),
         post_logout_redirect_uris: form.text("post_logout_redirect_uris"),
+        pairwise_subject: form.get("subject_type") == Some("pairwise"),
     };
     let kg = state.acting_user(user.id, addr);
     match apps::register_app(&kg, user.id, &registration, None).await {

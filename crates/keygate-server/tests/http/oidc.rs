@@ -119,7 +119,7 @@ async fn oidcc_idtoken_signature_the_discovery_document_lists_rs256_and_the_jwks
     );
     assert_eq!(
         doc["subject_types_supported"],
-        serde_json::json!(["public"])
+        serde_json::json!(["public", "pairwise"])
     );
     let scopes: Vec<&str> = doc["scopes_supported"]
         .as_array()

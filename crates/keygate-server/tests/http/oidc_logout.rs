@@ -219,3 +219,98 @@ async fn post_logout_uris_are_registered_on_the_registration_page() {
         "{page}"
     );
 }
+
+/// A confidential client of `owner` with a pairwise subject.
+async fn pairwise_client(app: &TestApp, owner: &keygate_core::model::User) -> TestClient {
+    let r = register_app(
+        &app.state.kg,
+        owner.id,
+        &Registration {
+            company_name: "Fabrikam".into(),
+            name: "Private".into(),
+            website: "https://fabrikam.example".into(),
+            callback_url: CALLBACK.into(),
+            scopes: SCOPES.into(),
+            kind: Some(ClientKind::Confidential),
+            post_logout_redirect_uris: SIGNED_OUT.into(),
+            pairwise_subject: true,
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    TestClient {
+        app_id: r.app.id.to_upper(),
+        secret: r.client_secret.unwrap(),
+    }
+}
+
+fn sub_of(tokens: &Value) -> String {
+    use base64::Engine;
+    let payload = tokens["id_token"]
+        .as_str()
+        .unwrap()
+        .split('.')
+        .nth(1)
+        .unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice::<Value>(&bytes).unwrap()["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_pairwise_app_sees_a_stable_sub_of_its_own_in_id_tokens_userinfo_and_hints() {
+    let app = TestApp::spawn().await;
+    let ana = app.create_user("ana@example.com").await;
+    app.sign_in("ana@example.com").await;
+    let first = pairwise_client(&app, &ana).await;
+    let second = pairwise_client(&app, &ana).await;
+    let tokens = oidc_tokens(&app, &first, "openid", None).await;
+    let sub = sub_of(&tokens);
+    assert_ne!(sub, ana.id.to_string());
+    let info: Value = app
+        .client
+        .get(app.url("/oauth2/userinfo"))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["sub"], sub.as_str());
+    let other = oidc_tokens(&app, &second, "openid", None).await;
+    assert_ne!(sub_of(&other), sub, "another app sees another sub");
+    // Stable, and a good id_token_hint for the same user.
+    let query = format!(
+        "{}&prompt=none&id_token_hint={}",
+        oidc_query(&first, "openid", None),
+        tokens["id_token"].as_str().unwrap()
+    );
+    let code = consented_code(&app, &query).await;
+    let again: Value = app
+        .standard_exchange(&first, &code)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sub_of(&again), sub);
+    // And logout recognises the user by it.
+    let r = app
+        .client
+        .get(app.url("/oauth2/logout"))
+        .query(&[
+            ("id_token_hint", tokens["id_token"].as_str().unwrap()),
+            ("post_logout_redirect_uri", SIGNED_OUT),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(!signed_in_still(&app).await);
+}

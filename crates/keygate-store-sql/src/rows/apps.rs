@@ -30,6 +30,7 @@ table! {
         created_at: i64,
         may_introspect: bool,
         post_logout_redirect_uris: String,
+        subject_type: String,
     }
 }
 
@@ -59,6 +60,7 @@ impl TryFrom<AppRow> for App {
                 .filter(|u| !u.is_empty())
                 .map(str::to_owned)
                 .collect(),
+            pairwise_subject: r.subject_type == "pairwise",
         })
     }
 }
@@ -82,6 +84,12 @@ impl From<App> for AppRow {
             created_at: a.created_at,
             may_introspect: a.may_introspect,
             post_logout_redirect_uris: a.post_logout_redirect_uris.join(" "),
+            subject_type: if a.pairwise_subject {
+                "pairwise"
+            } else {
+                "public"
+            }
+            .to_owned(),
         }
     }
 }

@@ -20,6 +20,7 @@ fn describe(app: &App) -> Value {
         "website": app.website,
         "callback_url": app.callback_url,
         "post_logout_redirect_uris": app.post_logout_redirect_uris,
+        "subject_type": if app.pairwise_subject { "pairwise" } else { "public" },
         "scopes": app.scopes.to_string(),
         "client_type": app.kind.as_str(),
         "resource_server": app.may_introspect,
@@ -179,6 +180,7 @@ async fn create(args: AppCreateArgs) -> anyhow::Result<()> {
         website: args.website,
         callback_url: args.callback_url,
         post_logout_redirect_uris: args.post_logout_redirect_uris.join(" "),
+        pairwise_subject: args.pairwise_subject,
         scopes: args.scopes,
         kind: Some(if args.public {
             ClientKind::Public

@@ -28,7 +28,7 @@ pub(crate) fn extend_metadata(doc: &mut Value, base: &str) {
         "end_session_endpoint": format!("{base}{}", super::logout::LOGOUT_PATH),
         "response_modes_supported": ["query", "form_post"],
         "authorization_response_iss_parameter_supported": true,
-        "subject_types_supported": ["public"],
+        "subject_types_supported": ["public", "pairwise"],
         "id_token_signing_alg_values_supported": [ID_TOKEN_ALGORITHM.as_str()],
         "claims_supported": CLAIMS_SUPPORTED,
         "claims_parameter_supported": true,

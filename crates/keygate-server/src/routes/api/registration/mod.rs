@@ -254,6 +254,9 @@ async fn update_registration(
     if request.post_logout_redirect_uris.is_none() {
         registration.post_logout_redirect_uris = app.post_logout_redirect_uris.join(" ");
     }
+    if request.subject_type.is_none() {
+        registration.pairwise_subject = app.pairwise_subject;
+    }
     if request
         .client_type
         .is_some_and(|t| keygate_core::model::ClientKind::from(t) != app.kind)

@@ -78,6 +78,20 @@ pub struct RegistrationRequest {
     /// callback URL). An update without it keeps the registered ones.
     #[serde(default)]
     pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// `pairwise` for an OpenID Connect `sub` of this app's own, `public` (the default) for the
+    /// user's id. An update without it keeps the registered one.
+    #[serde(default)]
+    pub subject_type: Option<SubjectType>,
+}
+
+/// How the app's ID tokens and UserInfo name users (OpenID Connect Core §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SubjectType {
+    /// The user's id.
+    Public,
+    /// An id of the app's own.
+    Pairwise,
 }
 
 impl RegistrationRequest {
@@ -104,6 +118,7 @@ impl RegistrationRequest {
                 .as_deref()
                 .unwrap_or_default()
                 .join(" "),
+            pairwise_subject: self.subject_type == Some(SubjectType::Pairwise),
         })
     }
 }
@@ -159,6 +174,9 @@ pub struct RegistrationResponse {
     /// Post-logout redirect URIs (OpenID Connect RP-initiated logout), when any are registered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_logout_redirect_uris: Vec<String>,
+    /// `pairwise` when the app has a pairwise OpenID Connect subject (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_type: Option<SubjectType>,
     /// Scopes, sorted, space separated.
     pub scopes: String,
     /// Confidential or public.
@@ -230,6 +248,7 @@ impl RegistrationResponse {
             organization_location: app.company_website.clone(),
             redirect_uris: vec![app.callback_url.clone()],
             post_logout_redirect_uris: app.post_logout_redirect_uris.clone(),
+            subject_type: app.pairwise_subject.then_some(SubjectType::Pairwise),
             scopes: app.scopes.to_string(),
             client_type: app.kind.into(),
             identity_id: app.owner_id.0,
