@@ -180,6 +180,7 @@ pub async fn poll_device_code(
         expires_in: reported_lifetime(kg),
         scopes: record.scopes,
         user_id: user,
+        app_id: record.app_id,
         oidc: None,
     })
 }

@@ -138,6 +138,7 @@ mod tests {
             kind: crate::model::ClientKind::Confidential,
             created_at: 0,
             post_logout_redirect_uris: Vec::new(),
+            may_introspect: false,
             pairwise_subject: false,
         };
         let pairwise = crate::model::App {
