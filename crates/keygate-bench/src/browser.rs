@@ -12,20 +12,20 @@ use crate::fixture::Fixture;
 use crate::target::Target;
 
 /// The Azure `client_assertion_type` and code-exchange `grant_type`.
-pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /// The Azure code-exchange grant type.
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// A cookie-keeping client for one signed-in person.
 #[derive(Debug, Clone)]
-pub struct Browser {
+pub(crate) struct Browser {
     client: Client,
     target: Target,
 }
 
 /// Tokens from a code exchange or refresh.
 #[derive(Debug, Clone, serde::Deserialize)]
-pub struct Tokens {
+pub(crate) struct Tokens {
     /// The access token.
     pub access_token: String,
     /// The refresh token.
@@ -34,7 +34,7 @@ pub struct Tokens {
 
 impl Browser {
     /// A fresh browser with an empty cookie jar.
-    pub fn new(target: &Target) -> anyhow::Result<Self> {
+    pub(crate) fn new(target: &Target) -> anyhow::Result<Self> {
         let client = Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -46,12 +46,12 @@ impl Browser {
     }
 
     /// The underlying client (for token and API calls from the same browser).
-    pub fn client(&self) -> &Client {
+    pub(crate) fn client(&self) -> &Client {
         &self.client
     }
 
     /// Signs in as the fixture's user.
-    pub async fn sign_in(&self, fixture: &Fixture) -> anyhow::Result<()> {
+    pub(crate) async fn sign_in(&self, fixture: &Fixture) -> anyhow::Result<()> {
         let page = self.client.get(self.target.url("/_signin")).send().await?;
         expect(page.status(), StatusCode::OK, "GET /_signin")?;
         let fields = hidden_fields(&page.text().await?);
@@ -72,7 +72,7 @@ impl Browser {
 
     /// Runs authorize and Accept for the fixture's app (Azure `response_type=Assertion`) and
     /// returns the code from the redirect.
-    pub async fn authorize_code(&self, fixture: &Fixture) -> anyhow::Result<String> {
+    pub(crate) async fn authorize_code(&self, fixture: &Fixture) -> anyhow::Result<String> {
         let query = form_urlencoded::Serializer::new(String::new())
             .append_pair("client_id", &fixture.app_id)
             .append_pair("response_type", "Assertion")
@@ -108,12 +108,16 @@ impl Browser {
     }
 
     /// Exchanges a code for tokens (Azure flavour).
-    pub async fn exchange(&self, fixture: &Fixture, code: &str) -> anyhow::Result<Tokens> {
+    pub(crate) async fn exchange(&self, fixture: &Fixture, code: &str) -> anyhow::Result<Tokens> {
         self.token(&azure_exchange_fields(fixture, code)).await
     }
 
     /// Refreshes (Azure flavour).
-    pub async fn refresh(&self, fixture: &Fixture, refresh_token: &str) -> anyhow::Result<Tokens> {
+    pub(crate) async fn refresh(
+        &self,
+        fixture: &Fixture,
+        refresh_token: &str,
+    ) -> anyhow::Result<Tokens> {
         self.token(&azure_refresh_fields(fixture, refresh_token))
             .await
     }
@@ -131,7 +135,10 @@ impl Browser {
 }
 
 /// The form of an Azure code exchange (protocol §4).
-pub fn azure_exchange_fields<'a>(fixture: &'a Fixture, code: &'a str) -> [(&'a str, &'a str); 5] {
+pub(crate) fn azure_exchange_fields<'a>(
+    fixture: &'a Fixture,
+    code: &'a str,
+) -> [(&'a str, &'a str); 5] {
     [
         ("client_assertion_type", ASSERTION_TYPE),
         ("client_assertion", fixture.client_secret.as_str()),
@@ -142,7 +149,10 @@ pub fn azure_exchange_fields<'a>(fixture: &'a Fixture, code: &'a str) -> [(&'a s
 }
 
 /// The form of an Azure refresh (protocol §4: the refresh token travels in `assertion`).
-pub fn azure_refresh_fields<'a>(fixture: &'a Fixture, token: &'a str) -> [(&'a str, &'a str); 5] {
+pub(crate) fn azure_refresh_fields<'a>(
+    fixture: &'a Fixture,
+    token: &'a str,
+) -> [(&'a str, &'a str); 5] {
     [
         ("client_assertion_type", ASSERTION_TYPE),
         ("client_assertion", fixture.client_secret.as_str()),
@@ -168,7 +178,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Every `<input type="hidden" name=".." value="..">` of a Keygate page, HTML-unescaped; the
 /// first of a repeated name comes first.
-pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for part in html.split("<input type=\"hidden\" ").skip(1) {
         let attr = |name: &str| {

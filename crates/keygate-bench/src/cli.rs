@@ -11,7 +11,7 @@ use crate::seed::SeedArgs;
 /// Keygate's load tool: drive a running server, seed a database, serve a bare ceiling.
 #[derive(Debug, Parser)]
 #[command(name = "keygate-bench", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -19,7 +19,7 @@ pub struct Cli {
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Drive a running server with one scenario and report throughput, latency and errors.
     Run(Box<RunArgs>),
     /// Fill a fresh SQLite database with users, apps and authorizations; write the fixture.
@@ -54,7 +54,7 @@ pub enum Command {
 
 /// `keygate-bench run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The scenario.
     pub scenario: Scenario,
     /// Base URL of the server under test (plain http, loopback).
@@ -126,7 +126,7 @@ pub struct RunArgs {
 }
 
 /// Parses `10s`, `500ms`, `2m` or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
     let (number, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
         Some(i) => s.split_at(i),

@@ -16,7 +16,7 @@ use tokio::net::TcpStream;
 
 /// Why a request got no HTTP answer.
 #[derive(Debug, thiserror::Error)]
-pub enum ConnError {
+pub(crate) enum ConnError {
     /// The TCP connection could not be opened.
     #[error("connect: {0}")]
     Connect(#[source] std::io::Error),
@@ -30,7 +30,7 @@ pub enum ConnError {
 
 impl ConnError {
     /// A short, stable label for error tables.
-    pub fn label(&self) -> &'static str {
+    pub(crate) fn label(&self) -> &'static str {
         match self {
             ConnError::Connect(_) => "connect error",
             ConnError::Http(_) => "transport error",
@@ -41,7 +41,7 @@ impl ConnError {
 
 /// A request as a scenario describes it; the connection adds `Host` and `Content-Length`.
 #[derive(Debug, Clone)]
-pub struct Req {
+pub(crate) struct Req {
     /// GET, POST, ...
     pub method: Method,
     /// Path and query, e.g. `/oauth2/token`.
@@ -54,7 +54,7 @@ pub struct Req {
 
 impl Req {
     /// A GET of `path`.
-    pub fn get(path: impl Into<String>) -> Self {
+    pub(crate) fn get(path: impl Into<String>) -> Self {
         Self {
             method: Method::GET,
             path: path.into(),
@@ -64,7 +64,7 @@ impl Req {
     }
 
     /// A POST of a URL-encoded form.
-    pub fn form(path: impl Into<String>, fields: &[(&str, &str)]) -> Self {
+    pub(crate) fn form(path: impl Into<String>, fields: &[(&str, &str)]) -> Self {
         let body = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
@@ -80,7 +80,7 @@ impl Req {
     }
 
     /// Adds a header.
-    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+    pub(crate) fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self
     }
@@ -88,7 +88,7 @@ impl Req {
 
 /// The answer: status and the whole body.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// HTTP status.
     pub status: StatusCode,
     /// The body, read to the end.
@@ -96,7 +96,7 @@ pub struct Answer {
 }
 
 /// One kept-alive connection to the server under test.
-pub struct Conn {
+pub(crate) struct Conn {
     addr: SocketAddr,
     host: HeaderValue,
     sender: Option<SendRequest<Full<Bytes>>>,
@@ -105,7 +105,7 @@ pub struct Conn {
 
 impl Conn {
     /// A connection to `addr`, opened lazily on the first request; `host` is sent as `Host`.
-    pub fn new(addr: SocketAddr, host: HeaderValue) -> Self {
+    pub(crate) fn new(addr: SocketAddr, host: HeaderValue) -> Self {
         Self {
             addr,
             host,
@@ -115,7 +115,7 @@ impl Conn {
     }
 
     /// How many times the connection had to be opened again after the first time.
-    pub fn reconnects(&self) -> u64 {
+    pub(crate) fn reconnects(&self) -> u64 {
         self.reconnects
     }
 
@@ -134,7 +134,7 @@ impl Conn {
     }
 
     /// Sends `req` and reads the whole answer.
-    pub async fn send(&mut self, req: &Req) -> Result<Answer, ConnError> {
+    pub(crate) async fn send(&mut self, req: &Req) -> Result<Answer, ConnError> {
         let mut sender = match self.sender.take() {
             Some(s) if !s.is_closed() => s,
             previous => {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Credentials the load scenarios use. The file holds a live client secret: keep it with the
 /// benchmark database, never in the repository.
 #[derive(Clone, Serialize, Deserialize)]
-pub struct Fixture {
+pub(crate) struct Fixture {
     /// The bench user's email.
     pub email: String,
     /// The bench user's password.
@@ -37,14 +37,14 @@ impl std::fmt::Debug for Fixture {
 
 impl Fixture {
     /// Reads a fixture file.
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
+    pub(crate) fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the fixture {}", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("{} is not a fixture", path.display()))
     }
 
     /// Writes the fixture file (readable by its owner only where the platform allows).
-    pub fn save(&self, path: &Path) -> anyhow::Result<()> {
+    pub(crate) fn save(&self, path: &Path) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(self)?;
         std::fs::write(path, text)
             .with_context(|| format!("cannot write the fixture {}", path.display()))?;

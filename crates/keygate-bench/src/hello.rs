@@ -12,7 +12,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 /// Serves `hello` on every connection `listener` accepts until the task is dropped.
-pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
+pub(crate) async fn serve(listener: TcpListener) -> std::io::Result<()> {
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);

@@ -9,7 +9,7 @@ use crate::runner::RunResult;
 
 /// Latency quantiles in milliseconds.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Latency {
+pub(crate) struct Latency {
     /// Median.
     pub p50: f64,
     /// 90th percentile.
@@ -22,7 +22,7 @@ pub struct Latency {
 
 /// What one run measured, as printed and as written to JSON.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Report {
+pub(crate) struct Report {
     /// Scenario name.
     pub scenario: String,
     /// A free label (`keygate`, `oidc-provider`, `1M authorizations`, ...).
@@ -59,7 +59,7 @@ pub struct Report {
 
 impl Report {
     /// Builds the report of a finished run.
-    pub fn new(
+    pub(crate) fn new(
         scenario: &str,
         label: &str,
         target: &str,
@@ -122,7 +122,7 @@ fn cells(r: &Report) -> [String; 11] {
 }
 
 /// Several reports as an aligned text table, or as a Markdown table.
-pub fn table(reports: &[Report], markdown: bool) -> String {
+pub(crate) fn table(reports: &[Report], markdown: bool) -> String {
     let rows: Vec<[String; 11]> = reports.iter().map(cells).collect();
     let header: Vec<String> = HEADERS.iter().map(|h| h.to_string()).collect();
     let mut out = String::new();
@@ -176,7 +176,7 @@ pub fn table(reports: &[Report], markdown: bool) -> String {
 }
 
 /// `ours / peer` of successful steps per second, per scenario present in both lists.
-pub fn ratios(ours: &[Report], peers: &[Report]) -> Vec<(String, f64, f64, f64)> {
+pub(crate) fn ratios(ours: &[Report], peers: &[Report]) -> Vec<(String, f64, f64, f64)> {
     ours.iter()
         .filter_map(|o| {
             let p = peers.iter().find(|p| p.scenario == o.scenario)?;

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Samples `VmRSS` of one process every 100 ms and keeps the largest value.
-pub struct RssSampler {
+pub(crate) struct RssSampler {
     stop: Arc<AtomicBool>,
     max: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
 /// The resident set of `pid` in KiB, if `/proc` tells.
-pub fn rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -22,7 +22,7 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
 
 impl RssSampler {
     /// Starts sampling `pid`.
-    pub fn start(pid: u32) -> Self {
+    pub(crate) fn start(pid: u32) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let max = Arc::new(AtomicU64::new(rss_kib(pid).unwrap_or(0)));
         let task = {
@@ -40,7 +40,7 @@ impl RssSampler {
     }
 
     /// Stops sampling; the largest resident set seen, or `None` if none could be read.
-    pub async fn stop(self) -> Option<u64> {
+    pub(crate) async fn stop(self) -> Option<u64> {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.task.await;
         Some(self.max.load(Ordering::Relaxed)).filter(|m| *m > 0)

@@ -18,7 +18,7 @@ use crate::stats::Stats;
 
 /// How one step ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Every answer was 2xx and carried what the scenario needed.
     Ok,
     /// A non-2xx answer, a transport error or an unusable body; the string names the kind.
@@ -29,7 +29,7 @@ pub enum Outcome {
 
 /// One connection's worth of load: a scenario's per-connection state.
 #[async_trait]
-pub trait Worker: Send {
+pub(crate) trait Worker: Send {
     /// Performs one step (one request, or one whole flow) and says how it went.
     async fn step(&mut self) -> Outcome;
     /// HTTP requests one step sends.
@@ -44,7 +44,7 @@ pub trait Worker: Send {
 
 /// How long and how hard to drive the server.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Run for this long after the warm-up (unless `steps` is set).
     pub duration: Duration,
     /// Run exactly this many steps in total instead of for a time.
@@ -61,7 +61,7 @@ pub struct Plan {
 
 /// What a run measured.
 #[derive(Debug)]
-pub struct RunResult {
+pub(crate) struct RunResult {
     /// Merged stats of every worker.
     pub stats: Stats,
     /// The measured window.
@@ -79,7 +79,7 @@ struct Shared {
 }
 
 /// Drives every worker by `plan` and merges what they measured.
-pub async fn run(workers: Vec<Box<dyn Worker>>, plan: &Plan) -> RunResult {
+pub(crate) async fn run(workers: Vec<Box<dyn Worker>>, plan: &Plan) -> RunResult {
     let connections = workers.len().max(1);
     let shared = Arc::new(Shared {
         stop: AtomicBool::new(false),

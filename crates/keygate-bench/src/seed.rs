@@ -30,17 +30,17 @@ use rand::{Rng, RngCore};
 use crate::fixture::Fixture;
 
 /// The bench user's email.
-pub const BENCH_EMAIL: &str = "bench@keygate.bench";
+pub(crate) const BENCH_EMAIL: &str = "bench@keygate.bench";
 /// The callback URL of every seeded app.
-pub const BENCH_CALLBACK: &str = "https://localhost:5001/bench/callback";
+pub(crate) const BENCH_CALLBACK: &str = "https://localhost:5001/bench/callback";
 /// The scopes of every seeded app.
-pub const BENCH_SCOPES: &str = "vso.build vso.code vso.profile vso.project vso.work_write";
+pub(crate) const BENCH_SCOPES: &str = "vso.build vso.code vso.profile vso.project vso.work_write";
 /// Authorizations per bulk transaction.
 const BATCH: usize = 10_000;
 
 /// What to seed.
 #[derive(Debug, Clone, clap::Args)]
-pub struct SeedArgs {
+pub(crate) struct SeedArgs {
     /// A fresh SQLite database (`sqlite://bench.db`); created if missing.
     #[arg(long)]
     pub database_url: String,
@@ -63,7 +63,7 @@ pub struct SeedArgs {
 
 /// What was seeded.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct SeedSummary {
+pub(crate) struct SeedSummary {
     /// Users created (the bench user included).
     pub users: usize,
     /// Apps registered (the bench app included).
@@ -105,7 +105,7 @@ fn random_hash() -> TokenHash {
 }
 
 /// Seeds the database and writes the fixture.
-pub async fn seed(args: &SeedArgs) -> anyhow::Result<SeedSummary> {
+pub(crate) async fn seed(args: &SeedArgs) -> anyhow::Result<SeedSummary> {
     let started = Instant::now();
     let store = SqliteStore::connect(&args.database_url)
         .await

@@ -10,7 +10,7 @@ const MAX_MICROS: u64 = 60_000_000;
 
 /// Counts and latencies of one worker, or of all of them merged.
 #[derive(Debug, Clone)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// Steps that succeeded.
     pub ok: u64,
     /// Failed steps by kind (`HTTP 400`, `transport error`, ...).
@@ -35,7 +35,7 @@ impl Stats {
         clippy::expect_used,
         reason = "the bounds are constants that hdrhistogram accepts"
     )]
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             ok: 0,
             errors: BTreeMap::new(),
@@ -47,7 +47,7 @@ impl Stats {
     }
 
     /// Records one step's latency.
-    pub fn record(&mut self, latency: Duration) {
+    pub(crate) fn record(&mut self, latency: Duration) {
         let micros = u64::try_from(latency.as_micros())
             .unwrap_or(MAX_MICROS)
             .clamp(1, MAX_MICROS);
@@ -56,17 +56,17 @@ impl Stats {
     }
 
     /// Counts a failed step of kind `kind`.
-    pub fn error(&mut self, kind: impl Into<String>) {
+    pub(crate) fn error(&mut self, kind: impl Into<String>) {
         *self.errors.entry(kind.into()).or_default() += 1;
     }
 
     /// Every failed step.
-    pub fn error_count(&self) -> u64 {
+    pub(crate) fn error_count(&self) -> u64 {
         self.errors.values().sum()
     }
 
     /// Adds another worker's stats to these.
-    pub fn merge(&mut self, other: &Stats) {
+    pub(crate) fn merge(&mut self, other: &Stats) {
         self.ok += other.ok;
         self.requests += other.requests;
         self.reconnects += other.reconnects;
@@ -78,7 +78,7 @@ impl Stats {
     }
 
     /// The latency at `quantile` (0..=1), in milliseconds.
-    pub fn latency_ms(&self, quantile: f64) -> f64 {
+    pub(crate) fn latency_ms(&self, quantile: f64) -> f64 {
         if self.latency.is_empty() {
             return 0.0;
         }

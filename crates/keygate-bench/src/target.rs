@@ -10,7 +10,7 @@ use crate::conn::Conn;
 
 /// Where the load goes.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// The base URL, without a trailing slash.
     pub base: String,
     addr: SocketAddr,
@@ -19,7 +19,7 @@ pub struct Target {
 
 impl Target {
     /// Parses a plain-http base URL (`http://127.0.0.1:8080`) and resolves its address.
-    pub fn parse(base: &str) -> anyhow::Result<Self> {
+    pub(crate) fn parse(base: &str) -> anyhow::Result<Self> {
         let url = Url::parse(base).with_context(|| format!("{base} is not a URL"))?;
         if url.scheme() != "http" {
             bail!("only http:// targets are supported (load stays on loopback)");
@@ -43,12 +43,12 @@ impl Target {
     }
 
     /// A fresh (not yet opened) connection to the target.
-    pub fn conn(&self) -> Conn {
+    pub(crate) fn conn(&self) -> Conn {
         Conn::new(self.addr, self.host.clone())
     }
 
     /// An absolute URL for `path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 }

@@ -52,7 +52,10 @@ pub fn pkce_challenge(verifier: &str) -> String {
 }
 
 /// Builds the authorize URL for `config` with a fresh `state` (and verifier, with PKCE).
-pub fn authorize_request(config: &ClientConfig, options: AuthorizeOptions) -> AuthorizeRequest {
+pub(crate) fn authorize_request(
+    config: &ClientConfig,
+    options: AuthorizeOptions,
+) -> AuthorizeRequest {
     let state = random_token();
     let pkce_verifier = options.pkce.then(random_token);
     let mut url = config.endpoints.authorize.clone();

@@ -28,10 +28,10 @@ use crate::secrets::TokenHash;
 use crate::store::{Store, StoreError};
 
 /// Entries each map keeps at most (the least used go first).
-pub const CLIENT_CACHE_ENTRIES: usize = 10_000;
+pub(crate) const CLIENT_CACHE_ENTRIES: usize = 10_000;
 
 /// The node's cache of client-authentication facts; see the module docs.
-pub struct ClientCache {
+pub(crate) struct ClientCache {
     /// Bumped by every change, before its entries are dropped.
     generation: AtomicU64,
     /// Secret versions by the SHA-256 hash of the secret.
@@ -60,7 +60,7 @@ impl std::fmt::Debug for ClientCache {
 
 impl ClientCache {
     /// An empty cache keeping at most `entries` of each kind.
-    pub fn new(entries: usize) -> Self {
+    pub(crate) fn new(entries: usize) -> Self {
         Self {
             generation: AtomicU64::new(0),
             secrets: Cache::new(entries),
@@ -70,7 +70,7 @@ impl ClientCache {
     }
 
     /// The secret version whose secret hashes to `hash`, if one is stored.
-    pub async fn secret_by_hash(
+    pub(crate) async fn secret_by_hash(
         &self,
         store: &dyn Store,
         hash: TokenHash,
@@ -80,14 +80,18 @@ impl ClientCache {
     }
 
     /// The app `id`, if it exists.
-    pub async fn app(&self, store: &dyn Store, id: AppId) -> Result<Option<Arc<App>>, StoreError> {
+    pub(crate) async fn app(
+        &self,
+        store: &dyn Store,
+        id: AppId,
+    ) -> Result<Option<Arc<App>>, StoreError> {
         let load = async { Ok(store.app_by_id(id).await?.map(Arc::new)) };
         self.found_or_load(&self.apps, id, load).await
     }
 
     /// The client-credentials authorization of `secret` (made by the store on first use); see
     /// [`Store::client_credentials_authorization`].
-    pub async fn machine_authorization(
+    pub(crate) async fn machine_authorization(
         &self,
         store: &dyn Store,
         app: AppId,
@@ -112,7 +116,7 @@ impl ClientCache {
 
     /// Drops everything known about `app`: call it after editing its registration, replacing
     /// one of its secrets or deleting it.
-    pub fn forget_app(&self, app: AppId) {
+    pub(crate) fn forget_app(&self, app: AppId) {
         self.bump();
         self.secrets.retain(|_, secret| secret.app_id != app);
         self.apps.remove(&app);
@@ -121,14 +125,14 @@ impl ClientCache {
     }
 
     /// Drops the client-credentials authorization `id`, if cached: call it after revoking it.
-    pub fn forget_authorization(&self, id: AuthorizationId) {
+    pub(crate) fn forget_authorization(&self, id: AuthorizationId) {
         self.bump();
         self.machine_authorizations
             .retain(|_, authorization| *authorization != id);
     }
 
     /// Applies a change another node (or an admin command) made, read from the change feed.
-    pub fn apply(&self, change: &Change) {
+    pub(crate) fn apply(&self, change: &Change) {
         match change.kind {
             ChangeKind::ClientChanged => match change.subject.parse() {
                 Ok(app) => self.forget_app(app),
@@ -145,7 +149,7 @@ impl ClientCache {
     }
 
     /// Drops every entry.
-    pub fn forget_everything(&self) {
+    pub(crate) fn forget_everything(&self) {
         self.bump();
         self.secrets.clear();
         self.apps.clear();

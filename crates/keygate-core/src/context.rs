@@ -50,6 +50,16 @@ pub struct Settings {
     pub policy: Policy,
 }
 
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("issuer", &self.issuer)
+            .field("lifetimes", &self.lifetimes)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why Keygate could not open on a store.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {

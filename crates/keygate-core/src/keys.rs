@@ -162,7 +162,7 @@ fn generate_pkcs8(algorithm: SigningAlgorithm) -> Result<Vec<u8>, KeyError> {
         }
         SigningAlgorithm::Rs256 => {
             aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-                .and_then(|pair| AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair))
+                .and_then(|pair| AsDer::<aws_lc_rs::encoding::Pkcs8V1Der<'_>>::as_der(&pair))
                 .map(|der| der.as_ref().to_vec())
         }
     }

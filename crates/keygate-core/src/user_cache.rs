@@ -12,10 +12,10 @@ use crate::model::User;
 use crate::store::{Store, StoreError};
 
 /// Users each node keeps at most (the least used go first).
-pub const USER_CACHE_ENTRIES: usize = 10_000;
+pub(crate) const USER_CACHE_ENTRIES: usize = 10_000;
 
 /// The node's cache of users by id; see the module docs.
-pub struct UserCache {
+pub(crate) struct UserCache {
     users: Cache<UserId, User>,
 }
 
@@ -37,7 +37,11 @@ impl std::fmt::Debug for UserCache {
 
 impl UserCache {
     /// The user `id`, if one exists.
-    pub async fn user(&self, store: &dyn Store, id: UserId) -> Result<Option<User>, StoreError> {
+    pub(crate) async fn user(
+        &self,
+        store: &dyn Store,
+        id: UserId,
+    ) -> Result<Option<User>, StoreError> {
         if let Some(found) = self.users.get(&id) {
             return Ok(Some(found));
         }

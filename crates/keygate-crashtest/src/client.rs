@@ -5,15 +5,15 @@ use anyhow::{bail, Context};
 use reqwest::{Client, StatusCode};
 
 /// The registered app's callback URL.
-pub const CALLBACK: &str = "https://localhost:5001/oauth/callback";
+pub(crate) const CALLBACK: &str = "https://localhost:5001/oauth/callback";
 /// The registered app's scopes.
-pub const SCOPES: &str = "vso.profile vso.work";
+pub(crate) const SCOPES: &str = "vso.profile vso.work";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// What a token request came to, from the client's side.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// 200 and the whole body read: the refresh token is the client's now.
     Tokens(String),
     /// A complete error answer.
@@ -26,7 +26,7 @@ pub enum Outcome {
 
 /// One registered app and a signed-in browser.
 #[derive(Clone)]
-pub struct OAuthClient {
+pub(crate) struct OAuthClient {
     http: Client,
     base: String,
     app_id: String,
@@ -34,7 +34,7 @@ pub struct OAuthClient {
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects.
-pub fn browser() -> anyhow::Result<Client> {
+pub(crate) fn browser() -> anyhow::Result<Client> {
     Ok(Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -75,7 +75,7 @@ fn enc(s: &str) -> String {
 
 impl OAuthClient {
     /// A client for `app_id`/`secret` at `base`, using `http` (which holds the session).
-    pub fn new(http: Client, base: String, app_id: String, secret: String) -> Self {
+    pub(crate) fn new(http: Client, base: String, app_id: String, secret: String) -> Self {
         Self {
             http,
             base,
@@ -85,7 +85,7 @@ impl OAuthClient {
     }
 
     /// Signs the browser in.
-    pub async fn sign_in(&self, email: &str, password: &str) -> anyhow::Result<()> {
+    pub(crate) async fn sign_in(&self, email: &str, password: &str) -> anyhow::Result<()> {
         let page = self
             .http
             .get(format!("{}/_signin", self.base))
@@ -111,7 +111,7 @@ impl OAuthClient {
     }
 
     /// Authorize and Accept: a fresh code.
-    pub async fn new_code(&self) -> anyhow::Result<String> {
+    pub(crate) async fn new_code(&self) -> anyhow::Result<String> {
         let query = format!(
             "client_id={}&response_type=Assertion&state=crash&scope={}&redirect_uri={}",
             self.app_id,
@@ -180,17 +180,17 @@ impl OAuthClient {
     }
 
     /// The Azure code exchange.
-    pub async fn exchange(&self, code: &str) -> Outcome {
+    pub(crate) async fn exchange(&self, code: &str) -> Outcome {
         self.token(JWT_BEARER, code).await
     }
 
     /// The Azure refresh.
-    pub async fn refresh(&self, refresh_token: &str) -> Outcome {
+    pub(crate) async fn refresh(&self, refresh_token: &str) -> Outcome {
         self.token("refresh_token", refresh_token).await
     }
 }
 
 /// The answer to a second redemption of a code (protocol §4).
-pub const CODE_ALREADY_USED: &str = "An access token has already been issued";
+pub(crate) const CODE_ALREADY_USED: &str = "An access token has already been issued";
 /// The answer to a second use of a refresh token (protocol §4).
-pub const REFRESH_ALREADY_USED: &str = "The access token has already been refreshed";
+pub(crate) const REFRESH_ALREADY_USED: &str = "The access token has already been refreshed";

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 /// A code whose exchange got no complete answer.
 #[derive(Debug, Clone)]
-pub struct PendingCode {
+pub(crate) struct PendingCode {
     /// The code.
     pub code: String,
     /// Sent but unanswered (as opposed to never sent).
@@ -16,7 +16,7 @@ pub struct PendingCode {
 
 /// Counters for the closing report.
 #[derive(Debug, Default, Clone)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Successful code exchanges.
     pub exchanges: u64,
     /// Successful refreshes during load.
@@ -43,7 +43,7 @@ pub struct Counts {
 
 /// Shared by the workers and the orchestrator.
 #[derive(Debug, Default)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     /// The refresh token each idle chain last received, with its response read in full.
     pub live: Vec<String>,
     /// Refresh tokens whose refresh was in flight at a kill.
@@ -60,7 +60,7 @@ pub struct Ledger {
 
 impl Ledger {
     /// Codes that were redeemed more than once (must be none).
-    pub fn codes_redeemed_twice(&self) -> usize {
+    pub(crate) fn codes_redeemed_twice(&self) -> usize {
         self.code_successes.values().filter(|n| **n > 1).count()
     }
 }

@@ -13,7 +13,7 @@ use crate::ledger::{Ledger, PendingCode};
 
 /// What the workers should be doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// Send load.
     Run,
     /// Hold still: the server is being killed, checked or restarted.
@@ -23,7 +23,7 @@ pub enum Phase {
 }
 
 /// The workers' shared state.
-pub struct Shared {
+pub(crate) struct Shared {
     /// The ledger.
     pub ledger: Mutex<Ledger>,
     /// Operations under way; the orchestrator waits for 0 after a pause.
@@ -34,7 +34,7 @@ pub struct Shared {
 
 impl Shared {
     /// The ledger, even if a worker panicked holding it.
-    pub fn ledger(&self) -> MutexGuard<'_, Ledger> {
+    pub(crate) fn ledger(&self) -> MutexGuard<'_, Ledger> {
         match self.ledger.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -43,7 +43,7 @@ impl Shared {
 }
 
 /// One worker: loops until [`Phase::Stop`].
-pub async fn worker(
+pub(crate) async fn worker(
     client: OAuthClient,
     shared: Arc<Shared>,
     mut phase: watch::Receiver<Phase>,
@@ -122,7 +122,7 @@ async fn one_operation(client: &OAuthClient, shared: &Shared, rng: &mut StdRng) 
 
 /// Books one exchange answer. A pair's chain is not kept: the second redemption revokes the
 /// authorization (RFC 6749 §4.1.2), so its tokens are meant to stop working.
-pub fn record_exchange(ledger: &mut Ledger, code: &str, outcome: Outcome, paired: bool) {
+pub(crate) fn record_exchange(ledger: &mut Ledger, code: &str, outcome: Outcome, paired: bool) {
     match outcome {
         Outcome::Tokens(refresh) => {
             ledger.counts.exchanges += 1;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 /// A `keygate serve` process.
-pub struct Server {
+pub(crate) struct Server {
     binary: PathBuf,
     db: PathBuf,
     log: PathBuf,
@@ -18,7 +18,7 @@ pub struct Server {
 
 impl Server {
     /// Describes the server; nothing runs until [`Server::start`].
-    pub fn new(binary: &Path, dir: &Path, port: u16) -> Self {
+    pub(crate) fn new(binary: &Path, dir: &Path, port: u16) -> Self {
         Self {
             binary: binary.to_owned(),
             db: dir.join("keygate.db"),
@@ -29,17 +29,21 @@ impl Server {
     }
 
     /// The database URL.
-    pub fn database_url(&self) -> String {
+    pub(crate) fn database_url(&self) -> String {
         format!("sqlite://{}", self.db.display())
     }
 
     /// The base URL.
-    pub fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         format!("http://{}", self.listen)
     }
 
     /// Runs an admin command against the database and returns its JSON output.
-    pub fn admin(&self, args: &[&str], stdin: Option<&str>) -> anyhow::Result<serde_json::Value> {
+    pub(crate) fn admin(
+        &self,
+        args: &[&str],
+        stdin: Option<&str>,
+    ) -> anyhow::Result<serde_json::Value> {
         use std::io::Write;
         let mut child = Command::new(&self.binary)
             .args(args)
@@ -64,7 +68,7 @@ impl Server {
 
     /// Starts the server (rate limits off: the driver is one client hammering on purpose) and
     /// waits until it answers `/healthz`.
-    pub async fn start(&mut self, http: &reqwest::Client) -> anyhow::Result<()> {
+    pub(crate) async fn start(&mut self, http: &reqwest::Client) -> anyhow::Result<()> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -95,7 +99,7 @@ impl Server {
     }
 
     /// SIGKILL: no shutdown hook runs, nothing is flushed.
-    pub fn kill(&mut self) -> anyhow::Result<()> {
+    pub(crate) fn kill(&mut self) -> anyhow::Result<()> {
         if let Some(mut child) = self.child.take() {
             child.kill().context("could not SIGKILL the server")?;
             child.wait()?;
@@ -106,7 +110,7 @@ impl Server {
     /// `PRAGMA integrity_check` and the double-redemption query, on the database of a stopped
     /// server. Returns the integrity answer and the number of authorizations with more than one
     /// first refresh token (a code redeemed twice would make two).
-    pub async fn check_database(&self) -> anyhow::Result<(String, i64)> {
+    pub(crate) async fn check_database(&self) -> anyhow::Result<(String, i64)> {
         use sqlx::sqlite::SqliteConnectOptions;
         use sqlx::{ConnectOptions, Row};
         let mut conn = SqliteConnectOptions::new()

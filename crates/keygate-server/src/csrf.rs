@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 /// The value a form must carry, bound to this browser. Returns the pre-session cookie to set
 /// when the browser has neither a session nor a pre-session yet.
-pub fn token_for(state: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
+pub(crate) fn token_for(state: &AppState, headers: &HeaderMap) -> (String, Option<String>) {
     if let Some(binding) = binding(headers) {
         return (hmac_sha256(&state.csrf_key, binding.as_bytes()), None);
     }
@@ -27,7 +27,7 @@ fn binding(headers: &HeaderMap) -> Option<String> {
 
 /// Whether a submitted token matches this browser. A browser with a session must present the
 /// session-bound token; one without must present the pre-session-bound one.
-pub fn verify(state: &AppState, headers: &HeaderMap, submitted: Option<&str>) -> bool {
+pub(crate) fn verify(state: &AppState, headers: &HeaderMap, submitted: Option<&str>) -> bool {
     let Some(submitted) = submitted.filter(|s| !s.is_empty()) else {
         return false;
     };

@@ -16,7 +16,7 @@ use crate::state::AppState;
 
 /// What can go wrong while serving an HTML page.
 #[derive(Debug, thiserror::Error)]
-pub enum PageError {
+pub(crate) enum PageError {
     /// Not signed in: go to sign-in and come back.
     #[error("sign-in required")]
     SignInRequired {

@@ -13,14 +13,14 @@ use crate::state::AppState;
 /// Pages may not be framed, sniffed, run inline script, or load anything from other hosts: the
 /// stylesheet and the one script come from this origin. Images may come from https (app logos); `form-action` is left out on purpose: browsers apply it to the
 /// redirect that follows the consent form, which goes to each app's own callback host.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'";
+pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'";
 
 /// One year, as HSTS preload lists expect; sent only when the public URL is https.
-pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
+pub(crate) const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000";
 
 /// Whether responses should carry HSTS: the public URL is https and not a loopback host, where
 /// pinning https would break every other local development server on that name.
-pub fn wants_hsts(public_url: &url::Url) -> bool {
+pub(crate) fn wants_hsts(public_url: &url::Url) -> bool {
     public_url.scheme() == "https"
         && !public_url
             .host_str()
@@ -56,7 +56,7 @@ pub(crate) fn apply(router: Router<AppState>, state: &AppState) -> Router<AppSta
 }
 
 /// Headers for responses that carry codes or secrets: no referrer, no caching.
-pub fn sensitive() -> [(HeaderName, HeaderValue); 3] {
+pub(crate) fn sensitive() -> [(HeaderName, HeaderValue); 3] {
     [
         (
             header::REFERRER_POLICY,

@@ -7,12 +7,12 @@ use askama::Template;
 use axum::response::Html;
 use keygate_core::model::App;
 
-pub use display::{date_time, timestamp, ScopeLabel};
-pub use register::RegisterPage;
+pub(crate) use display::{date_time, timestamp, ScopeLabel};
+pub(crate) use register::RegisterPage;
 
 /// The header bar: who is signed in, and the CSRF token for its sign-out form.
 #[derive(Debug, Clone, Default)]
-pub struct Nav {
+pub(crate) struct Nav {
     /// Display name of the signed-in user.
     pub user: Option<String>,
     /// CSRF token for forms on the page.
@@ -20,7 +20,7 @@ pub struct Nav {
 }
 
 /// Renders a template; a template fault becomes a plain generic page and is logged.
-pub fn render<T: Template>(t: &T) -> Html<String> {
+pub(crate) fn render<T: Template>(t: &T) -> Html<String> {
     match t.render() {
         Ok(html) => Html(html),
         Err(e) => {
@@ -35,7 +35,7 @@ pub fn render<T: Template>(t: &T) -> Html<String> {
 
 /// A form error: the field it belongs to (its element id) and what to say.
 #[derive(Debug, Clone)]
-pub struct FieldError {
+pub(crate) struct FieldError {
     /// The field's id, which the summary links to; empty for an error with no field.
     pub field: &'static str,
     /// A sentence naming the field and the problem.
@@ -44,7 +44,7 @@ pub struct FieldError {
 
 /// The box at the top of a form that lists its errors, each linking to its field.
 #[derive(Debug, Clone, Default)]
-pub struct ErrorSummary {
+pub(crate) struct ErrorSummary {
     /// A sentence before the list, or empty.
     pub note: &'static str,
     /// The errors, in the order their fields appear.
@@ -53,7 +53,7 @@ pub struct ErrorSummary {
 
 impl ErrorSummary {
     /// One error for one field.
-    pub fn one(field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn one(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             note: "",
             errors: vec![FieldError {
@@ -64,7 +64,7 @@ impl ErrorSummary {
     }
 
     /// Whether there is nothing to report.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }
 }
@@ -72,7 +72,7 @@ impl ErrorSummary {
 /// A page that says what went wrong.
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage<'a> {
+pub(crate) struct ErrorPage<'a> {
     /// Header.
     pub nav: Nav,
     /// Heading.
@@ -84,7 +84,7 @@ pub struct ErrorPage<'a> {
 /// `GET /_signin`.
 #[derive(Template)]
 #[template(path = "signin.html")]
-pub struct SignInPage {
+pub(crate) struct SignInPage {
     /// Header.
     pub nav: Nav,
     /// Where to go after signing in (a same-origin path).
@@ -98,7 +98,7 @@ pub struct SignInPage {
 /// `GET /`.
 #[derive(Template)]
 #[template(path = "home.html")]
-pub struct HomePage {
+pub(crate) struct HomePage {
     /// Header.
     pub nav: Nav,
 }
@@ -106,7 +106,7 @@ pub struct HomePage {
 /// `GET /app/{id}`.
 #[derive(Template)]
 #[template(path = "app.html")]
-pub struct AppPage {
+pub(crate) struct AppPage {
     /// Header.
     pub nav: Nav,
     /// The app.
@@ -134,7 +134,7 @@ pub struct AppPage {
 /// A confirmation step before a destructive action.
 #[derive(Template)]
 #[template(path = "confirm.html")]
-pub struct ConfirmPage {
+pub(crate) struct ConfirmPage {
     /// Header.
     pub nav: Nav,
     /// Heading.
@@ -151,7 +151,7 @@ pub struct ConfirmPage {
 
 /// A row of the app list.
 #[derive(Debug, Clone)]
-pub struct AppRow {
+pub(crate) struct AppRow {
     /// App ID (lower case, for links).
     pub id: String,
     /// App ID (upper case, for display).
@@ -167,7 +167,7 @@ pub struct AppRow {
 /// `GET /profile/view`.
 #[derive(Template)]
 #[template(path = "profile.html")]
-pub struct ProfilePage {
+pub(crate) struct ProfilePage {
     /// Header.
     pub nav: Nav,
     /// The user's apps.
@@ -177,7 +177,7 @@ pub struct ProfilePage {
 /// The consent page.
 #[derive(Template)]
 #[template(path = "consent.html")]
-pub struct ConsentPage {
+pub(crate) struct ConsentPage {
     /// Header.
     pub nav: Nav,
     /// The app asking.
@@ -194,7 +194,7 @@ pub struct ConsentPage {
 
 /// A row of the authorizations page.
 #[derive(Debug, Clone)]
-pub struct AuthorizationRow {
+pub(crate) struct AuthorizationRow {
     /// App ID.
     pub app_id: String,
     /// App name.
@@ -212,7 +212,7 @@ pub struct AuthorizationRow {
 /// `GET /profile/authorizations`.
 #[derive(Template)]
 #[template(path = "authorizations.html")]
-pub struct AuthorizationsPage {
+pub(crate) struct AuthorizationsPage {
     /// Header.
     pub nav: Nav,
     /// One row per authorized app.
@@ -224,7 +224,7 @@ pub struct AuthorizationsPage {
 /// `GET /{org}/_settings/organizationPolicy`.
 #[derive(Template)]
 #[template(path = "org_policy.html")]
-pub struct OrgPolicyPage {
+pub(crate) struct OrgPolicyPage {
     /// Header.
     pub nav: Nav,
     /// Organization name.
@@ -239,7 +239,7 @@ pub struct OrgPolicyPage {
 
 /// One audit event as the app and organization pages list it.
 #[derive(Debug, Clone)]
-pub struct AuditRow {
+pub(crate) struct AuditRow {
     /// When, in UTC.
     pub when: String,
     /// What happened (`secret_regenerated`, ...).
@@ -256,7 +256,7 @@ pub struct AuditRow {
 
 /// One of an app's two client secrets as its page shows it (never the secret itself).
 #[derive(Debug, Clone)]
-pub struct SecretSlotRow {
+pub(crate) struct SecretSlotRow {
     /// `primary` or `alternative`.
     pub slot: &'static str,
     /// `Primary` or `Alternative`, for people.
@@ -268,7 +268,7 @@ pub struct SecretSlotRow {
 /// `GET /device`: where a person types the code a device shows (RFC 8628 §3.3).
 #[derive(Template)]
 #[template(path = "device.html")]
-pub struct DevicePage {
+pub(crate) struct DevicePage {
     /// Header.
     pub nav: Nav,
     /// The code as typed or prefilled from `?user_code=`.
@@ -280,7 +280,7 @@ pub struct DevicePage {
 /// The consent page of a device's request.
 #[derive(Template)]
 #[template(path = "device_consent.html")]
-pub struct DeviceConsentPage {
+pub(crate) struct DeviceConsentPage {
     /// Header.
     pub nav: Nav,
     /// The app asking.
@@ -296,7 +296,7 @@ pub struct DeviceConsentPage {
 /// What the verification page says after a decision.
 #[derive(Template)]
 #[template(path = "device_done.html")]
-pub struct DeviceDonePage {
+pub(crate) struct DeviceDonePage {
     /// Header.
     pub nav: Nav,
     /// Heading.

@@ -12,12 +12,12 @@ use crate::error::PageError;
 use crate::state::AppState;
 
 /// Holds the session id (its SHA-256 is what the store keeps).
-pub const SESSION_COOKIE: &str = "kg_session";
+pub(crate) const SESSION_COOKIE: &str = "kg_session";
 /// Binds CSRF tokens before sign-in.
-pub const PRE_SESSION_COOKIE: &str = "kg_pre";
+pub(crate) const PRE_SESSION_COOKIE: &str = "kg_pre";
 
 /// Reads one cookie from the request.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
@@ -29,7 +29,12 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure on https.
-pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> String {
+pub(crate) fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+) -> String {
     let mut c = Cookie::new(name.to_owned(), value.to_owned());
     c.set_http_only(true);
     c.set_same_site(SameSite::Lax);
@@ -42,7 +47,7 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
 }
 
 /// A `Set-Cookie` value that deletes a cookie.
-pub fn clear_cookie(state: &AppState, name: &str) -> String {
+pub(crate) fn clear_cookie(state: &AppState, name: &str) -> String {
     set_cookie(state, name, "", Some(0))
 }
 
@@ -69,7 +74,7 @@ pub(crate) async fn session_info(
 }
 
 /// The signed-in user, if the request carries a live session.
-pub struct MaybeUser(pub Option<User>);
+pub(crate) struct MaybeUser(pub Option<User>);
 
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = PageError;
@@ -83,7 +88,7 @@ impl FromRequestParts<AppState> for MaybeUser {
 }
 
 /// The signed-in user; anonymous requests are sent to sign in and come back.
-pub struct SignedIn(pub User);
+pub(crate) struct SignedIn(pub User);
 
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = PageError;

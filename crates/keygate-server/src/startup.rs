@@ -15,7 +15,7 @@ use crate::state::{AppState, Shared};
 
 /// How often each node catches up with the change feed; the propagation bound is this plus a query.
 /// Backends with change notifications wake the node sooner.
-pub const CHANGE_POLL_INTERVAL: Duration = Duration::from_millis(200);
+pub(crate) const CHANGE_POLL_INTERVAL: Duration = Duration::from_millis(200);
 
 /// What the server needs besides a store.
 #[derive(Clone)]
@@ -28,6 +28,16 @@ pub struct ServerOptions {
     pub policy: Policy,
     /// The source of time.
     pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("public_url", &self.public_url.as_str())
+            .field("lifetimes", &self.lifetimes)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the server could not start.

@@ -9,7 +9,7 @@ use url::Url;
 ///
 /// Handlers and middleware clone the state for every request, so it is one reference-counted
 /// pointer to [`Shared`]; its fields read through `Deref` (`state.kg`, `state.limits`, ...).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AppState(Arc<Shared>);
 
 impl std::ops::Deref for AppState {
@@ -21,7 +21,7 @@ impl std::ops::Deref for AppState {
 }
 
 /// What [`AppState`] points to.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Shared {
     /// Data, clock, credentials, lifetimes, policy, and the caches in front of the data.
     pub kg: Keygate,

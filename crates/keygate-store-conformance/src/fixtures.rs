@@ -129,6 +129,7 @@ pub fn new_secret(app: AppId, value: &str) -> NewClientSecret {
 }
 
 /// A registered app and the secret version it was registered with.
+#[derive(Debug)]
 pub struct RegisteredApp {
     /// The app.
     pub app: App,

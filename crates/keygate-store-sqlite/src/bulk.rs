@@ -52,7 +52,7 @@ impl BulkSeed for SqliteStore {
     ) -> Result<(), StoreError> {
         let mut tx = self.engine().begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
                 "INSERT INTO authorizations (id, user_id, app_id, scopes, created_at, revoked_at, secret_id) ",
             );
             q.push_values(chunk, |mut b, r| {
@@ -70,7 +70,7 @@ impl BulkSeed for SqliteStore {
                 .await
                 .or_conflict("authorization")?;
 
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
                 "INSERT INTO codes (hash, authorization_id, redirect_uri, code_challenge, expires_at, used_at) ",
             );
             q.push_values(chunk, |mut b, r| {
@@ -88,7 +88,7 @@ impl BulkSeed for SqliteStore {
             if refresh.is_empty() {
                 continue;
             }
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
                 "INSERT INTO refresh_tokens (hash, access_id, authorization_id, parent_hash, secret_id, created_at, expires_at, used_at) ",
             );
             q.push_values(refresh, |mut b, t| {

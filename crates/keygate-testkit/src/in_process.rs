@@ -20,6 +20,7 @@ use crate::{ORG, PROJECT};
 pub const BUILD_NUMBER: &str = "20240101.1";
 
 /// A Keygate serving from this process until dropped.
+#[derive(Debug)]
 pub struct InProcess {
     /// `http://127.0.0.1:<port>`.
     pub base: String,

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Keygate: a self-hosted OAuth 2.0 identity provider that speaks Azure DevOps OAuth.
 #[derive(Debug, Parser)]
 #[command(name = "keygate", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -15,7 +15,7 @@ pub struct Cli {
 
 /// Top-level subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run the server.
     Serve(Box<ServeArgs>),
     /// Run the server on a fresh demo database with a seeded user, organization, project and app.
@@ -48,7 +48,7 @@ pub enum Command {
 
 /// Where the database is; every admin command takes it.
 #[derive(Debug, Args, Clone, Default)]
-pub struct DbArgs {
+pub(crate) struct DbArgs {
     /// Database URL (`sqlite://keygate.db`). Default: from the config file, else `sqlite://keygate.db`.
     #[arg(long, env = "KEYGATE_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -62,7 +62,7 @@ pub struct DbArgs {
 
 /// The connection pool's size and timeouts; every command that opens a database takes them.
 #[derive(Debug, Args, Clone, Default)]
-pub struct PoolArgs {
+pub(crate) struct PoolArgs {
     /// PostgreSQL: most connections this process opens (size the server for the sum over nodes).
     /// Default 10.
     #[arg(long, env = "KEYGATE_DB_MAX_CONNECTIONS")]
@@ -79,7 +79,7 @@ pub struct PoolArgs {
 /// Log output format.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum LogFormat {
+pub(crate) enum LogFormat {
     /// Human-readable lines.
     Pretty,
     /// One JSON object per line.
@@ -89,7 +89,7 @@ pub enum LogFormat {
 /// Settings of a running server. Each flag can also be set by environment or config file.
 /// `Default` is "nothing given": every setting falls back to env, config file, then default.
 #[derive(Debug, Args, Clone, Default)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Address to listen on. Default `127.0.0.1:8080`.
     #[arg(long, env = "KEYGATE_LISTEN")]
     pub listen: Option<String>,
@@ -141,7 +141,7 @@ pub struct ServeArgs {
 
 /// `keygate demo`.
 #[derive(Debug, Args, Clone)]
-pub struct DemoArgs {
+pub(crate) struct DemoArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
@@ -152,7 +152,7 @@ pub struct DemoArgs {
 
 /// `keygate user ...`.
 #[derive(Debug, Subcommand)]
-pub enum UserCommand {
+pub(crate) enum UserCommand {
     /// Create a user.
     Create {
         /// Email address (unique).
@@ -182,7 +182,7 @@ pub enum UserCommand {
 
 /// `keygate org ...`.
 #[derive(Debug, Subcommand)]
-pub enum OrgCommand {
+pub(crate) enum OrgCommand {
     /// Create an organization.
     Create {
         /// Organization name (letters, digits, '-', '_', '.').
@@ -228,7 +228,7 @@ pub enum OrgCommand {
 
 /// Whether third-party apps may use OAuth tokens against an organization.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum OAuthPolicy {
+pub(crate) enum OAuthPolicy {
     /// Tokens work (the default).
     Allow,
     /// API calls with OAuth tokens get 401 TF400813.
@@ -237,7 +237,7 @@ pub enum OAuthPolicy {
 
 /// `keygate project ...`.
 #[derive(Debug, Subcommand)]
-pub enum ProjectCommand {
+pub(crate) enum ProjectCommand {
     /// Create a project (and its default git repository).
     Create {
         /// Organization name.
@@ -258,7 +258,7 @@ pub enum ProjectCommand {
 
 /// `keygate app ...`.
 #[derive(Debug, Subcommand)]
-pub enum AppCommand {
+pub(crate) enum AppCommand {
     /// Register an app and print its App ID and Client Secret.
     Create(Box<AppCreateArgs>),
     /// List apps.
@@ -329,7 +329,7 @@ pub enum AppCommand {
 
 /// `keygate app create`.
 #[derive(Debug, Args)]
-pub struct AppCreateArgs {
+pub(crate) struct AppCreateArgs {
     /// Owner's email.
     #[arg(long)]
     pub owner: String,
@@ -386,7 +386,7 @@ pub struct AppCreateArgs {
 
 /// `keygate keys ...`.
 #[derive(Debug, Subcommand)]
-pub enum KeysCommand {
+pub(crate) enum KeysCommand {
     /// Publish a new signing key as `next`; running servers start signing with it after the
     /// publish-ahead delay, and keep the old key published until its tokens have expired.
     Rotate {
@@ -433,7 +433,7 @@ pub enum KeysCommand {
 
 /// `keygate audit ...`.
 #[derive(Debug, Subcommand)]
-pub enum AuditCommand {
+pub(crate) enum AuditCommand {
     /// List security events, newest first.
     List {
         /// Only events since then: an RFC 3339 time (2026-11-25T09:00:00Z) or a span back from
@@ -457,7 +457,7 @@ pub enum AuditCommand {
 
 /// `keygate admin-token ...`.
 #[derive(Debug, Subcommand)]
-pub enum AdminTokenCommand {
+pub(crate) enum AdminTokenCommand {
     /// Make an admin token for the registration REST API and print it (shown once).
     Create {
         /// What the token is for.
@@ -494,7 +494,7 @@ pub enum AdminTokenCommand {
 
 /// `keygate db ...`.
 #[derive(Debug, Subcommand)]
-pub enum DbCommand {
+pub(crate) enum DbCommand {
     /// Copy every row (users, organizations, apps, secrets, authorizations, token hashes,
     /// signing keys, the change feed, ...) from one database into a new, empty one, e.g. from
     /// `sqlite://keygate.db` to `postgres://...`. Stop the servers on the source first.

@@ -13,12 +13,12 @@ use crate::settings::ConfigFile;
 
 /// A timeout: a number of seconds, or a number with a unit (`500ms`, `5s`, `1m`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeout(pub Duration);
+pub(crate) struct Timeout(pub Duration);
 
 /// Why a timeout could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("{0:?} is not a timeout: use seconds (5) or a number with a unit (500ms, 5s, 1m)")]
-pub struct TimeoutError(String);
+pub(crate) struct TimeoutError(String);
 
 impl FromStr for Timeout {
     type Err = TimeoutError;
@@ -55,7 +55,7 @@ impl<'de> Deserialize<'de> for Timeout {
 
 /// The pool settings the flags (or environment) `flags` and the config file ask for, over the
 /// defaults.
-pub fn resolve(flags: &PoolArgs, file: &ConfigFile) -> anyhow::Result<PoolSettings> {
+pub(crate) fn resolve(flags: &PoolArgs, file: &ConfigFile) -> anyhow::Result<PoolSettings> {
     let d = PoolSettings::default();
     let max_connections = flags
         .db_max_connections

@@ -12,7 +12,7 @@ use crate::settings::ConfigFile;
 
 /// Limit, TLS and key-protection flags of `keygate serve`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct HardeningArgs {
+pub(crate) struct HardeningArgs {
     /// Largest request body accepted, in bytes. Default 262144 (256 KiB).
     #[arg(long, env = "KEYGATE_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
@@ -55,7 +55,7 @@ pub struct HardeningArgs {
 
 /// Where the TLS certificate and key are.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsFiles {
+pub(crate) struct TlsFiles {
     /// PEM certificate chain.
     pub cert: PathBuf,
     /// PEM private key.
@@ -64,7 +64,7 @@ pub struct TlsFiles {
 
 /// The resolved protection settings.
 #[derive(Debug, Clone, Default)]
-pub struct Hardening {
+pub(crate) struct Hardening {
     /// Request limits and rate limits.
     pub limits: Limits,
     /// Serve https with these, when set.
@@ -96,7 +96,7 @@ fn trusted_proxies(list: &[String]) -> anyhow::Result<Vec<ipnet::IpNet>> {
 }
 
 /// Flag (or environment) first, then the config file, then the default.
-pub fn resolve(args: &HardeningArgs, file: &ConfigFile) -> anyhow::Result<Hardening> {
+pub(crate) fn resolve(args: &HardeningArgs, file: &ConfigFile) -> anyhow::Result<Hardening> {
     let d = Limits::default();
     let max_connections = args
         .max_connections

@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 /// A lifetime in whole seconds, at least one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Lifetime(pub i64);
+pub(crate) struct Lifetime(pub i64);
 
 /// Why a lifetime could not be read.
 #[derive(Debug, thiserror::Error)]
 #[error("{0:?} is not a lifetime: use seconds (3600) or a number with a unit (30s, 15m, 1h, 365d)")]
-pub struct LifetimeError(String);
+pub(crate) struct LifetimeError(String);
 
 impl FromStr for Lifetime {
     type Err = LifetimeError;

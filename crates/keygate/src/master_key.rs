@@ -18,7 +18,7 @@ use crate::storage::Backend;
 
 /// Where the installed master key came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MasterKeySource {
+pub(crate) enum MasterKeySource {
     /// `--master-key-file`, `KEYGATE_MASTER_KEY_FILE` or `KEYGATE_MASTER_KEY`.
     Configured,
     /// The key file beside the SQLite database, made now (`true`) or earlier.
@@ -29,10 +29,10 @@ pub enum MasterKeySource {
 }
 
 /// The warning a server logs when it runs without a master key.
-pub const NO_MASTER_KEY_WARNING: &str = "NO MASTER KEY: signing keys are stored UNENCRYPTED in the database, so anyone with a copy of it can mint tokens. Set KEYGATE_MASTER_KEY_FILE to a file holding 32 random bytes (for example `head -c 32 /dev/urandom | base64 > master.key`).";
+pub(crate) const NO_MASTER_KEY_WARNING: &str = "NO MASTER KEY: signing keys are stored UNENCRYPTED in the database, so anyone with a copy of it can mint tokens. Set KEYGATE_MASTER_KEY_FILE to a file holding 32 random bytes (for example `head -c 32 /dev/urandom | base64 > master.key`).";
 
 /// The key file Keygate keeps beside the SQLite database at `database`.
-pub fn beside(database: &Path) -> PathBuf {
+pub(crate) fn beside(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(".master-key");
     PathBuf::from(name)
@@ -40,7 +40,7 @@ pub fn beside(database: &Path) -> PathBuf {
 
 /// Installs the master key for the database at `database_url` (already opened as `store`), as
 /// the module describes, and says where it came from.
-pub async fn install(
+pub(crate) async fn install(
     h: &Hardening,
     database_url: &str,
     store: &Arc<dyn Store>,
@@ -96,7 +96,7 @@ fn create_once(path: &Path, text: &str) -> std::io::Result<bool> {
 }
 
 /// Logs where the master key came from (a server does at every start).
-pub fn announce(source: &MasterKeySource) {
+pub(crate) fn announce(source: &MasterKeySource) {
     match source {
         MasterKeySource::Configured => {
             tracing::info!("signing keys are sealed with the configured master key")
@@ -133,7 +133,7 @@ fn configured(h: &Hardening) -> anyhow::Result<Option<MasterKey>> {
 }
 
 /// The master key in the file at `path`.
-pub fn read(path: &Path) -> anyhow::Result<MasterKey> {
+pub(crate) fn read(path: &Path) -> anyhow::Result<MasterKey> {
     let contents = std::fs::read(path)
         .with_context(|| format!("could not read the master key file {}", path.display()))?;
     MasterKey::from_text_or_bytes(&contents)
@@ -142,7 +142,7 @@ pub fn read(path: &Path) -> anyhow::Result<MasterKey> {
 
 /// Writes `text` to a new owner-only file at `path` and syncs it (it must never be lost once
 /// keys are sealed with it).
-pub fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_owner_only(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -8,7 +8,7 @@ use clap::Args;
 
 /// Operations and emulator flags of `keygate serve`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct OperationsArgs {
+pub(crate) struct OperationsArgs {
     /// Serve `GET /metrics` on this address (a private interface, say).
     #[arg(long, env = "KEYGATE_METRICS_LISTEN")]
     pub metrics_listen: Option<String>,
@@ -30,7 +30,7 @@ pub struct OperationsArgs {
 }
 
 /// Whether every address `listen` resolves to is a loopback address.
-pub fn is_loopback(listen: &str) -> bool {
+pub(crate) fn is_loopback(listen: &str) -> bool {
     match listen.to_socket_addrs() {
         Ok(addrs) => {
             let addrs: Vec<SocketAddr> = addrs.collect();
@@ -41,7 +41,7 @@ pub fn is_loopback(listen: &str) -> bool {
 }
 
 /// The banner `--emulator` prints, so nobody mistakes an emulator for a real server.
-pub fn emulator_banner(listen: &str, auto_approve: bool, seeded_users: usize) -> String {
+pub(crate) fn emulator_banner(listen: &str, auto_approve: bool, seeded_users: usize) -> String {
     let line = "!".repeat(78);
     format!(
         "\n{line}\n!!  KEYGATE TEST EMULATOR on {listen}\n\

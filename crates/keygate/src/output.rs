@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 /// Prints `value` as JSON, or `rows` as an aligned table for people.
-pub fn print(json: bool, value: &Value, headers: &[&str], rows: &[Vec<String>]) {
+pub(crate) fn print(json: bool, value: &Value, headers: &[&str], rows: &[Vec<String>]) {
     if json {
         println!(
             "{}",

@@ -18,7 +18,7 @@ use serde::Deserialize;
 /// The seed file.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SeedFile {
+pub(crate) struct SeedFile {
     /// `[[users]]`.
     #[serde(default)]
     pub users: Vec<SeedUser>,
@@ -36,7 +36,7 @@ pub struct SeedFile {
 /// A user.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SeedUser {
+pub(crate) struct SeedUser {
     /// Email (unique).
     pub email: String,
     /// Display name; the email when absent.
@@ -48,7 +48,7 @@ pub struct SeedUser {
 /// An organization.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SeedOrg {
+pub(crate) struct SeedOrg {
     /// Name.
     pub name: String,
     /// The owner's email.
@@ -63,7 +63,7 @@ pub struct SeedOrg {
 /// A project (with its default git repository).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SeedProject {
+pub(crate) struct SeedProject {
     /// The organization's name.
     pub organization: String,
     /// Name.
@@ -76,7 +76,7 @@ pub struct SeedProject {
 /// An app with a fixed App ID and, for a confidential app, fixed secrets.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SeedApp {
+pub(crate) struct SeedApp {
     /// The App ID (a GUID).
     pub id: String,
     /// The owner's email.
@@ -105,7 +105,7 @@ pub struct SeedApp {
 
 /// What seeding did.
 #[derive(Debug, Default)]
-pub struct Seeded {
+pub(crate) struct Seeded {
     /// Every seeded user's lower-case email (existing or new).
     pub emails: Vec<String>,
     /// How many records were created.
@@ -115,7 +115,7 @@ pub struct Seeded {
 }
 
 /// Reads a seed file.
-pub fn load(path: &Path) -> anyhow::Result<SeedFile> {
+pub(crate) fn load(path: &Path) -> anyhow::Result<SeedFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("could not read seed file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("invalid seed file {}", path.display()))
@@ -131,7 +131,7 @@ fn created<T>(result: Result<T, AccountError>) -> anyhow::Result<bool> {
 }
 
 /// Creates what `file` describes and is missing.
-pub async fn apply(kg: &Keygate, file: &SeedFile) -> anyhow::Result<Seeded> {
+pub(crate) async fn apply(kg: &Keygate, file: &SeedFile) -> anyhow::Result<Seeded> {
     let (data, clock) = (kg.data(), kg.clock.as_ref());
     let mut seeded = Seeded::default();
     for u in &file.users {

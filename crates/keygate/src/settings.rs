@@ -13,14 +13,14 @@ use url::Url;
 use crate::cli::{DbArgs, LogFormat, ServeArgs};
 
 /// The default database.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://keygate.db";
+pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite://keygate.db";
 /// The default listen address.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// The TOML config file: every key optional, same names as the flags with underscores.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
+pub(crate) struct ConfigFile {
     listen: Option<String>,
     public_url: Option<String>,
     database_url: Option<String>,
@@ -54,7 +54,7 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     /// Reads the file, if one was named.
-    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+    pub(crate) fn load(path: Option<&Path>) -> anyhow::Result<Self> {
         let Some(path) = path else {
             return Ok(Self::default());
         };
@@ -66,7 +66,7 @@ impl ConfigFile {
 
 /// Everything a running server is configured with.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// Listen address.
     pub listen: String,
     /// Public base URL.
@@ -93,7 +93,7 @@ pub struct Settings {
 }
 
 /// The database URL `db` names: flag or environment, then config file, then the default.
-pub fn database_url(db: &DbArgs, file: &ConfigFile) -> String {
+pub(crate) fn database_url(db: &DbArgs, file: &ConfigFile) -> String {
     db.database_url
         .clone()
         .or_else(|| file.database_url.clone())
@@ -109,7 +109,7 @@ fn positive(name: &str, v: i64) -> anyhow::Result<i64> {
 }
 
 /// Resolves `serve` settings.
-pub fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
+pub(crate) fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
     let file = ConfigFile::load(args.db.config.as_deref())?;
     let hardening = crate::hardening::resolve(&args.hardening, &file)?;
     let pool = crate::db_pool::resolve(&args.db.pool, &file)?;

@@ -10,7 +10,7 @@ use keygate_store_sqlite::SqliteStore;
 
 /// The backends a database URL can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
+pub(crate) enum Backend {
     /// An embedded SQLite file.
     Sqlite,
     /// A PostgreSQL server.
@@ -19,7 +19,7 @@ pub enum Backend {
 
 impl Backend {
     /// The backend `url` names, if any.
-    pub fn of(url: &str) -> Option<Backend> {
+    pub(crate) fn of(url: &str) -> Option<Backend> {
         if url.starts_with("sqlite:") {
             Some(Backend::Sqlite)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -34,7 +34,7 @@ impl Backend {
 /// connection pool and bounds its waits (SQLite keeps its one writer and few readers). Every
 /// command opens its database here, with the pool settings it resolved from its flags,
 /// environment and config file.
-pub async fn open_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) async fn open_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Arc<dyn Store>> {
     match Backend::of(url) {
         Some(Backend::Sqlite) => {
             let store = SqliteStore::connect(url)
@@ -65,7 +65,7 @@ pub async fn open_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Arc<dyn
 }
 
 /// `url` without a password, for messages.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             let _ = parsed.set_password(Some("***"));

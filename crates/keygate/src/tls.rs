@@ -10,10 +10,10 @@ use keygate_server::tls::{server_config, ServerConfig};
 use crate::hardening::TlsFiles;
 
 /// The names a local certificate is valid for.
-pub const LOCAL_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+pub(crate) const LOCAL_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
 /// Reads the certificate chain and key named in the settings.
-pub fn load(files: &TlsFiles) -> anyhow::Result<Arc<ServerConfig>> {
+pub(crate) fn load(files: &TlsFiles) -> anyhow::Result<Arc<ServerConfig>> {
     let cert = std::fs::read(&files.cert).with_context(|| {
         format!(
             "could not read the TLS certificate {}",
@@ -33,7 +33,7 @@ pub fn load(files: &TlsFiles) -> anyhow::Result<Arc<ServerConfig>> {
 
 /// Makes a self-signed certificate for localhost, 127.0.0.1 and ::1, and writes it to
 /// `dir/localhost-cert.pem` and (readable by the owner only) `dir/localhost-key.pem`.
-pub fn self_signed_localhost(dir: &Path) -> anyhow::Result<TlsFiles> {
+pub(crate) fn self_signed_localhost(dir: &Path) -> anyhow::Result<TlsFiles> {
     let names: Vec<String> = LOCAL_NAMES.iter().map(|n| (*n).to_owned()).collect();
     let made = rcgen::generate_simple_self_signed(names)
         .context("could not make a self-signed certificate")?;

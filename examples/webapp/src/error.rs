@@ -8,7 +8,7 @@ use crate::pages::{render, ErrorPage};
 
 /// What went wrong while serving a page.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub(crate) enum AppError {
     /// The user pressed Deny on the consent page.
     #[error("access denied")]
     AccessDenied {
@@ -37,7 +37,7 @@ pub enum AppError {
 
 impl AppError {
     /// Reads a client error, singling out Deny and a state mismatch.
-    pub fn from_client(e: ClientError) -> Self {
+    pub(crate) fn from_client(e: ClientError) -> Self {
         match e {
             ClientError::OAuth(o) if o.code == ErrorCode::AccessDenied => AppError::AccessDenied {
                 description: o.description,

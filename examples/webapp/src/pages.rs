@@ -4,7 +4,7 @@ use askama::Template;
 use axum::response::Html;
 
 /// Renders a template; a template fault becomes a plain generic page and is logged.
-pub fn render<T: Template>(t: &T) -> Html<String> {
+pub(crate) fn render<T: Template>(t: &T) -> Html<String> {
     match t.render() {
         Ok(html) => Html(html),
         Err(e) => {
@@ -20,7 +20,7 @@ pub fn render<T: Template>(t: &T) -> Html<String> {
 /// `GET /`.
 #[derive(Template)]
 #[template(path = "home.html")]
-pub struct HomePage {
+pub(crate) struct HomePage {
     /// "Keygate" or "Azure DevOps".
     pub provider: &'static str,
     /// Where the authorize page is.
@@ -34,7 +34,7 @@ pub struct HomePage {
 /// `GET /token`.
 #[derive(Template)]
 #[template(path = "token.html")]
-pub struct TokenPage {
+pub(crate) struct TokenPage {
     /// `jwt-bearer` or `Bearer`.
     pub token_type: String,
     /// The first characters of the access token.
@@ -60,7 +60,7 @@ pub struct TokenPage {
 }
 
 /// One row of the builds table.
-pub struct BuildRow {
+pub(crate) struct BuildRow {
     /// Build number.
     pub number: String,
     /// Definition name.
@@ -76,7 +76,7 @@ pub struct BuildRow {
 }
 
 /// A project and its builds.
-pub struct ProjectView {
+pub(crate) struct ProjectView {
     /// Name.
     pub name: String,
     /// Description.
@@ -86,7 +86,7 @@ pub struct ProjectView {
 }
 
 /// An organization and its projects.
-pub struct OrgView {
+pub(crate) struct OrgView {
     /// Name.
     pub name: String,
     /// Projects.
@@ -96,7 +96,7 @@ pub struct OrgView {
 /// `GET /projects`.
 #[derive(Template)]
 #[template(path = "projects.html")]
-pub struct ProjectsPage {
+pub(crate) struct ProjectsPage {
     /// The user's display name.
     pub display_name: String,
     /// The user's email.
@@ -108,7 +108,7 @@ pub struct ProjectsPage {
 /// Any error, Deny included.
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage<'a> {
+pub(crate) struct ErrorPage<'a> {
     /// Heading.
     pub title: &'a str,
     /// Explanation.

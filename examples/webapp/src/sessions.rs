@@ -20,7 +20,7 @@ const IDLE_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 const MAX_SESSIONS: usize = 10_000;
 
 /// What the app kept for one authorize request.
-pub struct Pending {
+pub(crate) struct Pending {
     /// The `state` it sent.
     pub state: String,
     /// The PKCE verifier, if it sent a challenge.
@@ -29,7 +29,7 @@ pub struct Pending {
 }
 
 /// One browser's session.
-pub struct Session {
+pub(crate) struct Session {
     /// Authorize requests awaiting their callback.
     pending: Vec<Pending>,
     /// The tokens, once a code was exchanged.
@@ -43,12 +43,12 @@ pub struct Session {
 
 /// All sessions.
 #[derive(Default)]
-pub struct Sessions {
+pub(crate) struct Sessions {
     inner: Mutex<HashMap<String, Session>>,
 }
 
 /// 256 random bits, base64url.
-pub fn random_id() -> String {
+pub(crate) fn random_id() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     URL_SAFE_NO_PAD.encode(bytes)
@@ -63,7 +63,7 @@ impl Sessions {
 
     /// The session for `cookie`, or a new one. Returns its id and whether it is new (so the
     /// caller sets the cookie).
-    pub fn ensure(&self, cookie: Option<&str>) -> (String, bool) {
+    pub(crate) fn ensure(&self, cookie: Option<&str>) -> (String, bool) {
         let now = Instant::now();
         let mut map = self.lock();
         if let Some(id) = cookie {
@@ -100,7 +100,7 @@ impl Sessions {
     }
 
     /// Remembers an authorize request until its callback.
-    pub fn begin(&self, id: &str, request: &AuthorizeRequest) {
+    pub(crate) fn begin(&self, id: &str, request: &AuthorizeRequest) {
         let now = Instant::now();
         if let Some(s) = self.lock().get_mut(id) {
             s.pending
@@ -117,7 +117,7 @@ impl Sessions {
     }
 
     /// Takes (and so spends) the pending request whose `state` is `state`.
-    pub fn take_pending(&self, id: &str, state: &str) -> Option<Pending> {
+    pub(crate) fn take_pending(&self, id: &str, state: &str) -> Option<Pending> {
         let now = Instant::now();
         let mut map = self.lock();
         let s = map.get_mut(id)?;
@@ -127,7 +127,7 @@ impl Sessions {
     }
 
     /// Runs `f` on the session, if it exists.
-    pub fn with<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> Option<T> {
+    pub(crate) fn with<T>(&self, id: &str, f: impl FnOnce(&mut Session) -> T) -> Option<T> {
         self.lock().get_mut(id).map(f)
     }
 }

@@ -13,7 +13,7 @@ pub const SESSION_COOKIE: &str = "webapp_session";
 
 /// The shared state.
 #[derive(Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The SDK client for the registered app.
     pub oauth: OAuthClient,
     /// Browser sessions.
@@ -25,7 +25,7 @@ pub struct AppState {
 }
 
 /// The session cookie's value from the request, if any.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -38,7 +38,7 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 
 /// `Set-Cookie` for a new session: https only, invisible to scripts, and `Lax` so it comes back
 /// on the top-level redirect from the authorization server (another site) to the callback.
-pub fn set_session_cookie(id: &str) -> Option<HeaderValue> {
+pub(crate) fn set_session_cookie(id: &str) -> Option<HeaderValue> {
     let c = Cookie::build((SESSION_COOKIE, id))
         .path("/")
         .secure(true)
@@ -50,14 +50,14 @@ pub fn set_session_cookie(id: &str) -> Option<HeaderValue> {
 
 impl AppState {
     /// The session of this request (an existing one, or a new one) and the cookie to set if new.
-    pub fn session(&self, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    pub(crate) fn session(&self, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
         let (id, fresh) = self.sessions.ensure(session_cookie(headers).as_deref());
         let set = if fresh { set_session_cookie(&id) } else { None };
         (id, set)
     }
 
     /// The existing session of this request, without creating one.
-    pub fn existing_session(&self, headers: &HeaderMap) -> Option<String> {
+    pub(crate) fn existing_session(&self, headers: &HeaderMap) -> Option<String> {
         let cookie = session_cookie(headers)?;
         self.sessions.with(&cookie, |_| ())?;
         Some(cookie)

@@ -14,7 +14,7 @@ use crate::runner::{Outcome, Worker};
 use crate::target::Target;
 
 /// The identity call clients make right after sign-in (protocol §7).
-pub const PROFILE_PATH: &str = "/_apis/profile/profiles/me";
+pub(super) const PROFILE_PATH: &str = "/_apis/profile/profiles/me";
 
 struct ApiWorker {
     conn: Conn,

@@ -24,7 +24,7 @@ use crate::target::Target;
 
 /// A load scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Scenario {
+pub(crate) enum Scenario {
     /// Redeem authorization codes minted beforehand through authorize + consent.
     CodeExchange,
     /// Refresh, each connection rotating its own chain.
@@ -43,7 +43,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// The name used on the command line and in reports.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Scenario::CodeExchange => "code-exchange",
             Scenario::Refresh => "refresh",
@@ -58,7 +58,7 @@ impl Scenario {
 
 /// The wire flavour of token requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Flavour {
+pub(crate) enum Flavour {
     /// Azure DevOps: `client_assertion`, the refresh token in `assertion`, `redirect_uri`.
     Azure,
     /// RFC 6749: `client_secret_basic`, `refresh_token`.
@@ -67,7 +67,7 @@ pub enum Flavour {
 
 /// Everything a scenario may need besides the target.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The bench user and app (from `seed --fixture`).
     pub fixture: Option<Fixture>,
     /// Token request flavour for `refresh` and `code-exchange`.
@@ -124,7 +124,7 @@ impl Options {
 }
 
 /// Builds one worker per connection, minting beforehand what the scenario consumes.
-pub async fn workers(
+pub(crate) async fn workers(
     scenario: Scenario,
     target: &Target,
     options: &Options,

@@ -11,13 +11,13 @@ use keygate_client::{AuthorizeRequest, ClientConfig, OAuthClient};
 use keygate_core::apps::Registration;
 use keygate_core::model::{ClientKind, NewWorkItem};
 use keygate_testkit::in_process::{register, seed_project, InProcess, Person};
-pub use keygate_testkit::{CALLBACK, ORG, PROJECT};
+pub(crate) use keygate_testkit::{CALLBACK, ORG, PROJECT};
 
-pub const EMAIL: &str = "ana@example.com";
-pub const PASSWORD: &str = "correct horse battery";
-pub const SCOPES: &str = "vso.profile vso.project vso.build_execute vso.code vso.work_write";
+pub(crate) const EMAIL: &str = "ana@example.com";
+pub(crate) const PASSWORD: &str = "correct horse battery";
+pub(crate) const SCOPES: &str = "vso.profile vso.project vso.build_execute vso.code vso.work_write";
 
-pub struct Keygate {
+pub(crate) struct Keygate {
     pub base: String,
     server: InProcess,
     pub app_id: String,
@@ -27,7 +27,7 @@ pub struct Keygate {
 }
 
 impl Keygate {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let server = InProcess::start().await;
         let (app_id, client_secret, work_item) = seed(&server).await;
         Self {
@@ -40,14 +40,14 @@ impl Keygate {
         }
     }
 
-    pub fn config(&self) -> ClientConfig {
+    pub(crate) fn config(&self) -> ClientConfig {
         ClientConfig::keygate(&self.base, &self.app_id, &self.client_secret, CALLBACK)
             .unwrap()
             .with_scopes(SCOPES)
     }
 
     /// Registers a public app (no secret) with the same callback; returns its App ID.
-    pub async fn register_public_app(&self) -> String {
+    pub(crate) async fn register_public_app(&self) -> String {
         let kg = self.server.kg();
         let owner = keygate_core::accounts::find_user(kg.data(), EMAIL)
             .await
@@ -58,13 +58,13 @@ impl Keygate {
             .0
     }
 
-    pub fn client(&self) -> OAuthClient {
+    pub(crate) fn client(&self) -> OAuthClient {
         OAuthClient::new(self.config()).unwrap()
     }
 
     /// What a person does in the browser: sign in (once), open the authorize URL, press
     /// `decision` ("accept" or "deny"). Returns the query string the callback receives.
-    pub async fn consent(&self, request: &AuthorizeRequest, decision: &str) -> String {
+    pub(crate) async fn consent(&self, request: &AuthorizeRequest, decision: &str) -> String {
         let page = self.browser.get(request.url.clone()).send().await.unwrap();
         let page = if page.status().is_redirection() {
             keygate_testkit::sign_in(&self.browser, &self.base, EMAIL, PASSWORD).await;
@@ -87,7 +87,7 @@ impl Keygate {
 impl Keygate {
     /// What a person does on `/device`: sign in (once), type `user_code`, press `decision`
     /// ("accept" or "deny") on the consent page. Returns the final page.
-    pub async fn answer_device(&self, user_code: &str, decision: &str) -> String {
+    pub(crate) async fn answer_device(&self, user_code: &str, decision: &str) -> String {
         let page = self
             .browser
             .get(format!("{}/device", self.base))

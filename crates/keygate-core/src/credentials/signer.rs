@@ -16,7 +16,7 @@ use serde::Serialize;
 
 /// Why a signature could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum SignError {
+pub(super) enum SignError {
     /// The stored key does not parse for its algorithm.
     #[error("the signing key is unusable for {0:?}")]
     Key(Algorithm),

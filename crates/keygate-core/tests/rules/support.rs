@@ -8,10 +8,10 @@ use keygate_core::{accounts, Keygate, Lifetimes, ManualClock, Policy, Settings, 
 use keygate_store_sqlite::SqliteStore;
 
 /// The time every test starts at.
-pub const NOW: i64 = 1_700_000_000;
+pub(crate) const NOW: i64 = 1_700_000_000;
 
 /// A Keygate on its own database file, which lives as long as the value.
-pub struct World {
+pub(crate) struct World {
     pub kg: Keygate,
     pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
@@ -19,7 +19,7 @@ pub struct World {
 }
 
 impl World {
-    pub async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
         let store: Arc<dyn Store> = Arc::new(SqliteStore::connect(&url).await.unwrap());
@@ -34,22 +34,22 @@ impl World {
     }
 
     /// Another node on the same database: its own caches and snapshot.
-    pub async fn another_node(&self) -> Keygate {
+    pub(crate) async fn another_node(&self) -> Keygate {
         open(self.store.clone(), self.clock.clone()).await
     }
 
-    pub async fn user(&self, email: &str) -> User {
+    pub(crate) async fn user(&self, email: &str) -> User {
         self.user_named(email, "Test User").await
     }
 
-    pub async fn user_named(&self, email: &str, name: &str) -> User {
+    pub(crate) async fn user_named(&self, email: &str, name: &str) -> User {
         let clock = self.clock.as_ref();
         accounts::create_user(self.kg.data(), clock, email, name, "long enough")
             .await
             .unwrap()
     }
 
-    pub async fn app(&self, owner: &User) -> App {
+    pub(crate) async fn app(&self, owner: &User) -> App {
         apps::register_app(&self.kg, owner.id, &registration(), None)
             .await
             .unwrap()
@@ -67,7 +67,7 @@ async fn open(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> Keygate {
     Keygate::open(store, settings).await.unwrap()
 }
 
-pub fn registration() -> Registration {
+pub(crate) fn registration() -> Registration {
     Registration {
         company_name: "Fabrikam".into(),
         name: "Fiber app".into(),

@@ -6,7 +6,7 @@ use time::format_description::BorrowedFormatItem;
 
 /// A scope as a person reads it.
 #[derive(Debug, Clone)]
-pub struct ScopeLabel {
+pub(crate) struct ScopeLabel {
     /// The scope string (`vso.work_write`), shown in small print.
     pub name: String,
     /// The catalogue's title (`Work items (read and write)`).
@@ -31,7 +31,7 @@ impl From<&ScopeInfo> for ScopeLabel {
 impl ScopeLabel {
     /// Every scope of `scopes`, in canonical order; one the catalogue no longer knows keeps its
     /// code as its title.
-    pub fn list(scopes: &ScopeSet) -> Vec<Self> {
+    pub(crate) fn list(scopes: &ScopeSet) -> Vec<Self> {
         scopes
             .iter()
             .map(|name| match catalogue().get(name) {
@@ -47,7 +47,7 @@ impl ScopeLabel {
     }
 
     /// The title, or the code when there is none.
-    pub fn heading(&self) -> &str {
+    pub(crate) fn heading(&self) -> &str {
         if self.title.is_empty() {
             &self.name
         } else {
@@ -57,7 +57,7 @@ impl ScopeLabel {
 }
 
 /// `2026-11-25 09:30 UTC`: a date with the time of day, in UTC like the audit log.
-pub fn date_time(t: i64) -> String {
+pub(crate) fn date_time(t: i64) -> String {
     utc(
         t,
         time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC"),
@@ -65,7 +65,7 @@ pub fn date_time(t: i64) -> String {
 }
 
 /// `2026-11-25 09:30:12 UTC`: to the second, for the audit log.
-pub fn timestamp(t: i64) -> String {
+pub(crate) fn timestamp(t: i64) -> String {
     utc(
         t,
         time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC"),

@@ -8,7 +8,7 @@ use super::{ErrorSummary, FieldError};
 
 /// How a text field is typed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     /// One line of text.
     Text,
     /// A URL (a keyboard with `/` and `.` on phones).
@@ -19,7 +19,7 @@ pub enum Input {
 
 impl Input {
     /// The `<input type>` (unused for `Multiline`).
-    pub fn html_type(self) -> &'static str {
+    pub(crate) fn html_type(self) -> &'static str {
         match self {
             Input::Url => "url",
             Input::Text | Input::Multiline => "text",
@@ -41,7 +41,7 @@ struct Spec {
 
 /// A text field of the form.
 #[derive(Debug, Clone)]
-pub struct TextField {
+pub(crate) struct TextField {
     /// Element id and form field name.
     pub id: &'static str,
     /// Label text.
@@ -64,7 +64,7 @@ pub struct TextField {
 
 impl TextField {
     /// Whether it is a `<textarea>`.
-    pub fn is_multiline(&self) -> bool {
+    pub(crate) fn is_multiline(&self) -> bool {
         self.input == Input::Multiline
     }
 }
@@ -194,7 +194,7 @@ fn field(spec: &Spec, form: &Registration, errors: &FieldErrors) -> TextField {
 
 /// One checkbox of the scope picker.
 #[derive(Debug, Clone)]
-pub struct ScopeOption {
+pub(crate) struct ScopeOption {
     /// Scope string.
     pub name: &'static str,
     /// Title.
@@ -209,7 +209,7 @@ pub struct ScopeOption {
 
 /// The scopes of one area, collapsible.
 #[derive(Debug, Clone)]
-pub struct ScopeGroup {
+pub(crate) struct ScopeGroup {
     /// The area's name for people (`Work items`).
     pub title: &'static str,
     /// Its scopes.
@@ -255,7 +255,7 @@ fn scope_groups(checked: &ScopeSet) -> Vec<ScopeGroup> {
 /// `GET /app/register`, and the form again with errors.
 #[derive(askama::Template)]
 #[template(path = "register.html")]
-pub struct RegisterPage {
+pub(crate) struct RegisterPage {
     /// Header.
     pub nav: super::Nav,
     /// The company section's fields.
@@ -278,7 +278,7 @@ pub struct RegisterPage {
 
 impl RegisterPage {
     /// The form showing `form` as typed and `errors` beside their fields and in the summary.
-    pub fn new(nav: super::Nav, form: &Registration, errors: &FieldErrors) -> Self {
+    pub(crate) fn new(nav: super::Nav, form: &Registration, errors: &FieldErrors) -> Self {
         let checked = ScopeSet::from_stored(&form.scopes.to_ascii_lowercase());
         let scope_groups = scope_groups(&checked);
         let fields = |specs: &[Spec]| specs.iter().map(|s| field(s, form, errors)).collect();

@@ -27,7 +27,7 @@ use crate::session::{set_cookie, PRE_SESSION_COOKIE};
 use crate::state::AppState;
 
 /// Every route, with the security headers layered over all of them.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(health::router())
         .merge(assets::router())

@@ -216,7 +216,7 @@ async fn every_security_event_is_recorded_with_actor_target_and_address_and_no_c
 }
 
 /// The secret shown on an app page right after creation or regeneration.
-pub fn secret_on(html: &str) -> String {
+pub(crate) fn secret_on(html: &str) -> String {
     let start = html.find("id=\"client-secret\">").expect("no secret shown") + 19;
     let end = html[start..].find('<').unwrap() + start;
     html[start..end].to_owned()

@@ -13,7 +13,7 @@ use keygate_store_sqlite::SqliteStore;
 
 /// A test's database, to start (or restart) servers on.
 #[derive(Debug, Clone)]
-pub enum TestDb {
+pub(crate) enum TestDb {
     /// An SQLite file.
     Sqlite(PathBuf),
     /// A PostgreSQL database URL.
@@ -39,7 +39,7 @@ impl From<&TestDb> for TestDb {
 }
 
 /// Keeps a fresh database alive for the test; dropping it removes the file or drops the database.
-pub enum DbGuard {
+pub(crate) enum DbGuard {
     /// The temporary directory holding the SQLite file.
     Dir(#[expect(dead_code, reason = "held for its Drop")] tempfile::TempDir),
     /// The scratch PostgreSQL database.
@@ -52,7 +52,7 @@ fn on_postgres() -> bool {
 }
 
 /// A fresh, empty database on this binary's backend.
-pub async fn fresh_db() -> (TestDb, DbGuard) {
+pub(crate) async fn fresh_db() -> (TestDb, DbGuard) {
     if on_postgres() {
         let db = ScratchDatabase::from_env()
             .await
@@ -66,7 +66,7 @@ pub async fn fresh_db() -> (TestDb, DbGuard) {
 }
 
 /// Opens (migrating if needed) the store on `db`.
-pub async fn open(db: &TestDb) -> Arc<dyn Store> {
+pub(crate) async fn open(db: &TestDb) -> Arc<dyn Store> {
     match db {
         TestDb::Sqlite(path) => Arc::new(
             SqliteStore::connect(&format!("sqlite://{}", path.display()))

@@ -15,13 +15,13 @@ use tokio::sync::oneshot;
 
 use super::backend::{fresh_db, DbGuard, TestDb};
 
-pub const PASSWORD: &str = "correct horse battery";
-pub const CALLBACK: &str = "https://localhost:5001/oauth/callback";
-pub const SCOPES: &str = "vso.profile vso.project vso.build vso.code vso.work_write";
-pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+pub(crate) const PASSWORD: &str = "correct horse battery";
+pub(crate) const CALLBACK: &str = "https://localhost:5001/oauth/callback";
+pub(crate) const SCOPES: &str = "vso.profile vso.project vso.build vso.code vso.work_write";
+pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+pub(crate) const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-pub struct TestApp {
+pub(crate) struct TestApp {
     pub base: String,
     pub client: Client,
     pub clock: Arc<ManualClock>,
@@ -34,7 +34,7 @@ pub struct TestApp {
 }
 
 /// A registered app and its secret.
-pub struct TestClient {
+pub(crate) struct TestClient {
     pub app_id: String,
     pub secret: String,
 }
@@ -42,13 +42,13 @@ pub struct TestClient {
 /// Snapshot files named after the snapshot alone, so the SQLite (`http`) and PostgreSQL
 /// (`http_postgres`) binaries of this suite check their answers against the same files. Hold the
 /// guard while asserting.
-pub fn shared_snapshots() -> insta::internals::SettingsBindDropGuard {
+pub(crate) fn shared_snapshots() -> insta::internals::SettingsBindDropGuard {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.bind_to_scope()
 }
 
-pub fn browser() -> Client {
+pub(crate) fn browser() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(RedirectPolicy::none())
@@ -57,7 +57,7 @@ pub fn browser() -> Client {
 }
 
 impl TestApp {
-    pub async fn spawn() -> Self {
+    pub(crate) async fn spawn() -> Self {
         let (db, guard) = fresh_db().await;
         let mut app = Self::spawn_on(&db, browser(), Arc::new(ManualClock::starting_now())).await;
         app._dir = Some(guard);
@@ -65,12 +65,16 @@ impl TestApp {
     }
 
     /// Starts a server on an existing database (for restart tests, and a second server).
-    pub async fn spawn_on(db: impl Into<TestDb>, client: Client, clock: Arc<ManualClock>) -> Self {
+    pub(crate) async fn spawn_on(
+        db: impl Into<TestDb>,
+        client: Client,
+        clock: Arc<ManualClock>,
+    ) -> Self {
         Self::spawn_with(db, client, clock, Policy::default()).await
     }
 
     /// Starts a server with protocol switches other than the defaults, on a fresh database.
-    pub async fn spawn_with_policy(policy: Policy) -> Self {
+    pub(crate) async fn spawn_with_policy(policy: Policy) -> Self {
         let (db, guard) = fresh_db().await;
         let clock = Arc::new(ManualClock::starting_now());
         let mut app = Self::spawn_with(&db, browser(), clock, policy).await;
@@ -79,7 +83,7 @@ impl TestApp {
     }
 
     /// Starts a server with `policy` on an existing database.
-    pub async fn spawn_with(
+    pub(crate) async fn spawn_with(
         db: impl Into<TestDb>,
         client: Client,
         clock: Arc<ManualClock>,
@@ -90,7 +94,7 @@ impl TestApp {
 
     /// Starts a server on a fresh database whose state `adjust` changes first (emulator mode,
     /// metrics off the public listener).
-    pub async fn spawn_adjusted(adjust: impl FnOnce(AppState) -> AppState) -> Self {
+    pub(crate) async fn spawn_adjusted(adjust: impl FnOnce(AppState) -> AppState) -> Self {
         let (db, guard) = fresh_db().await;
         let clock = Arc::new(ManualClock::starting_now());
         let mut app =
@@ -100,7 +104,7 @@ impl TestApp {
     }
 
     /// Starts a server with `policy` on an existing database, its state changed by `adjust`.
-    pub async fn spawn_adjusted_on(
+    pub(crate) async fn spawn_adjusted_on(
         db: impl Into<TestDb>,
         client: Client,
         clock: Arc<ManualClock>,
@@ -146,7 +150,7 @@ impl TestApp {
     }
 
     /// Stops the server and waits for it; the database file stays.
-    pub async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -155,11 +159,11 @@ impl TestApp {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    pub async fn create_user(&self, email: &str) -> User {
+    pub(crate) async fn create_user(&self, email: &str) -> User {
         accounts::create_user(
             self.state.kg.data(),
             self.state.kg.clock.as_ref(),
@@ -171,11 +175,11 @@ impl TestApp {
         .unwrap()
     }
 
-    pub async fn register_client(&self, owner: &User) -> TestClient {
+    pub(crate) async fn register_client(&self, owner: &User) -> TestClient {
         self.register_client_with(owner, SCOPES, CALLBACK).await
     }
 
-    pub async fn register_client_with(
+    pub(crate) async fn register_client_with(
         &self,
         owner: &User,
         scopes: &str,
@@ -204,17 +208,17 @@ impl TestApp {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Response {
+    pub(crate) async fn get(&self, path: &str) -> Response {
         self.client.get(self.url(path)).send().await.unwrap()
     }
 
     /// GETs a page and returns the CSRF token its form carries.
-    pub async fn csrf_from(&self, path: &str) -> String {
+    pub(crate) async fn csrf_from(&self, path: &str) -> String {
         let html = self.get(path).await.text().await.unwrap();
         csrf_in(&html)
     }
 
-    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         self.client
             .post(self.url(path))
             .form(fields)
@@ -223,7 +227,12 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn post_sign_in(&self, email: &str, password: &str, return_url: &str) -> Response {
+    pub(crate) async fn post_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        return_url: &str,
+    ) -> Response {
         let csrf = self.csrf_from("/_signin").await;
         self.post_form(
             "/_signin",
@@ -239,7 +248,12 @@ impl TestApp {
 
     /// Posts the sign-in form as a new browser whose connections come from `source` (a
     /// loopback address other than 127.0.0.1 stands for another client address).
-    pub async fn post_sign_in_from(&self, source: &str, email: &str, password: &str) -> Response {
+    pub(crate) async fn post_sign_in_from(
+        &self,
+        source: &str,
+        email: &str,
+        password: &str,
+    ) -> Response {
         let client = Client::builder()
             .cookie_store(true)
             .redirect(RedirectPolicy::none())
@@ -262,17 +276,17 @@ impl TestApp {
     }
 
     /// Signs in and asserts it worked.
-    pub async fn sign_in(&self, email: &str) {
+    pub(crate) async fn sign_in(&self, email: &str) {
         let r = self.post_sign_in(email, PASSWORD, "/").await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in failed");
     }
 
-    pub async fn get_authorize(&self, query: &str) -> Response {
+    pub(crate) async fn get_authorize(&self, query: &str) -> Response {
         self.get(&format!("/oauth2/authorize?{query}")).await
     }
 
     /// The standard Azure authorize query for a client.
-    pub fn authorize_query(client: &TestClient, state: &str) -> String {
+    pub(crate) fn authorize_query(client: &TestClient, state: &str) -> String {
         format!(
             "client_id={}&response_type=Assertion&state={state}&scope={}&redirect_uri={}",
             client.app_id,
@@ -282,7 +296,7 @@ impl TestApp {
     }
 
     /// Shows the consent page for `query` and submits `decision` with every carried field.
-    pub async fn post_consent(&self, query: &str, decision: &str) -> Response {
+    pub(crate) async fn post_consent(&self, query: &str, decision: &str) -> Response {
         let page = self.get_authorize(query).await;
         assert_eq!(page.status(), StatusCode::OK, "consent page not shown");
         let html = page.text().await.unwrap();
@@ -297,7 +311,7 @@ impl TestApp {
     }
 
     /// Runs authorize + Accept for a signed-in browser and returns the code.
-    pub async fn authorize_code(&self, client: &TestClient) -> String {
+    pub(crate) async fn authorize_code(&self, client: &TestClient) -> String {
         let r = self
             .post_consent(&Self::authorize_query(client, "xyz"), "accept")
             .await;
@@ -305,7 +319,7 @@ impl TestApp {
         query_param(location(&r).as_str(), "code").expect("no code in redirect")
     }
 
-    pub async fn post_token(&self, fields: &[(&str, &str)]) -> Response {
+    pub(crate) async fn post_token(&self, fields: &[(&str, &str)]) -> Response {
         self.client
             .post(self.url("/oauth2/token"))
             .form(fields)
@@ -315,7 +329,7 @@ impl TestApp {
     }
 
     /// The Azure code exchange.
-    pub async fn exchange(&self, client: &TestClient, code: &str) -> Response {
+    pub(crate) async fn exchange(&self, client: &TestClient, code: &str) -> Response {
         self.post_token(&[
             ("client_assertion_type", ASSERTION_TYPE),
             ("client_assertion", &client.secret),
@@ -327,7 +341,7 @@ impl TestApp {
     }
 
     /// The Azure refresh.
-    pub async fn refresh(&self, client: &TestClient, refresh_token: &str) -> Response {
+    pub(crate) async fn refresh(&self, client: &TestClient, refresh_token: &str) -> Response {
         self.post_token(&[
             ("client_assertion_type", ASSERTION_TYPE),
             ("client_assertion", &client.secret),
@@ -339,7 +353,7 @@ impl TestApp {
     }
 
     /// Runs authorize + Accept for `scopes` (the app's registered set) and returns the code.
-    pub async fn authorize_code_for(&self, client: &TestClient, scopes: &str) -> String {
+    pub(crate) async fn authorize_code_for(&self, client: &TestClient, scopes: &str) -> String {
         let query = format!(
             "client_id={}&response_type=Assertion&state=s&scope={}&redirect_uri={}",
             client.app_id,
@@ -360,11 +374,11 @@ impl Drop for TestApp {
     }
 }
 
-pub fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-pub fn location(r: &Response) -> String {
+pub(crate) fn location(r: &Response) -> String {
     r.headers()
         .get("location")
         .expect("no Location header")
@@ -373,7 +387,7 @@ pub fn location(r: &Response) -> String {
         .to_owned()
 }
 
-pub fn query_param(url: &str, name: &str) -> Option<String> {
+pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     parsed
         .query_pairs()
@@ -381,7 +395,7 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-pub fn csrf_in(html: &str) -> String {
+pub(crate) fn csrf_in(html: &str) -> String {
     hidden_fields(html)
         .into_iter()
         .find(|(k, _)| k == "csrf")
@@ -390,7 +404,7 @@ pub fn csrf_in(html: &str) -> String {
 }
 
 /// The opening tag of the element with `id` in a page.
-pub fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
+pub(crate) fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
     let at = html
         .find(&format!(" id=\"{id}\""))
         .unwrap_or_else(|| panic!("no element #{id}"));
@@ -400,7 +414,7 @@ pub fn tag_with_id<'a>(html: &'a str, id: &str) -> &'a str {
 }
 
 /// Every `<input type="hidden" name=".." value="..">` of a page, unescaped.
-pub fn hidden_fields(html: &str) -> Vec<(String, String)> {
+pub(crate) fn hidden_fields(html: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for part in html.split("<input type=\"hidden\" ").skip(1) {
         let attr = |name: &str| {

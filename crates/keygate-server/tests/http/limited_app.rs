@@ -13,7 +13,7 @@ use tokio::sync::oneshot;
 
 use super::helpers::browser;
 
-pub struct LimitedApp {
+pub(crate) struct LimitedApp {
     pub base: String,
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
@@ -24,7 +24,7 @@ pub struct LimitedApp {
 
 impl LimitedApp {
     /// Serves on a random loopback port; `public_url` defaults to that address over http.
-    pub async fn spawn(limits: Limits, public_url: Option<&str>) -> Self {
+    pub(crate) async fn spawn(limits: Limits, public_url: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keygate.db");
         let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
@@ -64,12 +64,12 @@ impl LimitedApp {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// A raw connection to the server.
-    pub async fn connect(&self) -> TcpStream {
+    pub(crate) async fn connect(&self) -> TcpStream {
         TcpStream::connect(self.addr).await.unwrap()
     }
 }
@@ -84,7 +84,7 @@ impl Drop for LimitedApp {
 
 /// Reads until the server closes the connection (or `deadline` passes, which fails the test);
 /// returns what was read.
-pub async fn read_until_closed(stream: &mut TcpStream, deadline: Duration) -> String {
+pub(crate) async fn read_until_closed(stream: &mut TcpStream, deadline: Duration) -> String {
     let mut out = Vec::new();
     let read = tokio::time::timeout(deadline, async {
         let mut buf = [0u8; 4096];
@@ -106,7 +106,7 @@ pub async fn read_until_closed(stream: &mut TcpStream, deadline: Duration) -> St
 
 /// Sends a complete request and reads one response head and its `Content-Length` body,
 /// leaving the connection open.
-pub async fn request_on(stream: &mut TcpStream, raw: &str) -> String {
+pub(crate) async fn request_on(stream: &mut TcpStream, raw: &str) -> String {
     stream.write_all(raw.as_bytes()).await.unwrap();
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];

@@ -9,7 +9,7 @@ use super::helpers::*;
 use super::standard_helpers::*;
 
 /// A server with Ana signed in and a confidential client of hers.
-pub async fn signed_in() -> (TestApp, TestClient, User) {
+pub(crate) async fn signed_in() -> (TestApp, TestClient, User) {
     let app = TestApp::spawn().await;
     let user = app.create_user("ana@example.com").await;
     app.sign_in("ana@example.com").await;
@@ -18,14 +18,14 @@ pub async fn signed_in() -> (TestApp, TestClient, User) {
 }
 
 /// `/.well-known/openid-configuration`.
-pub async fn discovery(app: &TestApp) -> Value {
+pub(crate) async fn discovery(app: &TestApp) -> Value {
     let r = app.get("/.well-known/openid-configuration").await;
     assert_eq!(r.status(), StatusCode::OK);
     r.json().await.unwrap()
 }
 
 /// The standard authorize query with `scope`, PKCE and, when given, `nonce`.
-pub fn oidc_query(client: &TestClient, scope: &str, nonce: Option<&str>) -> String {
+pub(crate) fn oidc_query(client: &TestClient, scope: &str, nonce: Option<&str>) -> String {
     let mut q = TestApp::code_query(&client.app_id, CALLBACK, Some(scope), Some(CHALLENGE));
     if let Some(n) = nonce {
         q.push_str(&format!("&nonce={}", enc(n)));
@@ -34,7 +34,7 @@ pub fn oidc_query(client: &TestClient, scope: &str, nonce: Option<&str>) -> Stri
 }
 
 /// Authorize (consenting) with `scope` and exchange the code over Basic; the token response.
-pub async fn oidc_tokens(
+pub(crate) async fn oidc_tokens(
     app: &TestApp,
     client: &TestClient,
     scope: &str,
@@ -48,7 +48,7 @@ pub async fn oidc_tokens(
 
 /// Runs an authorization request for a signed-in browser and returns the code: accepting on
 /// the consent page, or at once when consent was given before.
-pub async fn consented_code(app: &TestApp, query: &str) -> String {
+pub(crate) async fn consented_code(app: &TestApp, query: &str) -> String {
     let r = app.get_authorize(query).await;
     let r = if r.status() == StatusCode::OK {
         let html = r.text().await.unwrap();
@@ -68,6 +68,6 @@ pub async fn consented_code(app: &TestApp, query: &str) -> String {
 }
 
 /// Signs `email` in again (a new session, so a new `auth_time`).
-pub async fn sign_in_again(app: &TestApp, email: &str) {
+pub(crate) async fn sign_in_again(app: &TestApp, email: &str) {
     app.sign_in(email).await;
 }

@@ -9,13 +9,13 @@ use serde_json::Value;
 use super::helpers::*;
 
 /// RFC 7636 Appendix B.
-pub const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+pub(crate) const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 /// A native app's loopback callback, registered without a port.
-pub const LOOPBACK: &str = "http://127.0.0.1/callback";
+pub(crate) const LOOPBACK: &str = "http://127.0.0.1/callback";
 
 /// How a token-family request authenticates its client.
-pub enum Auth<'a> {
+pub(crate) enum Auth<'a> {
     /// `client_secret_basic`.
     Basic(&'a str, &'a str),
     /// `client_secret_post`.
@@ -28,7 +28,7 @@ pub enum Auth<'a> {
 
 impl TestApp {
     /// Registers a public app with `callback`; returns its App ID.
-    pub async fn register_public_client(&self, owner: &User, callback: &str) -> String {
+    pub(crate) async fn register_public_client(&self, owner: &User, callback: &str) -> String {
         let r = register_app(
             &self.state.kg,
             owner.id,
@@ -50,7 +50,7 @@ impl TestApp {
     }
 
     /// A `response_type=code` authorize query.
-    pub fn code_query(
+    pub(crate) fn code_query(
         client_id: &str,
         redirect: &str,
         scope: Option<&str>,
@@ -70,7 +70,7 @@ impl TestApp {
     }
 
     /// Authorize + Accept with `response_type=code`; returns the code.
-    pub async fn code_for(
+    pub(crate) async fn code_for(
         &self,
         client_id: &str,
         redirect: &str,
@@ -88,7 +88,7 @@ impl TestApp {
     }
 
     /// A POST of `fields` to `path`, authenticated as `auth`.
-    pub async fn post_client(
+    pub(crate) async fn post_client(
         &self,
         path: &str,
         auth: Auth<'_>,
@@ -109,7 +109,7 @@ impl TestApp {
     }
 
     /// The standard code exchange with PKCE, as a confidential client over Basic.
-    pub async fn standard_exchange(&self, client: &TestClient, code: &str) -> Response {
+    pub(crate) async fn standard_exchange(&self, client: &TestClient, code: &str) -> Response {
         self.post_client(
             "/oauth2/token",
             Auth::Basic(&client.app_id, &client.secret),
@@ -124,7 +124,11 @@ impl TestApp {
     }
 
     /// A standard refresh over Basic.
-    pub async fn standard_refresh(&self, client: &TestClient, refresh_token: &str) -> Response {
+    pub(crate) async fn standard_refresh(
+        &self,
+        client: &TestClient,
+        refresh_token: &str,
+    ) -> Response {
         self.post_client(
             "/oauth2/token",
             Auth::Basic(&client.app_id, &client.secret),
@@ -138,7 +142,7 @@ impl TestApp {
 }
 
 /// A signed-in server with a confidential client and its standard tokens (PKCE, Basic).
-pub async fn standard_tokens() -> (TestApp, TestClient, Value) {
+pub(crate) async fn standard_tokens() -> (TestApp, TestClient, Value) {
     let app = TestApp::spawn().await;
     let user = app.create_user("ana@example.com").await;
     app.sign_in("ana@example.com").await;
@@ -153,7 +157,7 @@ pub async fn standard_tokens() -> (TestApp, TestClient, Value) {
 }
 
 /// Asserts an RFC 6749 §5.2 error: status, `error`, and that nothing is cached.
-pub async fn assert_standard_error(r: Response, status: StatusCode, error: &str) -> Value {
+pub(crate) async fn assert_standard_error(r: Response, status: StatusCode, error: &str) -> Value {
     assert_eq!(r.status(), status);
     assert_eq!(r.headers()["cache-control"], "no-store");
     let body: Value = r.json().await.unwrap();

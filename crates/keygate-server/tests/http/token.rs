@@ -558,7 +558,7 @@ async fn every_azure_error_body_has_exactly_error_and_error_description() {
 }
 
 impl TestApp {
-    pub fn clock_now(&self) -> i64 {
+    pub(crate) fn clock_now(&self) -> i64 {
         use keygate_core::Clock;
         self.clock.now()
     }

@@ -17,7 +17,7 @@ const AXE_TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
 /// Where the pinned axe-core is, installed by `scripts/ensure-axe.sh`. `None` (with a note)
 /// when it cannot be installed outside CI; under CI (`CI=true`) that fails the test.
-pub fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/ensure-axe.sh");
     let outcome = Command::new("bash").arg(&script).output();
     let problem = match &outcome {
@@ -44,7 +44,7 @@ pub fn axe_source() -> Option<String> {
 
 /// Layout facts at one width.
 #[derive(Debug, Deserialize)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// `window.innerWidth`: the window's width in CSS pixels.
     pub viewport: i64,
     /// `document.documentElement.clientWidth`: what the page may use (less a scroll bar).
@@ -112,7 +112,7 @@ window.__kgContrast = (fg, bg) => { const a = parse(fg), b = parse(bg); if (!a |
 
 /// Resizes the viewport to `width` x `height` CSS pixels (the window is larger by whatever
 /// the browser keeps for itself) and measures the page.
-pub async fn layout_at(b: &Browser, width: u32, height: u32) -> Layout {
+pub(crate) async fn layout_at(b: &Browser, width: u32, height: u32) -> Layout {
     b.client.set_window_size(width, height).await.unwrap();
     let inner = b
         .client
@@ -144,14 +144,14 @@ pub async fn layout_at(b: &Browser, width: u32, height: u32) -> Layout {
 
 /// One axe-core violation: the rule and the elements it found.
 #[derive(Debug, Deserialize)]
-pub struct Violation {
+pub(crate) struct Violation {
     pub id: String,
     pub impact: Option<String>,
     pub nodes: Vec<String>,
 }
 
 /// Runs axe-core's WCAG 2.1 A/AA rules on the current page.
-pub async fn axe(b: &Browser, source: &str) -> Vec<Violation> {
+pub(crate) async fn axe(b: &Browser, source: &str) -> Vec<Violation> {
     let loaded = b
         .client
         .execute(&format!("{source}\nreturn typeof window.axe;"), vec![])
@@ -178,7 +178,7 @@ axe.run(document, { runOnly: { type: 'tag', values: arguments[0] }, resultTypes:
 
 /// Problems with the page's error state: its title, the summary, and how fields are tied to
 /// their errors. `expect_errors` says whether the page should be showing form errors.
-pub async fn error_wiring(b: &Browser, expect_errors: bool) -> Vec<String> {
+pub(crate) async fn error_wiring(b: &Browser, expect_errors: bool) -> Vec<String> {
     let v: Value = b
         .client
         .execute(
@@ -226,7 +226,7 @@ struct Stop {
 /// Tabs through the page from the top and returns the problems: a stop with no visible
 /// indicator (thinner than 2 px or under 3:1 against the background around it), or stops that
 /// look different from one another.
-pub async fn focus_rings(b: &Browser) -> Vec<String> {
+pub(crate) async fn focus_rings(b: &Browser) -> Vec<String> {
     b.client
         .execute(
             "document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);",

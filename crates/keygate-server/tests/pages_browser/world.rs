@@ -18,9 +18,9 @@ use keygate_store_sqlite::SqliteStore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub const EMAIL: &str = "demo@keygate.local";
-pub const PASSWORD: &str = "keygate-demo";
-pub const ORG: &str = "fabrikam";
+pub(crate) const EMAIL: &str = "demo@keygate.local";
+pub(crate) const PASSWORD: &str = "keygate-demo";
+pub(crate) const ORG: &str = "fabrikam";
 
 /// The scopes the main app registers and a consent page asks for: enough to make lists long.
 const MAIN_SCOPES: &str =
@@ -29,7 +29,7 @@ const MAIN_SCOPES: &str =
 const MAIN_CALLBACK: &str = "https://fabrikam-fiber.example.com/signin-oauth/azure-devops/callback";
 
 /// Keygate, running, and what the seed made.
-pub struct World {
+pub(crate) struct World {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
     /// The main app's id (lower case, as links use it).
@@ -41,7 +41,7 @@ pub struct World {
 }
 
 impl World {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
         let store = SqliteStore::connect(&url).await.unwrap();
@@ -76,7 +76,7 @@ impl World {
     }
 
     /// A page's URL: `{app}`, `{org}`, `{callback}` and `{user_code}` in `path` are the seed's.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         let path = path
             .replace("{app}", &self.app_id)
             .replace("{org}", ORG)
@@ -87,7 +87,7 @@ impl World {
 }
 
 /// The consent page's query for the main app (its callback is URL-safe as it stands).
-pub const CONSENT: &str = "/oauth2/authorize?client_id={app}&response_type=Assertion&state=page-test\
+pub(crate) const CONSENT: &str = "/oauth2/authorize?client_id={app}&response_type=Assertion&state=page-test\
 &scope=vso.profile%20vso.project%20vso.build_execute%20vso.code_write%20vso.work_write%20vso.packaging\
 &redirect_uri={callback}";
 

@@ -29,6 +29,7 @@ pub const CHANNEL: &str = "keygate_changes";
 const LOCK_FEED: &str = "SELECT pg_advisory_xact_lock(19271, 1)";
 
 /// Proof that the current transaction holds the feed lock; appending asks for it.
+#[derive(Debug)]
 pub struct FeedLock(());
 
 /// Takes the feed lock until the transaction ends (PostgreSQL; SQLite's one writer needs none).

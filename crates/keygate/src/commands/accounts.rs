@@ -27,7 +27,7 @@ async fn data(db: &DbArgs) -> anyhow::Result<Data> {
 }
 
 /// `keygate user create`.
-pub async fn user(cmd: UserCommand) -> anyhow::Result<()> {
+pub(super) async fn user(cmd: UserCommand) -> anyhow::Result<()> {
     let UserCommand::Create {
         email,
         name,
@@ -52,7 +52,7 @@ pub async fn user(cmd: UserCommand) -> anyhow::Result<()> {
 }
 
 /// `keygate org create|add-member`.
-pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
+pub(super) async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
     match cmd {
         OrgCommand::Create {
             org,
@@ -105,7 +105,7 @@ pub async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
 }
 
 /// `keygate project create`.
-pub async fn project(cmd: ProjectCommand) -> anyhow::Result<()> {
+pub(super) async fn project(cmd: ProjectCommand) -> anyhow::Result<()> {
     let ProjectCommand::Create {
         org,
         project,

@@ -8,7 +8,7 @@ use crate::commands::context;
 use crate::output::print;
 
 /// Runs an admin-token subcommand.
-pub async fn run(cmd: AdminTokenCommand) -> anyhow::Result<()> {
+pub(super) async fn run(cmd: AdminTokenCommand) -> anyhow::Result<()> {
     match cmd {
         AdminTokenCommand::Create { name, db, json } => {
             let kg = context(&db).await?;

@@ -47,7 +47,7 @@ async fn user_by_email(kg: &Keygate, email: &str) -> anyhow::Result<User> {
 }
 
 /// Runs an app subcommand.
-pub async fn run(cmd: AppCommand) -> anyhow::Result<()> {
+pub(super) async fn run(cmd: AppCommand) -> anyhow::Result<()> {
     match cmd {
         AppCommand::Create(args) => create(*args).await,
         AppCommand::List { owner, db, json } => {

@@ -47,7 +47,7 @@ fn describe(e: &AuditEvent) -> Value {
 }
 
 /// Runs an audit subcommand.
-pub async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
+pub(super) async fn run(cmd: AuditCommand) -> anyhow::Result<()> {
     let AuditCommand::List {
         since: since_arg,
         app,

@@ -21,7 +21,7 @@ use crate::settings::ConfigFile;
 use crate::storage::{self, redact, Backend};
 
 /// Runs a `db` subcommand.
-pub async fn run(cmd: DbCommand) -> anyhow::Result<()> {
+pub(super) async fn run(cmd: DbCommand) -> anyhow::Result<()> {
     let DbCommand::Copy {
         from,
         to,
@@ -123,7 +123,7 @@ fn sqlite_file(url: &str) -> &str {
 
 /// Copies every row from `from` into the empty database `to`, each opened with `pool`; returns
 /// the rows per table.
-pub async fn copy(
+pub(super) async fn copy(
     from: &str,
     to: &str,
     pool: &PoolSettings,

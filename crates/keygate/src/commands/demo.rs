@@ -11,16 +11,16 @@ use crate::commands::serve::{init_logging, listen_and_serve, prepare};
 use crate::settings::resolve;
 
 /// The seeded user's email.
-pub const DEMO_EMAIL: &str = "demo@keygate.local";
+pub(super) const DEMO_EMAIL: &str = "demo@keygate.local";
 /// The seeded user's password.
-pub const DEMO_PASSWORD: &str = "keygate-demo";
+pub(super) const DEMO_PASSWORD: &str = "keygate-demo";
 /// The seeded app's callback URL.
-pub const DEMO_CALLBACK: &str = "https://localhost:5001/oauth/callback";
+pub(super) const DEMO_CALLBACK: &str = "https://localhost:5001/oauth/callback";
 /// The seeded app's scopes.
-pub const DEMO_SCOPES: &str = "vso.profile vso.project vso.build vso.code vso.work_write";
+pub(super) const DEMO_SCOPES: &str = "vso.profile vso.project vso.build vso.code vso.work_write";
 
 /// What the seed made, for printing.
-pub struct Seeded {
+pub(super) struct Seeded {
     /// App ID, upper case.
     pub app_id: String,
     /// Client secret.
@@ -28,7 +28,7 @@ pub struct Seeded {
 }
 
 /// Fills an empty database with the demo user, organization, project and app.
-pub async fn seed(kg: &Keygate) -> anyhow::Result<Seeded> {
+pub(super) async fn seed(kg: &Keygate) -> anyhow::Result<Seeded> {
     let (data, clock) = (kg.data(), kg.clock.as_ref());
     let user = accounts::create_user(data, clock, DEMO_EMAIL, "Demo User", DEMO_PASSWORD).await?;
     accounts::create_org(data, clock, "fabrikam", DEMO_EMAIL).await?;
@@ -133,7 +133,7 @@ async fn seed_project_data(
 }
 
 /// `keygate demo`.
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("keygate-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
     let db = dir.join("keygate-demo.db");

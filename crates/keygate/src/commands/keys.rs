@@ -44,7 +44,7 @@ fn when(t: Option<i64>) -> String {
 }
 
 /// Runs a keys subcommand.
-pub async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
+pub(super) async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
     match cmd {
         KeysCommand::Rotate {
             algorithm,

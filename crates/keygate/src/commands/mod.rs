@@ -19,7 +19,7 @@ use crate::cli::{Cli, Command, DbArgs, ServeArgs};
 use crate::settings::{self, ConfigFile};
 
 /// Runs the chosen subcommand.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(*args).await,
         Command::Demo(args) => demo::run(args).await,
@@ -36,19 +36,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Opens the database `db` names, with the pool settings its flags, environment and config file
 /// ask for (as `serve` does), for a command that needs only the store.
-pub async fn open_store(db: &DbArgs) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) async fn open_store(db: &DbArgs) -> anyhow::Result<Arc<dyn Store>> {
     let file = ConfigFile::load(db.config.as_deref())?;
     let pool = crate::db_pool::resolve(&db.pool, &file)?;
     crate::storage::open_with(&settings::database_url(db, &file), &pool).await
 }
 
 /// The use-case context an admin command runs against: the database and settings of `db`.
-pub async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
+pub(crate) async fn context(db: &DbArgs) -> anyhow::Result<Keygate> {
     Ok(context_and_master_key(db).await?.0)
 }
 
 /// [`context`], and where its master key came from (for the commands that manage the key).
-pub async fn context_and_master_key(
+pub(crate) async fn context_and_master_key(
     db: &DbArgs,
 ) -> anyhow::Result<(Keygate, crate::master_key::MasterKeySource)> {
     let args = ServeArgs {

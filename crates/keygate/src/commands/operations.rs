@@ -13,7 +13,7 @@ use crate::operations::{emulator_banner, is_loopback, OperationsArgs};
 use crate::settings::Settings;
 
 /// Applies the seed file, the emulator switches and the metrics listener to `state`.
-pub async fn prepare(
+pub(super) async fn prepare(
     settings: &Settings,
     ops: &OperationsArgs,
     state: AppState,

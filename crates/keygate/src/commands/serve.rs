@@ -13,7 +13,7 @@ use crate::settings::{resolve, Settings};
 use crate::storage;
 
 /// Sets up structured logging; `RUST_LOG` refines the default `info` level.
-pub fn init_logging(format: LogFormat) {
+pub(super) fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let _ = match format {
@@ -23,7 +23,7 @@ pub fn init_logging(format: LogFormat) {
 }
 
 /// Resolves when the process is asked to stop.
-pub async fn shutdown_signal() {
+pub(super) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -46,7 +46,7 @@ pub async fn shutdown_signal() {
 }
 
 /// Opens the store and builds the server state for `settings`.
-pub async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
+pub(super) async fn prepare(settings: &Settings) -> anyhow::Result<AppState> {
     let store = storage::open_with(&settings.database_url, &settings.pool).await?;
     let source =
         crate::master_key::install(&settings.hardening, &settings.database_url, &store).await?;
@@ -102,7 +102,7 @@ async fn check_signing_algorithm(
 }
 
 /// Binds and serves `state` until shutdown.
-pub async fn listen_and_serve(
+pub(super) async fn listen_and_serve(
     settings: &Settings,
     state: AppState,
     listener: TcpListener,
@@ -118,7 +118,7 @@ pub async fn listen_and_serve(
 }
 
 /// `keygate serve`.
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = resolve(&args)?;
     init_logging(settings.log_format);
     let state = prepare(&settings).await?;

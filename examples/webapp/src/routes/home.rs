@@ -8,7 +8,7 @@ use crate::pages::{render, HomePage};
 use crate::state::AppState;
 
 /// `GET /`.
-pub async fn show_home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(super) async fn show_home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let signed_in = state
         .existing_session(&headers)
         .and_then(|id| state.sessions.with(&id, |s| s.tokens.is_some()))

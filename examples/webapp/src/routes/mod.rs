@@ -23,7 +23,7 @@ const STYLESHEET: &str = include_str!("../../static/app.css");
 const COUNTDOWN: &str = include_str!("../../static/countdown.js");
 
 /// Every route.
-pub fn router(state: AppState) -> Router {
+pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(home::show_home))
         .route("/oauth/start", get(oauth::start_authorize))

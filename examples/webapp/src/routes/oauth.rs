@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 /// `GET /oauth/start`: remember a new `state` (and PKCE verifier) in this browser's session,
 /// then redirect to the authorize page.
-pub async fn start_authorize(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(super) async fn start_authorize(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let (id, set_cookie) = state.session(&headers);
     let request = state.oauth.authorize_url(state.authorize_options);
     state.sessions.begin(&id, &request);
@@ -30,7 +30,7 @@ pub async fn start_authorize(State(state): State<AppState>, headers: HeaderMap) 
 
 /// `GET /oauth/callback?code=&state=` (or `?error=&state=`): check the `state` belongs to this
 /// browser and is unused, then exchange the code and show the token.
-pub async fn finish_authorize(
+pub(super) async fn finish_authorize(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,

@@ -19,7 +19,7 @@ use crate::state::AppState;
 const REFRESH_MARGIN: Duration = Duration::from_secs(30);
 
 /// `GET /projects`.
-pub async fn list_projects(
+pub(super) async fn list_projects(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {

@@ -17,12 +17,12 @@ use crate::state::AppState;
 
 /// `?refreshed=1` after a refresh.
 #[derive(serde::Deserialize)]
-pub struct TokenQuery {
+pub(super) struct TokenQuery {
     refreshed: Option<String>,
 }
 
 /// The time left as the page and the countdown script both word it: "in 59:59", "in 1:00:00".
-pub fn countdown_text(left: Duration) -> String {
+pub(super) fn countdown_text(left: Duration) -> String {
     let s = left.as_secs();
     if s == 0 {
         return "expired".into();
@@ -52,7 +52,7 @@ fn utc_text(t: SystemTime) -> String {
 }
 
 /// The first 12 hex digits of the token's SHA-256: enough to see it changed, useless to steal.
-pub fn fingerprint(token: &str) -> String {
+pub(super) fn fingerprint(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .take(6)
@@ -85,7 +85,7 @@ fn token_page(tokens: &TokenSet, refreshed: bool, refreshes: u32, csrf: String) 
 }
 
 /// `GET /token`.
-pub async fn show_token(
+pub(super) async fn show_token(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
@@ -106,7 +106,7 @@ pub async fn show_token(
 }
 
 /// `POST /token/refresh` (form field `csrf`).
-pub async fn refresh_token(
+pub(super) async fn refresh_token(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
@@ -136,7 +136,7 @@ pub async fn refresh_token(
 }
 
 /// Refreshes the session's tokens; on a refusal the tokens are forgotten, since they are dead.
-pub async fn refresh_session(
+pub(super) async fn refresh_session(
     state: &AppState,
     id: &str,
     refresh_token: &str,

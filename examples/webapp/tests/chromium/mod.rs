@@ -14,9 +14,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// How long a page may take to appear (a loaded 2-core machine, a cold browser).
-pub const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const PAGE_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct Browser {
+pub(crate) struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
@@ -31,7 +31,7 @@ fn binary(env: &str, default: &str) -> PathBuf {
 impl Browser {
     /// Starts chromedriver and a headless Chromium session. `None` (with a note) when the
     /// binaries are missing outside CI; under CI (`CI=true`) a missing browser fails the test.
-    pub async fn start() -> Option<Self> {
+    pub(crate) async fn start() -> Option<Self> {
         let chromium = binary("CHROMIUM", CHROMIUM);
         let chromedriver = binary("CHROMEDRIVER", CHROMEDRIVER);
         let missing: Vec<&Path> = [chromium.as_path(), chromedriver.as_path()]
@@ -101,7 +101,7 @@ impl Browser {
     }
 
     /// Waits for an element, failing with the page's URL and text if it never comes.
-    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+    pub(crate) async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
         match self
             .client
             .wait()
@@ -115,7 +115,7 @@ impl Browser {
     }
 
     /// The current URL and visible text, for failure messages.
-    pub async fn describe(&self) -> String {
+    pub(crate) async fn describe(&self) -> String {
         let url = self
             .client
             .current_url()
@@ -130,12 +130,12 @@ impl Browser {
     }
 
     /// The text of the element matching `css`.
-    pub async fn text_of(&self, css: &str) -> String {
+    pub(crate) async fn text_of(&self, css: &str) -> String {
         self.wait_for(css).await.text().await.unwrap()
     }
 
     /// Saves a PNG of the viewport to `dir/name` and checks it is a real picture.
-    pub async fn screenshot(&self, dir: &Path, name: &str) {
+    pub(crate) async fn screenshot(&self, dir: &Path, name: &str) {
         let png = self.client.screenshot().await.unwrap();
         assert!(
             png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
@@ -147,7 +147,7 @@ impl Browser {
     }
 
     /// Ends the WebDriver session and chromedriver.
-    pub async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill().await;
     }
@@ -202,7 +202,7 @@ async fn wait_until_ready(webdriver: &str) {
 
 /// Where screenshots go: `docs/screenshots` when `UPDATE_SCREENSHOTS=1` (to refresh the ones the
 /// README shows), otherwise the test's scratch directory so a test run leaves the tree clean.
-pub fn screenshot_dir() -> PathBuf {
+pub(crate) fn screenshot_dir() -> PathBuf {
     if std::env::var("UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
     } else {

@@ -10,11 +10,11 @@ use keygate_testkit::in_process::{register, seed_project, InProcess, Person};
 use keygate_webapp::config::WireFlavour;
 use keygate_webapp::Settings;
 
-pub const EMAIL: &str = "demo@keygate.local";
-pub const PASSWORD: &str = "keygate-demo";
+pub(crate) const EMAIL: &str = "demo@keygate.local";
+pub(crate) const PASSWORD: &str = "keygate-demo";
 
 /// Keygate and the web app, both running.
-pub struct World {
+pub(crate) struct World {
     /// Keygate's base URL, `http://127.0.0.1:<port>`.
     pub keygate: String,
     /// The web app's base URL, `https://localhost:<port>`.
@@ -25,12 +25,12 @@ pub struct World {
 
 impl World {
     /// Keygate and the web app speaking the Azure flavour.
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(WireFlavour::Azure).await
     }
 
     /// Keygate and the web app speaking `flavour`.
-    pub async fn start_with(flavour: WireFlavour) -> Self {
+    pub(crate) async fn start_with(flavour: WireFlavour) -> Self {
         let webapp_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let webapp = format!(
             "https://localhost:{}",
@@ -68,7 +68,7 @@ impl World {
         }
     }
 
-    pub fn webapp_url(&self, path: &str) -> String {
+    pub(crate) fn webapp_url(&self, path: &str) -> String {
         format!("{}{path}", self.webapp)
     }
 }

@@ -13,7 +13,7 @@ use super::error::ApiError;
 use crate::state::AppState;
 
 /// The raw bearer credential of a request and how a refusal should be answered.
-pub struct BearerToken {
+pub(crate) struct BearerToken {
     token: Option<String>,
     suppress_redirect: bool,
     /// The `api-version` the request asked for (query or `Accept` header), checked and echoed
@@ -60,7 +60,7 @@ impl BearerToken {
     }
 
     /// Checks the token for `scope`, with no storage round trip.
-    pub fn require(
+    pub(crate) fn require(
         &self,
         state: &AppState,
         scope: &str,
@@ -74,14 +74,18 @@ impl BearerToken {
     }
 
     /// Checks the token and returns its (still existing) user.
-    pub async fn require_user(&self, state: &AppState, scope: &str) -> Result<User, ApiError> {
+    pub(crate) async fn require_user(
+        &self,
+        state: &AppState,
+        scope: &str,
+    ) -> Result<User, ApiError> {
         let claims = self.require(state, scope, None)?;
         Ok(directory::token_user(&state.kg, claims.nameid).await?)
     }
 
     /// Checks the token for an organization's resource: policy, scope and membership. An
     /// unknown organization answers like one the user may not see.
-    pub async fn require_org(
+    pub(crate) async fn require_org(
         &self,
         state: &AppState,
         scope: &str,
@@ -92,7 +96,7 @@ impl BearerToken {
     }
 
     /// As [`Self::require_org`], and the named project of that organization.
-    pub async fn require_project(
+    pub(crate) async fn require_project(
         &self,
         state: &AppState,
         scope: &str,

@@ -12,7 +12,7 @@ const UNAUTHORIZED_TYPE: &str = "Microsoft.TeamFoundation.Framework.Server.Unaut
 
 /// What can go wrong behind a bearer-protected endpoint.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// No usable token (missing, expired, malformed, wrong kind, too weak a scope).
     #[error("a usable access token is required")]
     SignInRequired {
@@ -105,7 +105,7 @@ fn envelope(message: &str, type_name: &str, type_key: &str) -> ErrorEnvelope {
 }
 
 /// The exact TF400813 body of protocol §7.
-pub fn tf400813(user: &UserId) -> ErrorEnvelope {
+pub(super) fn tf400813(user: &UserId) -> ErrorEnvelope {
     envelope(
         &format!("TF400813: The user '{user}' is not authorized to access this resource."),
         UNAUTHORIZED_TYPE,

@@ -16,11 +16,11 @@ use crate::routes::api::error::ApiError;
 use crate::state::AppState;
 
 /// The scope a user's token needs (delegatedAuth's `vso.tokens`).
-pub const REGISTRATION_SCOPE: &str = "vso.tokens";
+pub(super) const REGISTRATION_SCOPE: &str = "vso.tokens";
 
 /// An authenticated caller of the registration API.
 #[derive(Debug, Clone)]
-pub enum Caller {
+pub(super) enum Caller {
     /// A user, by their OAuth access token.
     User(UserId),
     /// An operator, by admin token id.
@@ -29,7 +29,7 @@ pub enum Caller {
 
 impl Caller {
     /// The audit log's actor.
-    pub fn actor(&self) -> Actor {
+    pub(super) fn actor(&self) -> Actor {
         match self {
             Caller::User(id) => Actor::User(*id),
             Caller::Admin(id) => Actor::AdminToken(id.clone()),
@@ -37,7 +37,7 @@ impl Caller {
     }
 
     /// Who the caller manages apps as: a user their own, an admin token every app.
-    pub fn manager(&self) -> Manager {
+    pub(super) fn manager(&self) -> Manager {
         match self {
             Caller::User(id) => Manager::Owner(*id),
             Caller::Admin(_) => Manager::Admin,
@@ -46,7 +46,7 @@ impl Caller {
 }
 
 /// The caller and the use-case context acting for them.
-pub struct Authorized {
+pub(super) struct Authorized {
     /// Who.
     pub caller: Caller,
     /// The context acting for them, from their address.

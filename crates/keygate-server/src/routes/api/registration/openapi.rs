@@ -37,7 +37,7 @@ use super::wire::{
     )),
     modifiers(&BearerScheme)
 )]
-pub struct RegistrationApi;
+pub(super) struct RegistrationApi;
 
 /// Declares the `bearer` security scheme the operations name.
 struct BearerScheme;

@@ -40,7 +40,7 @@ impl From<ClientType> for ClientKind {
 /// An app registration to create or update.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct RegistrationRequest {
+pub(super) struct RegistrationRequest {
     /// Application name (1-128 characters).
     #[schema(max_length = 128)]
     pub registration_name: String,
@@ -87,7 +87,7 @@ pub struct RegistrationRequest {
 /// How the app's ID tokens and UserInfo name users (OpenID Connect Core §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub enum SubjectType {
+pub(super) enum SubjectType {
     /// The user's id.
     Public,
     /// An id of the app's own.
@@ -96,7 +96,7 @@ pub enum SubjectType {
 
 impl RegistrationRequest {
     /// The use case's registration, or the field errors in wire names.
-    pub fn registration(&self) -> Result<Registration, String> {
+    pub(super) fn registration(&self) -> Result<Registration, String> {
         let [callback] = self.redirect_uris.as_slice() else {
             return Err("redirectUris must hold exactly one callback URL".into());
         };
@@ -124,7 +124,7 @@ impl RegistrationRequest {
 }
 
 /// Field errors of the use case, in the wire's field names.
-pub fn describe_errors(errors: &FieldErrors) -> String {
+pub(super) fn describe_errors(errors: &FieldErrors) -> String {
     errors
         .iter()
         .map(|(field, problem)| {
@@ -150,7 +150,7 @@ pub fn describe_errors(errors: &FieldErrors) -> String {
 /// A registered app. Secrets appear only in the answer that created them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct RegistrationResponse {
+pub(super) struct RegistrationResponse {
     /// The App ID.
     pub registration_id: Uuid,
     /// Application name.
@@ -217,7 +217,7 @@ pub struct RegistrationResponse {
 
 impl RegistrationResponse {
     /// The app with its secret versions; `new_secret` puts a just-made secret in its slot.
-    pub fn of(
+    pub(super) fn of(
         app: &App,
         secrets: &[SlottedSecret],
         new_secret: Option<(SecretSlot, String)>,
@@ -267,7 +267,7 @@ impl RegistrationResponse {
 
 /// `{"count": N, "value": [...]}`.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RegistrationList {
+pub(super) struct RegistrationList {
     /// How many.
     pub count: usize,
     /// The registrations, oldest first.
@@ -277,7 +277,7 @@ pub struct RegistrationList {
 /// The hosted service's error envelope.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct ErrorEnvelope {
+pub(super) struct ErrorEnvelope {
     /// Always `"1"`.
     #[serde(rename = "$id")]
     pub id: String,
