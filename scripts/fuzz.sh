@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 export RUSTC_BOOTSTRAP=1
 
-targets=(token_form authorize_query redirect_uri scope jwt work_item_patch wiql)
+targets=(token_form authorize_query oidc_authorize redirect_uri scope jwt work_item_patch wiql)
 if [[ $# -ge 1 ]]; then targets=("$1"); fi
 seconds="${2:-600}"
 parallel="${FUZZ_PARALLEL:-2}"
