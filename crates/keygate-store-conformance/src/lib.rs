@@ -28,6 +28,7 @@ pub mod dump;
 pub mod feed;
 pub mod fixtures;
 pub mod grants;
+pub mod hooks;
 pub mod operations;
 pub mod settings;
 pub mod standard;
@@ -191,6 +192,14 @@ macro_rules! __every_test {
             device::a_user_code_is_claimed_by_one_user_and_decided_once,
             device::polling_too_fast_grows_the_interval_of_that_code,
             device::a_device_code_redeems_exactly_once_under_concurrency,
+            hooks::subscriptions_are_stored_replaced_and_deleted_within_their_org,
+            hooks::an_outbox_row_is_written_with_the_change_or_not_at_all,
+            hooks::events_are_queued_only_for_matching_enabled_subscriptions,
+            hooks::a_claimed_row_is_not_claimed_again_until_its_lease_ends,
+            hooks::delivered_rows_are_not_claimed,
+            hooks::failures_back_off_and_disable_the_subscription_after_enough,
+            hooks::a_full_queue_disables_the_subscription_instead_of_growing,
+            hooks::concurrent_workers_never_claim_one_row_twice,
         }
     };
 }
@@ -213,6 +222,7 @@ mod tests {
         include_str!("dump.rs"),
         include_str!("feed.rs"),
         include_str!("grants.rs"),
+        include_str!("hooks.rs"),
         include_str!("operations.rs"),
         include_str!("settings.rs"),
         include_str!("standard.rs"),

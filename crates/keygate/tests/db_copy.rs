@@ -13,8 +13,11 @@
 use std::path::{Path, PathBuf};
 
 use keygate_core::dump::Dump;
-use keygate_core::ids::ProjectId;
-use keygate_core::model::{Build, NewAuditEvent, SecretSlot, WorkItem};
+use keygate_core::ids::{HookSubscriptionId, ProjectId};
+use keygate_core::model::{
+    Build, HookEventDraft, HookEventType, HookStatus, HookSubscription, NewAuditEvent, SecretSlot,
+    WorkItem,
+};
 use keygate_core::secrets::TokenHash;
 use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
@@ -120,16 +123,42 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
     let project = store.projects_of_org(org.id).await.unwrap().remove(0);
     let user = store.user_by_email(EMAIL).await.unwrap().unwrap();
     store.queue_build(build(project.id, user.id)).await.unwrap();
+    // A service hook, so the work item below queues an event in the outbox.
     store
-        .create_work_item(WorkItem {
-            id: 0,
-            project_id: project.id,
-            rev: 1,
-            work_item_type: "Task".into(),
-            fields_json: r#"{"System.Title":"Move to PostgreSQL"}"#.into(),
+        .create_hook_subscription(&HookSubscription {
+            id: HookSubscriptionId::new_random(),
+            org_id: org.id,
+            event_type: HookEventType::WorkItemCreated,
+            project_id: Some(project.id),
+            consumer_url: "https://hooks.example.com/in".into(),
+            http_headers: String::new(),
+            status: HookStatus::Enabled,
             created_by: user.id,
             created_at: 1_700_000_000,
+            modified_at: 1_700_000_000,
+            failure_count: 0,
+            last_error: None,
+            last_error_at: None,
         })
+        .await
+        .unwrap();
+    let change = HookEventDraft {
+        event_id: "the copied event".into(),
+        at: 1_700_000_000,
+    };
+    store
+        .create_work_item(
+            WorkItem {
+                id: 0,
+                project_id: project.id,
+                rev: 1,
+                work_item_type: "Task".into(),
+                fields_json: r#"{"System.Title":"Move to PostgreSQL"}"#.into(),
+                created_by: user.id,
+                created_at: 1_700_000_000,
+            },
+            &change,
+        )
         .await
         .unwrap();
     store

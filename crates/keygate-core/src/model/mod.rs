@@ -7,6 +7,7 @@ mod audit;
 mod authorization;
 mod change;
 mod device;
+mod hooks;
 mod work;
 
 pub use account::{
@@ -22,4 +23,8 @@ pub use authorization::{
 };
 pub use change::{Change, ChangeKind, ResealedKey, SigningKeyRecord};
 pub use device::{DeviceCodeRecord, DeviceCodeStatus, DeviceDecision, DevicePoll, NewDeviceCode};
+pub use hooks::{
+    HookDelivery, HookEventDraft, HookEventType, HookFailure, HookOutboxRecord, HookStatus,
+    HookSubscription, HOOK_QUEUE_CAP,
+};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};
