@@ -124,24 +124,22 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
     let user = store.user_by_email(EMAIL).await.unwrap().unwrap();
     store.queue_build(build(project.id, user.id)).await.unwrap();
     // A service hook, so the work item below queues an event in the outbox.
-    store
-        .create_hook_subscription(&HookSubscription {
-            id: HookSubscriptionId::new_random(),
-            org_id: org.id,
-            event_type: HookEventType::WorkItemCreated,
-            project_id: Some(project.id),
-            consumer_url: "https://hooks.example.com/in".into(),
-            http_headers: String::new(),
-            status: HookStatus::Enabled,
-            created_by: user.id,
-            created_at: 1_700_000_000,
-            modified_at: 1_700_000_000,
-            failure_count: 0,
-            last_error: None,
-            last_error_at: None,
-        })
-        .await
-        .unwrap();
+    let subscription = HookSubscription {
+        id: HookSubscriptionId::new_random(),
+        org_id: org.id,
+        event_type: HookEventType::WorkItemCreated,
+        project_id: Some(project.id),
+        consumer_url: "https://hooks.example.com/in".into(),
+        http_headers: String::new(),
+        status: HookStatus::Enabled,
+        created_by: user.id,
+        created_at: 1_700_000_000,
+        modified_at: 1_700_000_000,
+        failure_count: 0,
+        last_error: None,
+        last_error_at: None,
+    };
+    store.create_hook_subscription(&subscription).await.unwrap();
     let change = HookEventDraft {
         event_id: "the copied event".into(),
         at: 1_700_000_000,
@@ -159,6 +157,15 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
             },
             &change,
         )
+        .await
+        .unwrap();
+    // Disabled, so the servers this test starts on the copies leave its queued event alone
+    // (they would try to deliver it and change the row).
+    store
+        .replace_hook_subscription(&HookSubscription {
+            status: HookStatus::DisabledBySystem,
+            ..subscription
+        })
         .await
         .unwrap();
     store
