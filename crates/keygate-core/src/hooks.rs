@@ -319,6 +319,16 @@ pub async fn names(
     Ok(project.map(|p| (org_name, p.name)))
 }
 
+/// How long a delivered event is kept (for operators to look at) before it is deleted.
+pub const KEEP_DELIVERED_SECONDS: i64 = 7 * 24 * 3600;
+
+/// Deletes events delivered longer ago than [`KEEP_DELIVERED_SECONDS`]; how many went.
+pub async fn purge_delivered(kg: &Keygate) -> Result<u64, StoreError> {
+    kg.store()
+        .purge_delivered_hooks(kg.clock.now() - KEEP_DELIVERED_SECONDS)
+        .await
+}
+
 /// A subscription's outbox rows, oldest first (for operators and tests).
 pub async fn outbox(
     kg: &Keygate,

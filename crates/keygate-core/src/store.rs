@@ -202,6 +202,8 @@ pub trait Store: Send + Sync + 'static {
         owner: &str,
         failure: &HookFailure,
     ) -> Result<bool, StoreError>;
+    /// Deletes outbox rows delivered before `before`; how many went.
+    async fn purge_delivered_hooks(&self, before: UnixTime) -> Result<u64, StoreError>;
     /// A subscription's outbox rows, oldest first (for tests and operators).
     async fn hook_outbox_of(
         &self,

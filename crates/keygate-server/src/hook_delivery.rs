@@ -16,6 +16,8 @@ use serde_json::{json, Map, Value};
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// How many deliveries one pass leases and sends concurrently.
 const BATCH: i64 = 16;
+/// How often delivered events older than their retention are deleted.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 /// How long one delivery may take before it counts as failed.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -35,8 +37,19 @@ pub(crate) async fn deliver_hooks(kg: Keygate, base: String) {
     let owner = uuid::Uuid::new_v4().to_string();
     let mut ticker = tokio::time::interval(POLL_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut purged_at = tokio::time::Instant::now();
     loop {
         ticker.tick().await;
+        if purged_at.elapsed() >= PURGE_INTERVAL {
+            purged_at = tokio::time::Instant::now();
+            match hooks::purge_delivered(&kg).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "old delivered service hook events deleted"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not purge delivered service hook events")
+                }
+            }
+        }
         let due = match hooks::claim_due(&kg, &owner, BATCH).await {
             Ok(due) => due,
             Err(e) => {

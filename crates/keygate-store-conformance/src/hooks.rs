@@ -346,6 +346,40 @@ pub async fn delivered_rows_are_not_claimed(store: Arc<dyn Store>) {
     assert_eq!(rows[0].lease_owner, None);
 }
 
+/// Purging removes only rows delivered before the given time; pending rows always stay.
+pub async fn purging_removes_only_rows_delivered_before_the_cutoff(store: Arc<dyn Store>) {
+    let s = setup(&*store).await;
+    for title in ["One", "Two"] {
+        store
+            .create_work_item(task(s.web, s.ada, title), &change())
+            .await
+            .expect("create");
+    }
+    let claimed = store
+        .claim_hook_deliveries("w", NOW, NOW + 30, 1)
+        .await
+        .expect("claim");
+    assert!(store
+        .hook_delivered(claimed[0].event.id, "w", NOW + 1)
+        .await
+        .expect("delivered"));
+    assert_eq!(
+        store.purge_delivered_hooks(NOW + 1).await.expect("purge"),
+        0,
+        "delivered at the cutoff, not before"
+    );
+    assert_eq!(
+        store
+            .purge_delivered_hooks(NOW + 1_000_000)
+            .await
+            .expect("purge"),
+        1
+    );
+    let rows = store.hook_outbox_of(s.created.id).await.expect("outbox");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].delivered_at, None);
+}
+
 /// A failed attempt waits for its retry time, counts on the subscription (a success clears
 /// the count), and enough consecutive failures disable the subscription and stop its claims.
 pub async fn failures_back_off_and_disable_the_subscription_after_enough(store: Arc<dyn Store>) {

@@ -197,6 +197,7 @@ macro_rules! __every_test {
             hooks::events_are_queued_only_for_matching_enabled_subscriptions,
             hooks::a_claimed_row_is_not_claimed_again_until_its_lease_ends,
             hooks::delivered_rows_are_not_claimed,
+            hooks::purging_removes_only_rows_delivered_before_the_cutoff,
             hooks::failures_back_off_and_disable_the_subscription_after_enough,
             hooks::a_full_queue_disables_the_subscription_instead_of_growing,
             hooks::concurrent_workers_never_claim_one_row_twice,

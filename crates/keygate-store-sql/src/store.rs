@@ -252,6 +252,10 @@ impl<E: Engine> Store for SqlStore<E> {
         transaction!(self, |c| hooks::failed(c, id, owner, failure))
     }
 
+    async fn purge_delivered_hooks(&self, before: UnixTime) -> Result<u64, StoreError> {
+        hooks::purge_delivered(&mut *self.engine.write().await?, before).await
+    }
+
     async fn hook_outbox_of(
         &self,
         sub: HookSubscriptionId,

@@ -307,3 +307,10 @@ pub async fn outbox_of<C: Conn>(
     let found: Vec<HookOutboxRow> = conn.fetch_all(SQL, &[text(sub)]).await.db()?;
     all(found)
 }
+
+/// Deletes outbox rows delivered before `before`.
+pub async fn purge_delivered<C: Conn>(conn: &mut C, before: i64) -> Result<u64, StoreError> {
+    const SQL: &str =
+        "DELETE FROM hook_outbox WHERE delivered_at IS NOT NULL AND delivered_at < $1";
+    conn.execute(SQL, &[before.into()]).await.db()
+}
