@@ -5,10 +5,11 @@
 
 use std::net::IpAddr;
 
+use crate::audit::{self, Entry};
 use crate::context::Keygate;
 use crate::directory::{self, AccessError, OrgAccess};
 use crate::ids::HookSubscriptionId;
-use crate::model::{HookEventType, HookStatus, HookSubscription};
+use crate::model::{Actor, AuditKind, HookEventType, HookStatus, HookSubscription};
 use crate::store::StoreError;
 
 /// The longest consumer URL accepted.
@@ -177,8 +178,30 @@ pub async fn create(
         last_error: None,
         last_error_at: None,
     };
-    kg.store().create_hook_subscription(&sub).await?;
+    let event = audit_event(kg, access, AuditKind::HookSubscriptionCreated, &sub);
+    kg.store().create_hook_subscription(&sub, event).await?;
     Ok(sub)
+}
+
+/// The audit event of a subscription change by the member, shown to the organization's owner:
+/// the event and the consumer's host (never its path or headers, which may carry secrets).
+fn audit_event(
+    kg: &Keygate,
+    access: &OrgAccess,
+    kind: AuditKind,
+    sub: &HookSubscription,
+) -> crate::model::NewAuditEvent {
+    let host = url::Url::parse(&sub.consumer_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    audit::event(
+        kg,
+        Entry::new(kind, format!("hook-subscription:{}", sub.id))
+            .org(access.org().id)
+            .by(Actor::User(access.user()))
+            .detail(format!("event={} host={host}", sub.event_type.as_str())),
+    )
 }
 
 fn parse_id(id: &str) -> Result<HookSubscriptionId, HookError> {
@@ -227,7 +250,8 @@ pub async fn replace(
         failure_count: 0,
         ..current
     };
-    if kg.store().replace_hook_subscription(&sub).await? {
+    let event = audit_event(kg, access, AuditKind::HookSubscriptionReplaced, &sub);
+    if kg.store().replace_hook_subscription(&sub, event).await? {
         Ok(sub)
     } else {
         Err(HookError::NotFound(id.chars().take(64).collect()))
@@ -236,9 +260,11 @@ pub async fn replace(
 
 /// Deletes a subscription and its undelivered events.
 pub async fn delete(kg: &Keygate, access: &OrgAccess, id: &str) -> Result<(), HookError> {
+    let sub = get(kg, access, id).await?;
+    let event = audit_event(kg, access, AuditKind::HookSubscriptionDeleted, &sub);
     if kg
         .store()
-        .delete_hook_subscription(access.org().id, parse_id(id)?)
+        .delete_hook_subscription(access.org().id, sub.id, event)
         .await?
     {
         Ok(())

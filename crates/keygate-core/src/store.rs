@@ -158,8 +158,12 @@ pub trait Store: Send + Sync + 'static {
         -> Result<Vec<WorkItem>, StoreError>;
 
     // --- service hooks ---
-    /// Stores a new subscription.
-    async fn create_hook_subscription(&self, sub: &HookSubscription) -> Result<(), StoreError>;
+    /// Stores a new subscription, with its audit event.
+    async fn create_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError>;
     /// A subscription of `org` by id.
     async fn hook_subscription(
         &self,
@@ -172,13 +176,20 @@ pub trait Store: Send + Sync + 'static {
         org: OrgId,
     ) -> Result<Vec<HookSubscription>, StoreError>;
     /// Replaces a subscription of `sub.org_id` (its id, organization, creator and creation time
-    /// kept; failures and status as `sub` says); `false` if there is none.
-    async fn replace_hook_subscription(&self, sub: &HookSubscription) -> Result<bool, StoreError>;
-    /// Deletes a subscription of `org` with its undelivered events; `false` if there is none.
+    /// kept; failures and status as `sub` says), with its audit event; `false` (and no event)
+    /// if there is none.
+    async fn replace_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a subscription of `org` with its events, with its audit event; `false` (and no
+    /// event) if there is none.
     async fn delete_hook_subscription(
         &self,
         org: OrgId,
         id: HookSubscriptionId,
+        event: NewAuditEvent,
     ) -> Result<bool, StoreError>;
     /// Leases up to `limit` due, undelivered outbox rows of enabled subscriptions to `owner`
     /// until `lease_until`, oldest first, counting an attempt on each. A row leased to a worker

@@ -34,7 +34,7 @@ pub(crate) async fn subscribe(
         last_error_at: None,
     };
     store
-        .create_hook_subscription(&sub)
+        .create_hook_subscription(&sub, crate::fixtures::audit())
         .await
         .expect("create subscription");
     sub
@@ -135,14 +135,17 @@ pub async fn subscriptions_are_stored_replaced_and_deleted_within_their_org(stor
         ..all.clone()
     };
     assert!(store
-        .replace_hook_subscription(&replaced)
+        .replace_hook_subscription(&replaced, crate::fixtures::audit())
         .await
         .expect("replace"));
     assert!(!store
-        .replace_hook_subscription(&HookSubscription {
-            org_id: other.id,
-            ..replaced.clone()
-        })
+        .replace_hook_subscription(
+            &HookSubscription {
+                org_id: other.id,
+                ..replaced.clone()
+            },
+            crate::fixtures::audit()
+        )
         .await
         .expect("replace"));
     assert_eq!(
@@ -151,15 +154,15 @@ pub async fn subscriptions_are_stored_replaced_and_deleted_within_their_org(stor
     );
 
     assert!(!store
-        .delete_hook_subscription(other.id, all.id)
+        .delete_hook_subscription(other.id, all.id, crate::fixtures::audit())
         .await
         .expect("delete"));
     assert!(store
-        .delete_hook_subscription(s.org, all.id)
+        .delete_hook_subscription(s.org, all.id, crate::fixtures::audit())
         .await
         .expect("delete"));
     assert!(!store
-        .delete_hook_subscription(s.org, all.id)
+        .delete_hook_subscription(s.org, all.id, crate::fixtures::audit())
         .await
         .expect("delete"));
     assert_eq!(
@@ -259,10 +262,13 @@ pub async fn events_are_queued_only_for_matching_enabled_subscriptions(store: Ar
     .await;
     let disabled = subscribe(&*store, s.org, None, HookEventType::WorkItemCreated, s.ada).await;
     assert!(store
-        .replace_hook_subscription(&HookSubscription {
-            status: HookStatus::DisabledBySystem,
-            ..disabled.clone()
-        })
+        .replace_hook_subscription(
+            &HookSubscription {
+                status: HookStatus::DisabledBySystem,
+                ..disabled.clone()
+            },
+            crate::fixtures::audit()
+        )
         .await
         .expect("disable"));
 

@@ -191,8 +191,15 @@ impl<E: Engine> Store for SqlStore<E> {
         work::work_items_in_org(&mut *self.engine.read().await?, org, ids).await
     }
 
-    async fn create_hook_subscription(&self, sub: &HookSubscription) -> Result<(), StoreError> {
-        hooks::create_subscription(&mut *self.engine.write().await?, sub).await
+    async fn create_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        transaction!(self, |c| async {
+            hooks::create_subscription(&mut *c, sub).await?;
+            audit::record_audit_event(c, event).await
+        })
     }
 
     async fn hook_subscription(
@@ -210,16 +217,33 @@ impl<E: Engine> Store for SqlStore<E> {
         hooks::subscriptions_of_org(&mut *self.engine.read().await?, org).await
     }
 
-    async fn replace_hook_subscription(&self, sub: &HookSubscription) -> Result<bool, StoreError> {
-        hooks::replace_subscription(&mut *self.engine.write().await?, sub).await
+    async fn replace_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |c| async {
+            let found = hooks::replace_subscription(&mut *c, sub).await?;
+            if found {
+                audit::record_audit_event(c, event).await?;
+            }
+            Ok::<_, StoreError>(found)
+        })
     }
 
     async fn delete_hook_subscription(
         &self,
         org: OrgId,
         id: HookSubscriptionId,
+        event: NewAuditEvent,
     ) -> Result<bool, StoreError> {
-        transaction!(self, |c| hooks::delete_subscription(c, org, id))
+        transaction!(self, |c| async {
+            let found = hooks::delete_subscription(&mut *c, org, id).await?;
+            if found {
+                audit::record_audit_event(c, event).await?;
+            }
+            Ok::<_, StoreError>(found)
+        })
     }
 
     async fn claim_hook_deliveries(

@@ -139,7 +139,10 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
         last_error: None,
         last_error_at: None,
     };
-    store.create_hook_subscription(&subscription).await.unwrap();
+    store
+        .create_hook_subscription(&subscription, hook_audit())
+        .await
+        .unwrap();
     let change = HookEventDraft {
         event_id: "the copied event".into(),
         at: 1_700_000_000,
@@ -162,10 +165,13 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
     // Disabled, so the servers this test starts on the copies leave its queued event alone
     // (they would try to deliver it and change the row).
     store
-        .replace_hook_subscription(&HookSubscription {
-            status: HookStatus::DisabledBySystem,
-            ..subscription
-        })
+        .replace_hook_subscription(
+            &HookSubscription {
+                status: HookStatus::DisabledBySystem,
+                ..subscription
+            },
+            hook_audit(),
+        )
         .await
         .unwrap();
     store
@@ -433,4 +439,18 @@ async fn copying_postgres_to_sqlite_and_back_keeps_every_row_and_live_credential
         "the round trip changed a row"
     );
     refresh_works_on(back.url(), &held, config).await;
+}
+
+/// The audit event the service hook writes of this test record.
+fn hook_audit() -> NewAuditEvent {
+    NewAuditEvent {
+        at: 1_700_000_000,
+        kind: keygate_core::model::AuditKind::HookSubscriptionCreated,
+        actor: keygate_core::model::Actor::Cli,
+        target: "hook-subscription".into(),
+        app_id: None,
+        org_id: None,
+        client_addr: None,
+        detail: String::new(),
+    }
 }

@@ -129,6 +129,34 @@ async fn a_subscription_is_created_read_listed_replaced_and_deleted() {
         send(&w, Method::DELETE, &path, None).await.status(),
         StatusCode::NOT_FOUND
     );
+
+    // Each change is in the audit log with its event and the consumer's host, never its path
+    // or headers.
+    let query = keygate_core::model::AuditQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let events = keygate_core::audit::events(&w.app.state.kg, query)
+        .await
+        .unwrap();
+    let hooks: Vec<_> = events
+        .iter()
+        .filter(|e| e.event.target == format!("hook-subscription:{id}"))
+        .collect();
+    let mut kinds: Vec<String> = hooks.iter().map(|e| e.event.kind.to_string()).collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "hook_subscription_created",
+            "hook_subscription_deleted",
+            "hook_subscription_replaced"
+        ]
+    );
+    for e in hooks {
+        assert!(e.event.org_id.is_some());
+        assert!(!e.event.detail.contains("s3cret") && !e.event.detail.contains("/in"));
+    }
 }
 
 /// `vso.hooks` / `vso.hooks_write` are internal scopes apps cannot ask for; as on the hosted
