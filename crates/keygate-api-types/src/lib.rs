@@ -3,6 +3,7 @@
 //! declared in the order the hosted service writes them; every field a server may leave out has a
 //! default, so a sparse answer from the hosted service still reads.
 
+mod hooks;
 mod identity;
 mod locations;
 mod projects;
@@ -10,6 +11,7 @@ mod work_items;
 
 use serde::{Deserialize, Serialize};
 
+pub use hooks::{HookEvent, IdRef, Subscription};
 pub use identity::{
     AccessMapping, Account, ConnectionData, Identity, LocationServiceData, Profile,
 };

@@ -17,8 +17,8 @@ pub use copy::{read_all, write_all, CopyError};
 use crate::clock::UnixTime;
 use crate::ids::{AccessId, AppId, AuthorizationId, OrgId, SecretId, UserId};
 use crate::model::{
-    AdminToken, App, Build, ClientSecret, Org, Project, Repository, SecretSlot, SigningKeyRecord,
-    User, WorkItem,
+    AdminToken, App, Build, ClientSecret, HookOutboxRecord, HookSubscription, Org, Project,
+    Repository, SecretSlot, SigningKeyRecord, User, WorkItem,
 };
 use crate::scopes::ScopeSet;
 use crate::secrets::TokenHash;
@@ -66,6 +66,10 @@ pub struct Dump {
     pub admin_tokens: Vec<DumpedAdminToken>,
     /// Device codes of the device authorization grant, by hash.
     pub device_codes: Vec<DumpedDeviceCode>,
+    /// Service hooks subscriptions, by id.
+    pub hook_subscriptions: Vec<HookSubscription>,
+    /// Service hooks events, delivered and queued, by number.
+    pub hook_outbox: Vec<HookOutboxRecord>,
 }
 
 impl Dump {
@@ -91,6 +95,8 @@ impl Dump {
             + self.audit_events.len()
             + self.admin_tokens.len()
             + self.device_codes.len()
+            + self.hook_subscriptions.len()
+            + self.hook_outbox.len()
     }
 
     /// Whether the dump holds no row at all.
@@ -121,6 +127,8 @@ impl Dump {
             ("audit_events", self.audit_events.len()),
             ("admin_tokens", self.admin_tokens.len()),
             ("device_codes", self.device_codes.len()),
+            ("hook_subscriptions", self.hook_subscriptions.len()),
+            ("hook_outbox", self.hook_outbox.len()),
         ]
     }
 }
@@ -332,7 +340,7 @@ mod tests {
     fn an_empty_dump_counts_no_rows_in_any_table() {
         let dump = Dump::default();
         assert!(dump.is_empty());
-        assert_eq!(dump.counts().len(), 20);
+        assert_eq!(dump.counts().len(), 22);
         assert!(dump.counts().iter().all(|(_, n)| *n == 0));
     }
 

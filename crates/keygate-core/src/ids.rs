@@ -69,6 +69,10 @@ guid_id!(
     /// A refresh token's access id (`aci`).
     AccessId
 );
+guid_id!(
+    /// A service hooks subscription's id.
+    HookSubscriptionId
+);
 
 impl AppId {
     /// The App ID as the registration page shows it: upper case.

@@ -19,6 +19,7 @@ pub mod data;
 pub mod directory;
 pub mod dump;
 pub mod follow;
+pub mod hooks;
 pub mod ids;
 pub mod keys;
 pub mod model;

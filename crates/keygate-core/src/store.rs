@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 
 use crate::clock::UnixTime;
-use crate::ids::{AppId, AuthorizationId, OrgId, ProjectId, SecretId, UserId};
+use crate::ids::{AppId, AuthorizationId, HookSubscriptionId, OrgId, ProjectId, SecretId, UserId};
 use crate::model::*;
 use crate::secrets::TokenHash;
 
@@ -129,17 +129,26 @@ pub trait Store: Send + Sync + 'static {
     async fn queue_build(&self, build: NewBuild) -> Result<Build, StoreError>;
     /// A project's builds, newest first.
     async fn builds_of_project(&self, project: ProjectId) -> Result<Vec<Build>, StoreError>;
-    /// Creates a work item; the store assigns its id.
-    async fn create_work_item(&self, item: NewWorkItem) -> Result<WorkItem, StoreError>;
+    /// Creates a work item; the store assigns its id. In the same transaction it queues a
+    /// `workitem.created` outbox row for every enabled subscription that follows the item's
+    /// project (a subscription whose queue holds [`HOOK_QUEUE_CAP`] undelivered rows is disabled
+    /// instead).
+    async fn create_work_item(
+        &self,
+        item: NewWorkItem,
+        event: &HookEventDraft,
+    ) -> Result<WorkItem, StoreError>;
     /// A work item by id, only if it belongs to `project`.
     async fn work_item(&self, project: ProjectId, id: i64) -> Result<Option<WorkItem>, StoreError>;
     /// Replaces a work item's `rev` and `fields_json` with `item`'s, only if its stored revision is
     /// still `expected_rev` (and it belongs to `item.project_id`); `false` when it is not (changed
-    /// meanwhile or gone), and then nothing is written.
+    /// meanwhile or gone), and then nothing is written. A landed update queues `workitem.updated`
+    /// outbox rows in the same transaction, as [`Store::create_work_item`] does.
     async fn update_work_item(
         &self,
         item: &WorkItem,
         expected_rev: i64,
+        event: &HookEventDraft,
     ) -> Result<bool, StoreError>;
     /// A project's work items, by id.
     async fn work_items_of_project(&self, project: ProjectId) -> Result<Vec<WorkItem>, StoreError>;
@@ -147,6 +156,70 @@ pub trait Store: Send + Sync + 'static {
     /// (unknown ids and other organizations' items left out).
     async fn work_items_in_org(&self, org: OrgId, ids: &[i64])
         -> Result<Vec<WorkItem>, StoreError>;
+
+    // --- service hooks ---
+    /// Stores a new subscription, with its audit event.
+    async fn create_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError>;
+    /// A subscription of `org` by id.
+    async fn hook_subscription(
+        &self,
+        org: OrgId,
+        id: HookSubscriptionId,
+    ) -> Result<Option<HookSubscription>, StoreError>;
+    /// An organization's subscriptions, by id.
+    async fn hook_subscriptions_of_org(
+        &self,
+        org: OrgId,
+    ) -> Result<Vec<HookSubscription>, StoreError>;
+    /// Replaces a subscription of `sub.org_id` (its id, organization, creator and creation time
+    /// kept; failures and status as `sub` says), with its audit event; `false` (and no event)
+    /// if there is none.
+    async fn replace_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError>;
+    /// Deletes a subscription of `org` with its events, with its audit event; `false` (and no
+    /// event) if there is none.
+    async fn delete_hook_subscription(
+        &self,
+        org: OrgId,
+        id: HookSubscriptionId,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError>;
+    /// Leases up to `limit` due, undelivered outbox rows of enabled subscriptions to `owner`
+    /// until `lease_until`, oldest first, counting an attempt on each. A row leased to a worker
+    /// is not claimed again until its lease ends; a delivered row never.
+    async fn claim_hook_deliveries(
+        &self,
+        owner: &str,
+        now: UnixTime,
+        lease_until: UnixTime,
+        limit: i64,
+    ) -> Result<Vec<HookDelivery>, StoreError>;
+    /// Marks a row leased to `owner` delivered at `at` and clears its subscription's failures;
+    /// `false` if the lease was lost.
+    async fn hook_delivered(&self, id: i64, owner: &str, at: UnixTime) -> Result<bool, StoreError>;
+    /// Records a failed attempt of a row leased to `owner`: retried at `failure.next_attempt_at`,
+    /// and its subscription's failure count grows (disabled at `failure.disable_after`);
+    /// `false` if the lease was lost.
+    async fn hook_failed(
+        &self,
+        id: i64,
+        owner: &str,
+        failure: &HookFailure,
+    ) -> Result<bool, StoreError>;
+    /// Deletes outbox rows delivered before `before`; how many went.
+    async fn purge_delivered_hooks(&self, before: UnixTime) -> Result<u64, StoreError>;
+    /// A subscription's outbox rows, oldest first (for tests and operators).
+    async fn hook_outbox_of(
+        &self,
+        sub: HookSubscriptionId,
+    ) -> Result<Vec<HookOutboxRecord>, StoreError>;
 
     // --- sessions ---
     /// Stores a browser session.

@@ -13,6 +13,7 @@ mod error;
 pub mod forms;
 mod forwarded;
 mod headers;
+mod hook_delivery;
 pub mod limits;
 pub mod metrics;
 mod origin;

@@ -184,9 +184,14 @@ async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let follower = tokio::spawn(follow_changes(state.kg.clone()));
+    let hooks = tokio::spawn(crate::hook_delivery::deliver_hooks(
+        state.kg.clone(),
+        state.base(),
+    ));
     let limits = state.limits.clone();
     let app = crate::router(state);
     let result = crate::connections::serve_connections(listener, tls, app, &limits, shutdown).await;
     follower.abort();
+    hooks.abort();
     result
 }

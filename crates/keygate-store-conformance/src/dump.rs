@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use keygate_core::dump::*;
 use keygate_core::ids::{
-    AccessId, AuthorizationId, OrgId, ProjectId, RepositoryId, SecretId, UserId,
+    AccessId, AuthorizationId, HookSubscriptionId, OrgId, ProjectId, RepositoryId, SecretId, UserId,
 };
 use keygate_core::model::*;
 use keygate_core::secrets::TokenHash;
@@ -87,6 +87,21 @@ pub fn sample_dump() -> Dump {
         },
     ];
     client_secrets.sort_by_key(|s| s.secret.id.to_string());
+    let subscription = HookSubscription {
+        id: HookSubscriptionId::new_random(),
+        org_id,
+        event_type: HookEventType::WorkItemUpdated,
+        project_id: Some(project_id),
+        consumer_url: "https://hooks.example.com/keygate".into(),
+        http_headers: "X-Token: abc".into(),
+        status: HookStatus::Enabled,
+        created_by: ada,
+        created_at: NOW,
+        modified_at: NOW + 1,
+        failure_count: 1,
+        last_error: Some("HTTP 503".into()),
+        last_error_at: Some(NOW + 2),
+    };
     // One device code approved, redeemed and polled; one pending that nobody entered.
     let mut device_codes = vec![
         DumpedDeviceCode {
@@ -297,6 +312,46 @@ pub fn sample_dump() -> Dump {
             },
         ],
         device_codes,
+        hook_subscriptions: vec![subscription.clone()],
+        // One event delivered, one failed once and waiting for its retry.
+        hook_outbox: vec![
+            HookOutboxRecord {
+                id: 11,
+                subscription_id: subscription.id,
+                event_id: "e1".into(),
+                event_type: HookEventType::WorkItemCreated,
+                work_item_id: 7,
+                work_item_rev: 1,
+                project_id,
+                fields_json: r#"{"System.Title":"Copy me"}"#.into(),
+                old_fields_json: None,
+                created_at: NOW,
+                attempts: 1,
+                next_attempt_at: NOW,
+                lease_owner: None,
+                lease_until: None,
+                last_error: None,
+                delivered_at: Some(NOW + 1),
+            },
+            HookOutboxRecord {
+                id: 12,
+                subscription_id: subscription.id,
+                event_id: "e2".into(),
+                event_type: HookEventType::WorkItemUpdated,
+                work_item_id: 7,
+                work_item_rev: 2,
+                project_id,
+                fields_json: r#"{"System.Title":"Copied"}"#.into(),
+                old_fields_json: Some(r#"{"System.Title":"Copy me"}"#.into()),
+                created_at: NOW + 2,
+                attempts: 1,
+                next_attempt_at: NOW + 60,
+                lease_owner: Some("node-a".into()),
+                lease_until: Some(NOW + 3),
+                last_error: Some("HTTP 503".into()),
+                delivered_at: None,
+            },
+        ],
     }
 }
 
@@ -372,7 +427,14 @@ pub async fn an_imported_dump_exports_back_unchanged_and_the_store_carries_on(
         id: 0,
         ..dump.work_items[0].clone()
     };
-    assert!(store.create_work_item(item).await.expect("work item").id > 7);
+    assert!(
+        store
+            .create_work_item(item, &crate::fixtures::change())
+            .await
+            .expect("work item")
+            .id
+            > 7
+    );
     let token = store
         .admin_token_by_hash(TokenHash::of("the admin token"))
         .await
@@ -634,7 +696,18 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         created_by: ada.id,
         ..sample.work_items[0].clone()
     };
-    store.create_work_item(item).await.expect("work item");
+    crate::hooks::subscribe(
+        &*store,
+        fabrikam.id,
+        Some(fiber.id),
+        HookEventType::WorkItemCreated,
+        ada.id,
+    )
+    .await;
+    store
+        .create_work_item(item, &crate::fixtures::change())
+        .await
+        .expect("work item");
 
     crate::device::device_code(&*store, tracker.app.id, "copied").await;
 

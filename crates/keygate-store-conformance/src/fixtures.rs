@@ -240,3 +240,16 @@ pub async fn exchanged_grant(
 pub async fn changes_after(store: &dyn Store, seq: i64) -> Vec<Change> {
     store.changes_since(seq, 1000).await.expect("changes since")
 }
+
+/// The event a work item change queues for service hooks: a fresh id, at [`NOW`].
+pub fn change() -> HookEventDraft {
+    change_at(NOW)
+}
+
+/// The event a work item change queues for service hooks: a fresh id, at `at`.
+pub fn change_at(at: UnixTime) -> HookEventDraft {
+    HookEventDraft {
+        event_id: keygate_core::ids::HookSubscriptionId::new_random().to_string(),
+        at,
+    }
+}

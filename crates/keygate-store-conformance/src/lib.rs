@@ -28,6 +28,7 @@ pub mod dump;
 pub mod feed;
 pub mod fixtures;
 pub mod grants;
+pub mod hooks;
 pub mod operations;
 pub mod settings;
 pub mod standard;
@@ -192,6 +193,15 @@ macro_rules! __every_test {
             device::polling_too_fast_grows_the_interval_of_that_code,
             device::a_device_code_redeems_exactly_once_under_concurrency,
             standard::each_key_purpose_has_its_own_active_and_next_key,
+            hooks::subscriptions_are_stored_replaced_and_deleted_within_their_org,
+            hooks::an_outbox_row_is_written_with_the_change_or_not_at_all,
+            hooks::events_are_queued_only_for_matching_enabled_subscriptions,
+            hooks::a_claimed_row_is_not_claimed_again_until_its_lease_ends,
+            hooks::delivered_rows_are_not_claimed,
+            hooks::purging_removes_only_rows_delivered_before_the_cutoff,
+            hooks::failures_back_off_and_disable_the_subscription_after_enough,
+            hooks::a_full_queue_disables_the_subscription_instead_of_growing,
+            hooks::concurrent_workers_never_claim_one_row_twice,
         }
     };
 }
@@ -214,6 +224,7 @@ mod tests {
         include_str!("dump.rs"),
         include_str!("feed.rs"),
         include_str!("grants.rs"),
+        include_str!("hooks.rs"),
         include_str!("operations.rs"),
         include_str!("settings.rs"),
         include_str!("standard.rs"),

@@ -94,11 +94,11 @@ pub async fn work_items_are_found_only_in_their_project(store: Arc<dyn Store>) {
         created_at: NOW,
     };
     let task = store
-        .create_work_item(new(web.id, "Ship it"))
+        .create_work_item(new(web.id, "Ship it"), &crate::fixtures::change())
         .await
         .expect("create work item");
     let other = store
-        .create_work_item(new(api.id, "Document it"))
+        .create_work_item(new(api.id, "Document it"), &crate::fixtures::change())
         .await
         .expect("create work item");
     assert!(task.id > 0 && other.id > task.id);
@@ -147,7 +147,7 @@ pub async fn a_work_item_update_lands_only_on_the_revision_it_was_made_from(stor
     let web = project(&*store, fabrikam.id, "Web").await;
     let api = project(&*store, fabrikam.id, "Api").await;
     let item = store
-        .create_work_item(task(web.id, ada.id, "Ship it"))
+        .create_work_item(task(web.id, ada.id, "Ship it"), &crate::fixtures::change())
         .await
         .expect("create work item");
 
@@ -156,7 +156,10 @@ pub async fn a_work_item_update_lands_only_on_the_revision_it_was_made_from(stor
         fields_json: r#"{"System.Title":"Shipped"}"#.to_owned(),
         ..item.clone()
     };
-    assert!(store.update_work_item(&edited, 1).await.expect("update"));
+    assert!(store
+        .update_work_item(&edited, 1, &crate::fixtures::change())
+        .await
+        .expect("update"));
     assert_eq!(
         store.work_item(web.id, item.id).await.expect("work item"),
         Some(edited.clone())
@@ -167,13 +170,19 @@ pub async fn a_work_item_update_lands_only_on_the_revision_it_was_made_from(stor
         fields_json: r#"{"System.Title":"Lost"}"#.to_owned(),
         ..item.clone()
     };
-    assert!(!store.update_work_item(&stale, 1).await.expect("update"));
+    assert!(!store
+        .update_work_item(&stale, 1, &crate::fixtures::change())
+        .await
+        .expect("update"));
     let elsewhere = WorkItem {
         project_id: api.id,
         rev: 3,
         ..edited.clone()
     };
-    assert!(!store.update_work_item(&elsewhere, 2).await.expect("update"));
+    assert!(!store
+        .update_work_item(&elsewhere, 2, &crate::fixtures::change())
+        .await
+        .expect("update"));
     assert_eq!(
         store.work_item(web.id, item.id).await.expect("work item"),
         Some(edited)
@@ -200,7 +209,7 @@ pub async fn work_items_are_listed_by_project_and_found_in_batches_within_their_
     ] {
         made.push(
             store
-                .create_work_item(task(p, ada.id, title))
+                .create_work_item(task(p, ada.id, title), &crate::fixtures::change())
                 .await
                 .expect("create work item"),
         );

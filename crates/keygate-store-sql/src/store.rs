@@ -5,7 +5,9 @@
 use async_trait::async_trait;
 use keygate_core::clock::UnixTime;
 use keygate_core::dump::Dump;
-use keygate_core::ids::{AppId, AuthorizationId, OrgId, ProjectId, SecretId, UserId};
+use keygate_core::ids::{
+    AppId, AuthorizationId, HookSubscriptionId, OrgId, ProjectId, SecretId, UserId,
+};
 use keygate_core::model::*;
 use keygate_core::secrets::TokenHash;
 use keygate_core::store::{ConsumeOutcome, PoolStats};
@@ -151,8 +153,12 @@ impl<E: Engine> Store for SqlStore<E> {
         work::builds_of_project(&mut *self.engine.read().await?, project).await
     }
 
-    async fn create_work_item(&self, item: NewWorkItem) -> Result<WorkItem, StoreError> {
-        work::create_work_item(&mut *self.engine.write().await?, item).await
+    async fn create_work_item(
+        &self,
+        item: NewWorkItem,
+        event: &HookEventDraft,
+    ) -> Result<WorkItem, StoreError> {
+        transaction!(self, |c| work::create_work_item(c, item, event))
     }
 
     async fn work_item(&self, project: ProjectId, id: i64) -> Result<Option<WorkItem>, StoreError> {
@@ -163,8 +169,14 @@ impl<E: Engine> Store for SqlStore<E> {
         &self,
         item: &WorkItem,
         expected_rev: i64,
+        event: &HookEventDraft,
     ) -> Result<bool, StoreError> {
-        work::update_work_item(&mut *self.engine.write().await?, item, expected_rev).await
+        transaction!(self, |c| work::update_work_item(
+            c,
+            item,
+            expected_rev,
+            event
+        ))
     }
 
     async fn work_items_of_project(&self, project: ProjectId) -> Result<Vec<WorkItem>, StoreError> {
@@ -177,6 +189,102 @@ impl<E: Engine> Store for SqlStore<E> {
         ids: &[i64],
     ) -> Result<Vec<WorkItem>, StoreError> {
         work::work_items_in_org(&mut *self.engine.read().await?, org, ids).await
+    }
+
+    async fn create_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<(), StoreError> {
+        transaction!(self, |c| async {
+            hooks::create_subscription(&mut *c, sub).await?;
+            audit::record_audit_event(c, event).await
+        })
+    }
+
+    async fn hook_subscription(
+        &self,
+        org: OrgId,
+        id: HookSubscriptionId,
+    ) -> Result<Option<HookSubscription>, StoreError> {
+        hooks::subscription(&mut *self.engine.read().await?, org, id).await
+    }
+
+    async fn hook_subscriptions_of_org(
+        &self,
+        org: OrgId,
+    ) -> Result<Vec<HookSubscription>, StoreError> {
+        hooks::subscriptions_of_org(&mut *self.engine.read().await?, org).await
+    }
+
+    async fn replace_hook_subscription(
+        &self,
+        sub: &HookSubscription,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |c| async {
+            let found = hooks::replace_subscription(&mut *c, sub).await?;
+            if found {
+                audit::record_audit_event(c, event).await?;
+            }
+            Ok::<_, StoreError>(found)
+        })
+    }
+
+    async fn delete_hook_subscription(
+        &self,
+        org: OrgId,
+        id: HookSubscriptionId,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |c| async {
+            let found = hooks::delete_subscription(&mut *c, org, id).await?;
+            if found {
+                audit::record_audit_event(c, event).await?;
+            }
+            Ok::<_, StoreError>(found)
+        })
+    }
+
+    async fn claim_hook_deliveries(
+        &self,
+        owner: &str,
+        now: UnixTime,
+        lease_until: UnixTime,
+        limit: i64,
+    ) -> Result<Vec<HookDelivery>, StoreError> {
+        hooks::claim(
+            &mut *self.engine.write().await?,
+            owner,
+            now,
+            lease_until,
+            limit,
+        )
+        .await
+    }
+
+    async fn hook_delivered(&self, id: i64, owner: &str, at: UnixTime) -> Result<bool, StoreError> {
+        transaction!(self, |c| hooks::delivered(c, id, owner, at))
+    }
+
+    async fn hook_failed(
+        &self,
+        id: i64,
+        owner: &str,
+        failure: &HookFailure,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |c| hooks::failed(c, id, owner, failure))
+    }
+
+    async fn purge_delivered_hooks(&self, before: UnixTime) -> Result<u64, StoreError> {
+        hooks::purge_delivered(&mut *self.engine.write().await?, before).await
+    }
+
+    async fn hook_outbox_of(
+        &self,
+        sub: HookSubscriptionId,
+    ) -> Result<Vec<HookOutboxRecord>, StoreError> {
+        hooks::outbox_of(&mut *self.engine.read().await?, sub).await
     }
 
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {

@@ -13,8 +13,11 @@
 use std::path::{Path, PathBuf};
 
 use keygate_core::dump::Dump;
-use keygate_core::ids::ProjectId;
-use keygate_core::model::{Build, NewAuditEvent, SecretSlot, WorkItem};
+use keygate_core::ids::{HookSubscriptionId, ProjectId};
+use keygate_core::model::{
+    Build, HookEventDraft, HookEventType, HookStatus, HookSubscription, NewAuditEvent, SecretSlot,
+    WorkItem,
+};
 use keygate_core::secrets::TokenHash;
 use keygate_core::Store;
 use keygate_store_postgres::scratch::ScratchDatabase;
@@ -120,16 +123,55 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
     let project = store.projects_of_org(org.id).await.unwrap().remove(0);
     let user = store.user_by_email(EMAIL).await.unwrap().unwrap();
     store.queue_build(build(project.id, user.id)).await.unwrap();
+    // A service hook, so the work item below queues an event in the outbox.
+    let subscription = HookSubscription {
+        id: HookSubscriptionId::new_random(),
+        org_id: org.id,
+        event_type: HookEventType::WorkItemCreated,
+        project_id: Some(project.id),
+        consumer_url: "https://hooks.example.com/in".into(),
+        http_headers: String::new(),
+        status: HookStatus::Enabled,
+        created_by: user.id,
+        created_at: 1_700_000_000,
+        modified_at: 1_700_000_000,
+        failure_count: 0,
+        last_error: None,
+        last_error_at: None,
+    };
     store
-        .create_work_item(WorkItem {
-            id: 0,
-            project_id: project.id,
-            rev: 1,
-            work_item_type: "Task".into(),
-            fields_json: r#"{"System.Title":"Move to PostgreSQL"}"#.into(),
-            created_by: user.id,
-            created_at: 1_700_000_000,
-        })
+        .create_hook_subscription(&subscription, hook_audit())
+        .await
+        .unwrap();
+    let change = HookEventDraft {
+        event_id: "the copied event".into(),
+        at: 1_700_000_000,
+    };
+    store
+        .create_work_item(
+            WorkItem {
+                id: 0,
+                project_id: project.id,
+                rev: 1,
+                work_item_type: "Task".into(),
+                fields_json: r#"{"System.Title":"Move to PostgreSQL"}"#.into(),
+                created_by: user.id,
+                created_at: 1_700_000_000,
+            },
+            &change,
+        )
+        .await
+        .unwrap();
+    // Disabled, so the servers this test starts on the copies leave its queued event alone
+    // (they would try to deliver it and change the row).
+    store
+        .replace_hook_subscription(
+            &HookSubscription {
+                status: HookStatus::DisabledBySystem,
+                ..subscription
+            },
+            hook_audit(),
+        )
         .await
         .unwrap();
     store
@@ -397,4 +439,18 @@ async fn copying_postgres_to_sqlite_and_back_keeps_every_row_and_live_credential
         "the round trip changed a row"
     );
     refresh_works_on(back.url(), &held, config).await;
+}
+
+/// The audit event the service hook writes of this test record.
+fn hook_audit() -> NewAuditEvent {
+    NewAuditEvent {
+        at: 1_700_000_000,
+        kind: keygate_core::model::AuditKind::HookSubscriptionCreated,
+        actor: keygate_core::model::Actor::Cli,
+        target: "hook-subscription".into(),
+        app_id: None,
+        org_id: None,
+        client_addr: None,
+        detail: String::new(),
+    }
 }

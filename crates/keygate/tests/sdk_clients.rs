@@ -71,7 +71,8 @@ async fn world() -> World {
     let cli = Cli::new(KEYGATE, db.clone());
     cli.seed();
     let (app_id, secret) = cli.new_app("SDK app", SCOPES);
-    let server = Server::start(KEYGATE, &db, &[]).await;
+    // Emulator mode: the service hooks tests' receivers listen on http://127.0.0.1.
+    let server = Server::start(KEYGATE, &db, &["--emulator"]).await;
     let base = server.base.clone();
 
     let b = browser();

@@ -2,10 +2,15 @@
 it makes first. KEYGATE_URL, KEYGATE_ORG, KEYGATE_PROJECT and KEYGATE_TOKEN come from
 crates/keygate/tests/sdk_clients.rs."""
 
+import json
 import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from azure.devops.connection import Connection
+from azure.devops.v7_1.service_hooks.models import Subscription
 from azure.devops.v7_1.work_item_tracking.models import JsonPatchOperation, TeamContext, Wiql
 from msrest.authentication import BasicTokenAuthentication
 
@@ -76,3 +81,67 @@ def test_the_profile_call(clients):
     # attributes it does not ask for); the id is the user the projects call acted for.
     assert profile.id
     assert profile.core_revision == 1
+
+
+def test_a_hooks_subscription_delivers_work_item_events_to_a_local_receiver(clients):
+    """A webhook receiver on a loopback port (the server runs with --emulator, which allows
+    http to loopback consumers): the SDK subscribes to workitem.created, and creating a work
+    item POSTs the event to the receiver with the subscription's header."""
+    received = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers.get("Content-Length", "0"))
+            received.append((self.headers.get("X-Keygate-Test"), json.loads(self.rfile.read(length))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hooks = clients.get_service_hooks_client()
+    project_id = [p.id for p in clients.get_core_client().get_projects() if p.name == PROJECT][0]
+    subscription = hooks.create_subscription(
+        Subscription(
+            publisher_id="tfs",
+            event_type="workitem.created",
+            resource_version="1.0",
+            consumer_id="webHooks",
+            consumer_action_id="httpRequest",
+            publisher_inputs={"projectId": project_id},
+            consumer_inputs={
+                "url": f"http://127.0.0.1:{server.server_port}/hook",
+                "httpHeaders": "X-Keygate-Test: python",
+            },
+        )
+    )
+    try:
+        assert subscription.status == "enabled"
+        assert subscription.id in [s.id for s in hooks.list_subscriptions()]
+        assert hooks.get_subscription(subscription.id).event_type == "workitem.created"
+        item = clients.get_work_item_tracking_client().create_work_item(
+            [JsonPatchOperation(op="add", path="/fields/System.Title", value="Hooked by Python")],
+            PROJECT,
+            "Task",
+        )
+
+        def mine():
+            return [(h, e) for h, e in received if e.get("resource", {}).get("id") == item.id]
+
+        deadline = time.time() + 30
+        while not mine() and time.time() < deadline:
+            time.sleep(0.1)
+        events = mine()
+        assert len(events) == 1
+        header, event = events[0]
+        assert header == "python"
+        assert event["eventType"] == "workitem.created"
+        assert event["publisherId"] == "tfs"
+        assert event["subscriptionId"] == subscription.id
+        assert event["resource"]["fields"]["System.Title"] == "Hooked by Python"
+    finally:
+        hooks.delete_subscription(subscription.id)
+        server.shutdown()
+    assert subscription.id not in [s.id for s in hooks.list_subscriptions()]

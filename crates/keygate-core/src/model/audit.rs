@@ -44,6 +44,12 @@ pub enum AuditKind {
     DeviceCodeRejected,
     /// User-code entries were refused for coming too often from one address or session.
     DeviceCodeThrottled,
+    /// A service hooks subscription was created.
+    HookSubscriptionCreated,
+    /// A service hooks subscription was replaced.
+    HookSubscriptionReplaced,
+    /// A service hooks subscription was deleted.
+    HookSubscriptionDeleted,
     /// Written by a newer Keygate; the stored spelling is kept.
     Other(String),
 }
@@ -68,6 +74,9 @@ impl AuditKind {
             Self::DeviceCodeDenied => "device_code_denied",
             Self::DeviceCodeRejected => "device_code_rejected",
             Self::DeviceCodeThrottled => "device_code_throttled",
+            Self::HookSubscriptionCreated => "hook_subscription_created",
+            Self::HookSubscriptionReplaced => "hook_subscription_replaced",
+            Self::HookSubscriptionDeleted => "hook_subscription_deleted",
             Self::Other(s) => s,
         }
     }
@@ -91,6 +100,9 @@ impl AuditKind {
             "device_code_denied" => Self::DeviceCodeDenied,
             "device_code_rejected" => Self::DeviceCodeRejected,
             "device_code_throttled" => Self::DeviceCodeThrottled,
+            "hook_subscription_created" => Self::HookSubscriptionCreated,
+            "hook_subscription_replaced" => Self::HookSubscriptionReplaced,
+            "hook_subscription_deleted" => Self::HookSubscriptionDeleted,
             other => Self::Other(other.to_owned()),
         }
     }

@@ -7,6 +7,7 @@ mod audit;
 mod authorization;
 mod change;
 mod device;
+mod hooks;
 mod work;
 
 pub use account::{
@@ -24,4 +25,8 @@ pub use change::{
     Change, ChangeKind, ResealedKey, SigningKeyRecord, KEY_PURPOSE_ACCESS, KEY_PURPOSE_ID_TOKEN,
 };
 pub use device::{DeviceCodeRecord, DeviceCodeStatus, DeviceDecision, DevicePoll, NewDeviceCode};
+pub use hooks::{
+    HookDelivery, HookEventDraft, HookEventType, HookFailure, HookOutboxRecord, HookStatus,
+    HookSubscription, HOOK_QUEUE_CAP,
+};
 pub use work::{Build, NewBuild, NewWorkItem, WorkItem};

@@ -12,7 +12,7 @@ use crate::clock::rfc3339;
 use crate::context::Keygate;
 use crate::directory::{OrgAccess, ProjectAccess};
 use crate::ids::UserId;
-use crate::model::{NewWorkItem, WorkItem};
+use crate::model::{HookEventDraft, NewWorkItem, WorkItem};
 use crate::store::StoreError;
 
 pub use patch::{Operation, PatchError};
@@ -186,7 +186,12 @@ pub async fn update_work_item(
         fields_json: Value::Object(fields).to_string(),
         ..current.clone()
     };
-    if kg.store().update_work_item(&updated, current.rev).await? {
+    let event = hook_event(kg);
+    if kg
+        .store()
+        .update_work_item(&updated, current.rev, &event)
+        .await?
+    {
         Ok(updated)
     } else {
         Err(WorkItemError::Changed)
@@ -229,7 +234,16 @@ pub async fn query(
     Ok(QueryResult { query, ids })
 }
 
-/// Stores a work item exactly as given (the demo's seeded items); the store assigns its id.
+/// Stores a work item exactly as given (the demo's seeded items); the store assigns its id and
+/// queues a `workitem.created` event for every subscription that follows it, in the same write.
 pub async fn record_work_item(kg: &Keygate, item: NewWorkItem) -> Result<WorkItem, StoreError> {
-    kg.store().create_work_item(item).await
+    kg.store().create_work_item(item, &hook_event(kg)).await
+}
+
+/// The event a change queues for the service hooks that follow it: a fresh id, now.
+fn hook_event(kg: &Keygate) -> HookEventDraft {
+    HookEventDraft {
+        event_id: uuid::Uuid::new_v4().to_string(),
+        at: kg.clock.now(),
+    }
 }

@@ -23,7 +23,11 @@ pub(crate) struct ApiWorld {
 
 impl ApiWorld {
     pub(crate) async fn with_scopes(scopes: &str) -> Self {
-        let app = TestApp::spawn().await;
+        Self::on(TestApp::spawn().await, scopes).await
+    }
+
+    /// The same world on a server already started (in emulator mode, say).
+    pub(crate) async fn on(app: TestApp, scopes: &str) -> Self {
         let user = app.create_user("ana@example.com").await;
         let (data, clock) = (app.state.kg.data(), app.state.kg.clock.as_ref());
         accounts::create_org(data, clock, ORG, "ana@example.com")

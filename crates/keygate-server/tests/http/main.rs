@@ -17,6 +17,8 @@ mod device_grant;
 mod discovery;
 mod emulator;
 mod helpers;
+mod hook_delivery;
+mod hooks;
 mod introspection;
 mod limited_app;
 mod limits;

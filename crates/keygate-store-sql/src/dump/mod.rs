@@ -123,6 +123,7 @@ async fn move_sequences<C: Conn>(conn: &mut C) -> Result<(), StoreError> {
         ("builds", "id"),
         ("work_items", "id"),
         ("audit_events", "id"),
+        ("hook_outbox", "id"),
     ] {
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{table}', '{column}'),

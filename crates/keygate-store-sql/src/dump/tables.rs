@@ -13,6 +13,7 @@ use crate::rows::apps::{AppRow, SecretRow};
 use crate::rows::changes::ChangeRow;
 use crate::rows::device::DeviceCodeRow;
 use crate::rows::grants::{AuthorizationRow, CodeRow, RefreshTokenRow};
+use crate::rows::hooks::{HookOutboxRow, HookSubscriptionRow};
 use crate::rows::operations::{AdminTokenRow, AuditRow};
 use crate::rows::settings::{SettingRow, SigningKeyRow};
 use crate::rows::work::{BuildRow, WorkItemRow};
@@ -63,6 +64,8 @@ dump_tables! {
     audit_events: AuditRow,
     admin_tokens: AdminTokenRow,
     device_codes: DeviceCodeRow,
+    hook_subscriptions: HookSubscriptionRow,
+    hook_outbox: HookOutboxRow,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod apps;
 pub mod changes;
 pub mod device;
 pub mod grants;
+pub mod hooks;
 pub mod operations;
 pub mod settings;
 pub mod work;

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod changes;
 pub mod device;
 pub mod grants;
+pub mod hooks;
 pub mod keys;
 pub mod orgs;
 pub mod projects;

@@ -1,7 +1,7 @@
 //! Builds and work items, numbered by the database.
 
 use keygate_core::ids::{OrgId, ProjectId};
-use keygate_core::model::{Build, NewBuild, NewWorkItem, WorkItem};
+use keygate_core::model::{Build, HookEventDraft, HookEventType, NewBuild, NewWorkItem, WorkItem};
 use keygate_core::StoreError;
 
 use crate::arg::text;
@@ -9,6 +9,7 @@ use crate::conn::Conn;
 use crate::error::DbResultExt;
 use crate::rows::all;
 use crate::rows::work::{build_columns, work_item_columns, BuildRow, WorkItemRow};
+use crate::sql::hooks;
 
 /// Queues a build; the database assigns its id.
 pub async fn queue_build<C: Conn>(conn: &mut C, build: NewBuild) -> Result<Build, StoreError> {
@@ -34,25 +35,43 @@ pub async fn builds_of_project<C: Conn>(
     all(found)
 }
 
-/// Creates a work item; the database assigns its id.
+/// Creates a work item (the database assigns its id) and queues its `workitem.created`
+/// events; run it in a transaction, so both land or neither does.
 pub async fn create_work_item<C: Conn>(
     conn: &mut C,
     item: NewWorkItem,
+    event: &HookEventDraft,
 ) -> Result<WorkItem, StoreError> {
     let row = WorkItemRow::from(item);
     let (id,): (i64,) = conn
         .fetch_one(WorkItemRow::insert_numbered(), &row.bind()[1..])
         .await
         .db()?;
-    WorkItem::try_from(WorkItemRow { id, ..row })
+    let created = WorkItem::try_from(WorkItemRow { id, ..row })?;
+    hooks::queue_events(conn, HookEventType::WorkItemCreated, &created, None, event).await?;
+    Ok(created)
 }
 
-/// Replaces a work item's revision and fields if its revision is still `expected_rev`.
+/// Replaces a work item's revision and fields if its revision is still `expected_rev`, and
+/// queues its `workitem.updated` events; run it in a transaction, so both land or neither does.
 pub async fn update_work_item<C: Conn>(
     conn: &mut C,
     item: &WorkItem,
     expected_rev: i64,
+    event: &HookEventDraft,
 ) -> Result<bool, StoreError> {
+    const OLD: &str = "SELECT fields_json FROM work_items
+         WHERE id = $1 AND project_id = $2 AND rev = $3";
+    let old: Option<(String,)> = conn
+        .fetch_optional(
+            OLD,
+            &[item.id.into(), text(item.project_id), expected_rev.into()],
+        )
+        .await
+        .db()?;
+    let Some((old,)) = old else {
+        return Ok(false);
+    };
     const SQL: &str = "UPDATE work_items SET rev = $1, fields_json = $2
          WHERE id = $3 AND project_id = $4 AND rev = $5";
     let changed = conn
@@ -68,7 +87,18 @@ pub async fn update_work_item<C: Conn>(
         )
         .await
         .db()?;
-    Ok(changed == 1)
+    if changed != 1 {
+        return Ok(false);
+    }
+    hooks::queue_events(
+        conn,
+        HookEventType::WorkItemUpdated,
+        item,
+        Some(&old),
+        event,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// A project's work items, by id.

@@ -98,6 +98,13 @@ pub(crate) const LOCATIONS: &[Location] = &[
         resource_version: 3,
     },
     Location {
+        id: "fc50d02a-849f-41fb-8af1-0a5216103269",
+        area: "hooks",
+        resource: "Subscriptions",
+        route_template: "_apis/{area}/{resource}/{subscriptionId}",
+        resource_version: 1,
+    },
+    Location {
         id: "229a6a53-b428-4ffb-a835-e8f36b5b4b1e",
         area: "Account",
         resource: "Accounts",

@@ -2,6 +2,7 @@
 
 mod auth;
 mod error;
+mod hooks;
 mod identity;
 mod locations;
 mod paths;
@@ -22,6 +23,7 @@ use crate::state::AppState;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
+        .merge(hooks::router())
         .merge(identity::router())
         .merge(locations::router())
         .merge(projects::router())
