@@ -57,20 +57,25 @@ pub(super) async fn run(cmd: KeysCommand) -> anyhow::Result<()> {
                 Some(name) => name.parse()?,
                 None => kg.policy.signing_algorithm,
             };
-            let key = publish_next_key(&kg, algorithm).await.context(
-                "could not publish a new key (is one already waiting? see `keygate keys list`)",
-            )?;
             // ID tokens have an RS256 key of their own, rotated with the access key; one already
-            // waiting is promoted with it.
+            // waiting is promoted with it. It goes first: making an RSA key can take longer than
+            // the publish-ahead delay of a test server, which must not promote the access key
+            // before this command has reported it as published.
             let id_token_key = match publish_next_id_token_key(&kg).await {
                 Ok(k) => Some(k),
                 Err(RotationError::Store(StoreError::Conflict(_))) => None,
                 Err(e) => return Err(e).context("could not publish a new ID token key"),
             };
+            let key = publish_next_key(&kg, algorithm).await.context(
+                "could not publish a new key (is one already waiting? see `keygate keys list`)",
+            )?;
+            // What was published, as published: a server may promote it any moment from now.
+            let mut keys = vec![key.clone()];
+            keys.extend(id_token_key.clone());
             if immediately {
                 promote_next_key(&kg).await?;
+                keys = stored_keys(&kg).await?;
             }
-            let keys = stored_keys(&kg).await?;
             let published = keys
                 .iter()
                 .find(|k| k.kid == key.kid)
