@@ -3,6 +3,7 @@
 //! consumer with a timeout, marks it delivered or schedules a retry with backoff. It runs
 //! beside the request handlers, so a webhook never slows the request that changed a work item;
 //! undelivered rows stay in the store across restarts and delivered ones are never re-sent.
+//! Outside emulator mode it connects only to public internet addresses (`consumer_addresses`).
 
 use std::time::Duration;
 
@@ -11,6 +12,8 @@ use keygate_core::context::Keygate;
 use keygate_core::hooks;
 use keygate_core::model::{HookDelivery, HookEventType};
 use serde_json::{json, Map, Value};
+
+use crate::consumer_addresses::{literal_host_is_public, PublicOnly};
 
 /// How often the task looks for due deliveries.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
@@ -21,19 +24,31 @@ const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 /// How long one delivery may take before it counts as failed.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The HTTP client deliveries use: no redirects followed, a timeout on every request.
-pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+/// The HTTP client deliveries use: no redirects followed, a timeout on every request, and
+/// (unless `any_address`, emulator mode) names resolved to public addresses only.
+pub(crate) fn client(any_address: bool) -> Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(TIMEOUT)
-        .user_agent(concat!("Keygate-ServiceHooks/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_else(|_| reqwest::Client::new())
+        .user_agent(concat!("Keygate-ServiceHooks/", env!("CARGO_PKG_VERSION")));
+    let builder = if any_address {
+        builder
+    } else {
+        builder.dns_resolver(std::sync::Arc::new(PublicOnly))
+    };
+    builder.build()
 }
 
-/// Delivers due events until the task is dropped.
-pub(crate) async fn deliver_hooks(kg: Keygate, base: String) {
-    let client = client();
+/// Delivers due events until the task is dropped. Outside emulator mode (`any_address`), a
+/// consumer on a non-public address is never connected to (see `consumer_addresses`).
+pub(crate) async fn deliver_hooks(kg: Keygate, base: String, any_address: bool) {
+    let client = match client(any_address) {
+        Ok(client) => client,
+        Err(e) => {
+            tracing::error!(error = %e, "service hooks are not delivered: no HTTP client");
+            return;
+        }
+    };
     let owner = uuid::Uuid::new_v4().to_string();
     let mut ticker = tokio::time::interval(POLL_INTERVAL);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -61,7 +76,9 @@ pub(crate) async fn deliver_hooks(kg: Keygate, base: String) {
         for d in due {
             let (kg, client, owner, base) =
                 (kg.clone(), client.clone(), owner.clone(), base.clone());
-            sends.spawn(async move { deliver_one(&kg, &client, &owner, &base, d).await });
+            sends.spawn(
+                async move { deliver_one(&kg, &client, &owner, &base, d, any_address).await },
+            );
         }
         while sends.join_next().await.is_some() {}
     }
@@ -73,9 +90,14 @@ async fn deliver_one(
     owner: &str,
     base: &str,
     d: HookDelivery,
+    any_address: bool,
 ) {
     let id = d.event.id;
-    let outcome = send(kg, client, base, &d).await;
+    let outcome = if any_address || literal_host_is_public(&d.consumer_url) {
+        send(kg, client, base, &d).await
+    } else {
+        Err("the consumer's address is not a public internet address".to_owned())
+    };
     let recorded = match &outcome {
         Ok(()) => hooks::delivered(kg, id, owner).await,
         Err(error) => {

@@ -6,6 +6,7 @@
 mod address_slots;
 mod audit_view;
 mod connections;
+mod consumer_addresses;
 mod csrf;
 pub mod device_throttle;
 pub mod emulator;

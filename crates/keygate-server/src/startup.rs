@@ -187,6 +187,7 @@ async fn serve_with(
     let hooks = tokio::spawn(crate::hook_delivery::deliver_hooks(
         state.kg.clone(),
         state.base(),
+        state.emulator.is_some(),
     ));
     let limits = state.limits.clone();
     let app = crate::router(state);
