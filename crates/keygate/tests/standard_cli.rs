@@ -141,12 +141,18 @@ async fn a_configured_signing_algorithm_is_used_or_the_server_refuses_to_start()
         .env("KEYGATE_SIGNING_ALGORITHM", "RS256")
         .output()
         .unwrap();
-    assert_eq!(ok_json(made)[0]["algorithm"], "RS256");
+    let made = ok_json(made);
+    let access = made
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["purpose"] == "access");
+    assert_eq!(access.unwrap()["algorithm"], "RS256");
 
     // A database signing ES256 (made without the setting) and a server told RS256: it says so
     // and stops, naming both and the way out.
     let (_dir, kg) = world();
-    assert_eq!(keys(&kg)[0]["algorithm"], "ES256");
+    assert_eq!(keys_for(&kg, "access")[0]["algorithm"], "ES256");
     let serve = |port: u16| {
         let mut cmd = kg.command(&["serve", "--listen", &format!("127.0.0.1:{port}")]);
         cmd.args(["--signing-algorithm", "RS256"]);
