@@ -44,6 +44,23 @@ pub(crate) enum Command {
     /// Move a deployment between databases.
     #[command(subcommand)]
     Db(DbCommand),
+    /// The Entra ID tenant this deployment is.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+}
+
+/// `keygate tenant ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TenantCommand {
+    /// Show the tenant id and domain, and the authority URLs MSAL takes.
+    Show {
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where the database is; every admin command takes it.
