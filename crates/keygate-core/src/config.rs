@@ -13,6 +13,8 @@ pub struct Lifetimes {
     pub client_secret: i64,
     /// Browser sessions: 7 days.
     pub session: i64,
+    /// Device codes (RFC 8628): 15 minutes.
+    pub device_code: i64,
 }
 
 impl Default for Lifetimes {
@@ -23,6 +25,7 @@ impl Default for Lifetimes {
             refresh_token: 365 * 24 * 3600,
             client_secret: 5 * 365 * 24 * 3600,
             session: 7 * 24 * 3600,
+            device_code: crate::oauth::device::DEVICE_CODE_LIFETIME,
         }
     }
 }

@@ -134,6 +134,9 @@ pub(crate) struct ServeArgs {
     /// Browser session lifetime (seconds, or 8h, 7d, ...). Default 7 days.
     #[arg(long, env = "KEYGATE_SESSION_LIFETIME")]
     pub session_lifetime: Option<crate::lifetime::Lifetime>,
+    /// Device code lifetime (RFC 8628 and Entra's device code flow), e.g. `15m`. Default 15m.
+    #[arg(long, env = "KEYGATE_DEVICE_CODE_LIFETIME")]
+    pub device_code_lifetime: Option<crate::lifetime::Lifetime>,
     /// Accept plain-http callback URLs at registration (development only).
     #[arg(long, env = "KEYGATE_ALLOW_HTTP_CALLBACKS")]
     pub allow_http_callbacks: Option<bool>,

@@ -30,6 +30,7 @@ pub(crate) struct ConfigFile {
     code_lifetime: Option<crate::lifetime::Lifetime>,
     client_secret_lifetime: Option<crate::lifetime::Lifetime>,
     session_lifetime: Option<crate::lifetime::Lifetime>,
+    device_code_lifetime: Option<crate::lifetime::Lifetime>,
     allow_http_callbacks: Option<bool>,
     pub(crate) max_body_bytes: Option<usize>,
     pub(crate) header_timeout: Option<u64>,
@@ -175,6 +176,13 @@ pub(crate) fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
                 .or(file.session_lifetime)
                 .map(|l| l.0)
                 .unwrap_or(d.session),
+        )?,
+        device_code: positive(
+            "device_code_lifetime",
+            args.device_code_lifetime
+                .or(file.device_code_lifetime)
+                .map(|l| l.0)
+                .unwrap_or(d.device_code),
         )?,
     };
     let configured_signing_algorithm = match args

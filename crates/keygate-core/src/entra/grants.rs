@@ -189,3 +189,22 @@ async fn narrowed_scope(
         Err(EntraScopeError::UnknownResource(_)) => Err(EntraErrorKind::ResourceNotFound),
     }
 }
+
+/// Entra's device authorization (`/{tenant}/oauth2/v2.0/devicecode`): `scope` in Entra's
+/// spelling, translated for the shared device flow.
+pub async fn start_device_flow(
+    kg: &Keygate,
+    client: &Client,
+    scope: Option<&str>,
+) -> Result<device::DeviceAuthorization, EntraErrorKind> {
+    let app = client_app(kg, client).await?;
+    let asked = EntraScopes {
+        registered: &app.scopes,
+    }
+    .delegated(scope, None)
+    .map_err(|e| match e {
+        EntraScopeError::UnknownResource(_) => EntraErrorKind::ResourceNotFound,
+        _ => EntraErrorKind::InvalidScope,
+    })?;
+    Ok(device::authorize_device(kg, client, Some(&asked.scopes.to_string())).await?)
+}

@@ -65,8 +65,9 @@ pub async fn authorize_device(
         .ok_or(TokenError::ClientFailedValidation)?;
     let scopes = match scope.map(str::trim).filter(|s| !s.is_empty()) {
         None => app.scopes.clone(),
+        // OpenID Connect scopes are always allowed; only API scopes must be registered.
         Some(raw) => match ScopeSet::parse(raw) {
-            Ok(s) if s.is_subset(&app.scopes) => s,
+            Ok(s) if s.registrable_part().is_subset(&app.scopes) => s,
             _ => return Err(TokenError::ScopeInvalid),
         },
     };
@@ -82,7 +83,7 @@ pub async fn authorize_device(
                 app_id: app.id,
                 scopes: scopes.clone(),
                 created_at: now,
-                expires_at: now + DEVICE_CODE_LIFETIME,
+                expires_at: now + kg.lifetimes.device_code,
                 interval: POLL_INTERVAL,
             })
             .await;
@@ -92,7 +93,7 @@ pub async fn authorize_device(
                 return Ok(DeviceAuthorization {
                     device_code,
                     user_code: user_code.display(),
-                    expires_in: DEVICE_CODE_LIFETIME,
+                    expires_in: kg.lifetimes.device_code,
                     interval: POLL_INTERVAL,
                 });
             }

@@ -37,7 +37,7 @@ impl TestApp {
     }
 
     /// Enters `user_code` and answers its consent page with `decision`.
-    async fn decide_device(&self, user_code: &str, decision: &str) -> Response {
+    pub(crate) async fn decide_device(&self, user_code: &str, decision: &str) -> Response {
         let page = self.enter_user_code(user_code).await;
         assert_eq!(page.status(), StatusCode::OK, "no consent page");
         let mut fields = hidden_fields(&page.text().await.unwrap());

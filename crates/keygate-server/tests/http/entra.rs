@@ -476,3 +476,65 @@ async fn the_v1_endpoints_take_a_resource_and_answer_with_strings() {
         "vso.build vso.code vso.profile vso.project vso.work_write"
     );
 }
+
+#[tokio::test]
+async fn the_device_code_flow_answers_in_entra_shape_and_ends_with_tokens_once() {
+    let app = TestApp::spawn().await;
+    let ana = app.create_user("ana@example.com").await;
+    app.sign_in("ana@example.com").await;
+    let public = app.register_public_client(&ana, LOOPBACK).await;
+    let asked = scope(&["vso.profile"], "offline_access openid profile");
+    let r = app
+        .client
+        .post(app.url("/organizations/oauth2/v2.0/devicecode"))
+        .form(&[("client_id", public.as_str()), ("scope", asked.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let started: Value = r.json().await.unwrap();
+    let user_code = started["user_code"].as_str().unwrap().to_owned();
+    let device_code = started["device_code"].as_str().unwrap().to_owned();
+    assert!(started["message"].as_str().unwrap().contains(&user_code));
+    assert!(started.get("verification_uri_complete").is_none());
+    assert_eq!(started["interval"], 5);
+
+    // msal-node's spelling of the grant; pending until the user approves.
+    let poll = |grant: &'static str| {
+        let app = &app;
+        let public = public.clone();
+        let device_code = device_code.clone();
+        async move {
+            token(
+                app,
+                "organizations",
+                &[
+                    ("grant_type", grant),
+                    ("client_id", public.as_str()),
+                    ("device_code", device_code.as_str()),
+                    ("code", device_code.as_str()),
+                    ("client_info", "1"),
+                ],
+            )
+            .await
+        }
+    };
+    let body = assert_aadsts(poll("device_code").await, StatusCode::BAD_REQUEST, 70016).await;
+    assert_eq!(body["error"], "authorization_pending");
+    let done = app.decide_device(&user_code, "accept").await;
+    assert_eq!(done.status(), StatusCode::OK);
+    app.clock.advance(6);
+    // MSAL Python's spelling, with the stray `code` beside `device_code`.
+    let r = poll("urn:ietf:params:oauth:grant-type:device_code").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let tokens: Value = r.json().await.unwrap();
+    assert!(tokens["refresh_token"].is_string());
+    assert!(tokens["client_info"].is_string());
+    let id = claims(tokens["id_token"].as_str().unwrap());
+    assert_eq!(id["aud"], public.as_str());
+    let access = claims(tokens["access_token"].as_str().unwrap());
+    assert_eq!(access["appidacr"], "0");
+    app.clock.advance(6);
+    let again = poll("device_code").await;
+    assert_aadsts(again, StatusCode::BAD_REQUEST, 70018).await;
+}

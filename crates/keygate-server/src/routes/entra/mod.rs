@@ -4,6 +4,7 @@
 //! translation (scopes, token shapes, `AADSTS` errors) is `keygate_core::entra`.
 
 mod authorize;
+mod device;
 mod discovery;
 mod error;
 mod token;
@@ -42,6 +43,7 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route("/{org}/oauth2/v2.0/token", post(token::token_v2))
         .route("/{org}/oauth2/token", post(token::token_v1))
+        .route("/{org}/oauth2/v2.0/devicecode", post(device::devicecode))
         .route(
             "/{org}/oauth2/v2.0/logout",
             get(discovery::logout).post(discovery::logout),
