@@ -259,6 +259,18 @@ pub fn redirect_with(redirect_uri: &str, params: &[(&str, Option<&str>)]) -> Str
     }
 }
 
+/// Whether `asked` holds only scopes the app registered, besides those any app may ask for
+/// (OpenID Connect's, and through Entra `user_impersonation`).
+fn registered_enough(asked: &ScopeSet, registered: &ScopeSet, entra: bool) -> bool {
+    let api = asked.registrable_part();
+    let api = if entra {
+        api.without(crate::entra::scopes::USER_IMPERSONATION)
+    } else {
+        api
+    };
+    api.is_subset(registered)
+}
+
 /// Checks an authorize request (protocol §3).
 pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthorize, AuthorizeError> {
     for decisive in ["client_id", "redirect_uri"] {
@@ -363,8 +375,9 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
         },
         ResponseKind::Code if requested.is_empty() => app.scopes.clone(),
         // OpenID Connect scopes are always allowed; only API scopes must be registered.
+        // Entra's `user_impersonation` (full access of the user) needs no registration either.
         ResponseKind::Code => match ScopeSet::parse(requested) {
-            Ok(s) if s.registrable_part().is_subset(&app.scopes) => s,
+            Ok(s) if registered_enough(&s, &app.scopes, p.entra) => s,
             _ => {
                 return Err(refuse(
                     "invalid_scope",

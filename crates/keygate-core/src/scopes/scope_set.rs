@@ -99,6 +99,13 @@ impl ScopeSet {
         self
     }
 
+    /// This set without `scope`.
+    pub fn without(&self, scope: &str) -> ScopeSet {
+        let mut rest = self.clone();
+        rest.0.remove(scope);
+        rest
+    }
+
     /// Whether `scope` is in the set.
     pub fn contains(&self, scope: &str) -> bool {
         self.0.contains(scope)

@@ -46,7 +46,13 @@ fn authorize_query(client: &TestClient, scope: &str) -> String {
 /// The consent page of an Entra authorize request, accepted (or not): the redirect.
 async fn consent(app: &TestApp, path: &str, query: &str, decision: &str) -> reqwest::Response {
     let page = app.get(&format!("{path}?{query}")).await;
-    assert_eq!(page.status(), StatusCode::OK, "consent page not shown");
+    if page.status() != StatusCode::OK {
+        panic!(
+            "consent page not shown: {} {:?}",
+            page.status(),
+            page.headers().get("location")
+        );
+    }
     let html = page.text().await.unwrap();
     let mut fields = hidden_fields(&html);
     fields.push(("decision".into(), decision.into()));
@@ -537,4 +543,50 @@ async fn the_device_code_flow_answers_in_entra_shape_and_ends_with_tokens_once()
     app.clock.advance(6);
     let again = poll("device_code").await;
     assert_aadsts(again, StatusCode::BAD_REQUEST, 70018).await;
+}
+
+#[tokio::test]
+async fn user_impersonation_is_the_users_full_access_and_revocation_ends_it() {
+    let (app, client, _) = signed_in().await;
+    let asked = scope(&["user_impersonation"], "");
+    let code = entra_code(&app, &client, &asked).await;
+    let r = redeem(&app, &client, &code, &asked).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["scope"], format!("{RESOURCE}/user_impersonation"));
+    let access = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(claims(&access)["scp"], "user_impersonation");
+    let me = || {
+        app.client
+            .get(app.url("/_apis/profile/profiles/me"))
+            .bearer_auth(&access)
+            .send()
+    };
+    assert_eq!(me().await.unwrap().status(), StatusCode::OK);
+    // The grant is on the user's authorizations page, and revoking it there ends the token.
+    let page = app
+        .get("/profile/authorizations")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let app_id = client.app_id.to_lowercase();
+    assert!(page.contains(&app_id));
+    let r = app
+        .post_form(
+            "/profile/authorizations/revoke",
+            &[("csrf", &csrf_in(&page)), ("app_id", &app_id)],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // The revocation reaches this node's snapshot at once (the server applies its own changes).
+    let mut status = StatusCode::OK;
+    for _ in 0..50 {
+        status = me().await.unwrap().status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
