@@ -9,6 +9,7 @@ mod demo;
 mod keys;
 mod operations;
 mod serve;
+mod tls;
 
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AdminToken(c) => admin_tokens::run(c).await,
         Command::Keys(c) => keys::run(c).await,
         Command::Db(c) => db::run(c).await,
+        Command::Tls(c) => tls::run(c),
     }
 }
 
