@@ -70,6 +70,7 @@ async function authorizationCode() {
   );
   if (!result.accessToken) fail(`acquireTokenByCode returned no access token: ${JSON.stringify(result)}`);
   if (result.idTokenClaims.aud !== clientId) fail(`id token aud ${result.idTokenClaims.aud} is not ${clientId}`);
+  if (result.idTokenClaims.tid !== tenantId) fail(`id token tid ${result.idTokenClaims.tid} is not ${tenantId}`);
   console.log(`auth code flow: ok (account ${result.account.username}, expires ${result.expiresOn})`);
   console.log(`TOKEN node-auth-code ${result.accessToken}`);
 

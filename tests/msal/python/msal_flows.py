@@ -62,6 +62,8 @@ def authorization_code():
     claims = result.get("id_token_claims") or {}
     if claims.get("aud") != CLIENT_ID:
         sys.exit(f"auth code flow: id token aud {claims.get('aud')!r} is not {CLIENT_ID!r}")
+    if claims.get("tid") != TENANT_ID:
+        sys.exit(f"auth code flow: id token tid {claims.get('tid')!r} is not {TENANT_ID!r}")
     say(f"TOKEN python-auth-code {result['access_token']}")
 
     accounts = app.get_accounts()
