@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Lifetimes;
 use crate::credentials::Credentials;
 use crate::data::Data;
+use crate::entra::Tenant;
 use crate::keys::{at_rest, generate, generate_id_token_key, KeyError, KeyRing, SigningAlgorithm};
 use crate::model::{SigningKeyRecord, KEY_PURPOSE_ACCESS, KEY_PURPOSE_ID_TOKEN};
 use crate::secrets::random_token;
@@ -35,6 +36,8 @@ pub struct Keygate {
     pub policy: Policy,
     /// Who is acting and from where, for the audit log; see [`Keygate::acting_as`].
     pub origin: Origin,
+    /// The Entra ID tenant this deployment is.
+    pub tenant: Arc<Tenant>,
 }
 
 /// What [`Keygate::open`] needs besides the store.
@@ -101,11 +104,15 @@ impl Keygate {
         }
         let ring = KeyRing::load(&keys)?;
         let snapshot = Snapshot::load(store.as_ref(), now, settings.lifetimes.access_token).await?;
+        let tenant = tenant(store.as_ref(), &settings.policy).await?;
+        let credentials =
+            Credentials::new(settings.issuer, ring).accepting_entra(tenant.v1_issuer());
         Ok(Keygate {
             data: Data::new(store),
             snapshot: Arc::new(snapshot),
             clock: settings.clock,
-            credentials: Arc::new(Credentials::new(settings.issuer, ring)),
+            tenant: Arc::new(tenant),
+            credentials: Arc::new(credentials),
             lifetimes: settings.lifetimes,
             policy: settings.policy,
             origin: Origin::default(),
@@ -161,6 +168,24 @@ impl Keygate {
     }
 }
 
+/// The Entra tenant: the configured id, or the one the first node made and stored for all.
+async fn tenant(store: &dyn Store, policy: &Policy) -> Result<Tenant, StoreError> {
+    let id = match policy.tenant_id {
+        Some(id) => id,
+        None => {
+            let candidate = uuid::Uuid::new_v4().to_string();
+            let stored = store
+                .setting_or_insert("entra_tenant_id", candidate.as_bytes())
+                .await?;
+            std::str::from_utf8(&stored)
+                .ok()
+                .and_then(|s| uuid::Uuid::parse_str(s).ok())
+                .ok_or_else(|| StoreError::Corrupt("the stored tenant id is not a GUID".into()))?
+        }
+    };
+    Ok(Tenant::new(id, policy.tenant_domain.as_deref()))
+}
+
 /// Server-wide protocol switches.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -174,6 +199,10 @@ pub struct Policy {
     /// Seconds a `next` signing key is published before it starts signing, so that resource
     /// servers caching the JWKS learn it first.
     pub key_publish_ahead: i64,
+    /// The Entra tenant id; made on first start (and shared through the store) when unset.
+    pub tenant_id: Option<uuid::Uuid>,
+    /// The Entra tenant's domain name; made from the tenant id when unset.
+    pub tenant_domain: Option<String>,
 }
 
 impl Default for Policy {
@@ -183,6 +212,8 @@ impl Default for Policy {
             require_pkce: false,
             signing_algorithm: SigningAlgorithm::default(),
             key_publish_ahead: DEFAULT_KEY_PUBLISH_AHEAD,
+            tenant_id: None,
+            tenant_domain: None,
         }
     }
 }

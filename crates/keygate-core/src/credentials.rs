@@ -188,6 +188,8 @@ const VERIFIED_CACHE_ENTRIES: usize = 10_000;
 /// Mints and reads credentials with the server's keys.
 pub struct Credentials {
     issuer: String,
+    /// The `iss` of the Entra-shaped access tokens this server also mints (`https://sts.windows.net/{tid}/`).
+    entra_issuer: Option<String>,
     keys: RwLock<Arc<KeyRing>>,
     /// Claims of tokens that verified under the current key ring, by token hash. Expiry is still
     /// judged on every use, and revocation is the caller's snapshot check.
@@ -213,12 +215,20 @@ impl Credentials {
     pub fn new(issuer: String, keys: KeyRing) -> Self {
         Self {
             issuer,
+            entra_issuer: None,
             keys: RwLock::new(Arc::new(keys)),
             signer: RwLock::new(None),
             id_signer: RwLock::new(None),
             verified: quick_cache::sync::Cache::new(VERIFIED_CACHE_ENTRIES),
             ring_generation: AtomicU64::new(0),
         }
+    }
+
+    /// These credentials, also accepting the Entra-shaped access tokens of `v1_issuer` (whose
+    /// audience is the Azure DevOps resource) as bearer tokens.
+    pub fn accepting_entra(mut self, v1_issuer: String) -> Self {
+        self.entra_issuer = Some(v1_issuer);
+        self
     }
 
     /// The issuer host name.
@@ -280,6 +290,11 @@ impl Credentials {
         self.signer(&keys)?
             .encode(&header, claims)
             .map_err(MintError)
+    }
+
+    /// Signs access-token claims of another shape (Entra's) with the active access-token key.
+    pub(crate) fn sign_access_claims<T: Serialize>(&self, claims: &T) -> Result<String, MintError> {
+        self.sign(claims)
     }
 
     /// Signs OpenID Connect ID token claims with the ID-token key (RS256).
@@ -450,8 +465,17 @@ impl Credentials {
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.required_spec_claims.clear();
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[&self.issuer]);
+        match &self.entra_issuer {
+            Some(entra) => {
+                validation.set_issuer(&[&self.issuer, entra]);
+                validation
+                    .set_audience(&[self.issuer.as_str(), crate::entra::AZURE_DEVOPS_RESOURCE]);
+            }
+            None => {
+                validation.set_issuer(&[&self.issuer]);
+                validation.set_audience(&[&self.issuer]);
+            }
+        }
         let claims = jsonwebtoken::decode::<Presented>(token, key, &validation)
             .map_err(|_| BearerRejection::Invalid)?
             .claims

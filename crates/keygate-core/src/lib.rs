@@ -18,6 +18,7 @@ pub mod credentials;
 pub mod data;
 pub mod directory;
 pub mod dump;
+pub mod entra;
 pub mod follow;
 pub mod hooks;
 pub mod ids;

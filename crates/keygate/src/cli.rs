@@ -140,6 +140,13 @@ pub(crate) struct ServeArgs {
     /// Seconds a rotated key is published before it starts signing. Default 600.
     #[arg(long, env = "KEYGATE_KEY_PUBLISH_AHEAD")]
     pub key_publish_ahead: Option<i64>,
+    /// The Entra ID tenant id (a GUID) of the `/{tenant}/oauth2/v2.0/...` endpoints. Default:
+    /// one made on first start and kept in the database.
+    #[arg(long, env = "KEYGATE_TENANT_ID")]
+    pub tenant_id: Option<uuid::Uuid>,
+    /// The Entra ID tenant's domain name. Default: `keygate-<first 8 hex digits of the id>.onmicrosoft.com`.
+    #[arg(long, env = "KEYGATE_TENANT_DOMAIN")]
+    pub tenant_domain: Option<String>,
 }
 
 /// `keygate demo`.

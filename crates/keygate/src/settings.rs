@@ -45,6 +45,8 @@ pub(crate) struct ConfigFile {
     require_pkce: Option<bool>,
     signing_algorithm: Option<String>,
     key_publish_ahead: Option<i64>,
+    tenant_id: Option<uuid::Uuid>,
+    tenant_domain: Option<String>,
     metrics_listen: Option<String>,
     metrics_public: Option<bool>,
     pub(crate) db_max_connections: Option<u32>,
@@ -214,6 +216,8 @@ pub(crate) fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
                     .or(file.key_publish_ahead)
                     .unwrap_or(DEFAULT_KEY_PUBLISH_AHEAD),
             )?,
+            tenant_id: args.tenant_id.or(file.tenant_id),
+            tenant_domain: args.tenant_domain.clone().or(file.tenant_domain.clone()),
         },
     })
 }

@@ -57,6 +57,9 @@ pub struct AuthorizeParams {
     /// The discovery `issuer`, put in every standard authorization response as `iss`
     /// (RFC 9207); `None` leaves it out (the Azure flavour never has it).
     pub issuer: Option<String>,
+    /// The request came through Entra's authorize endpoint: redirected errors carry `AADSTS`
+    /// descriptions.
+    pub entra: bool,
 }
 
 /// Which flow the request asked for.
@@ -104,6 +107,8 @@ pub struct AuthorizeRedirectError {
     pub iss: Option<String>,
     /// Whether the answer is posted by an auto-submitting form (`response_mode=form_post`).
     pub form_post: bool,
+    /// An Entra request: the description is the `AADSTS` one for `error`, where there is one.
+    pub entra: bool,
 }
 
 impl AuthorizeRedirectError {
@@ -114,11 +119,17 @@ impl AuthorizeRedirectError {
 
     /// The response to deliver, in the request's response mode.
     pub fn response(&self) -> AuthorizationResponse {
+        let entra = self
+            .entra
+            .then(|| crate::entra::errors::authorize_description(self.error, self.description));
         AuthorizationResponse::new(
             &self.redirect_uri,
             [
                 ("error", Some(self.error)),
-                ("error_description", Some(self.description)),
+                (
+                    "error_description",
+                    Some(entra.as_deref().unwrap_or(self.description)),
+                ),
                 ("state", self.state.as_deref()),
                 ("iss", self.iss.as_deref()),
             ],
@@ -206,6 +217,8 @@ pub struct ValidAuthorize {
     pub iss: Option<String>,
     /// `response_mode=form_post`.
     pub form_post: bool,
+    /// Whether the request came through Entra's authorize endpoint.
+    pub entra: bool,
 }
 
 impl ValidAuthorize {
@@ -222,6 +235,7 @@ impl ValidAuthorize {
             state: self.state.clone(),
             iss: self.iss.clone(),
             form_post: self.form_post,
+            entra: self.entra,
         }
     }
 }
@@ -288,6 +302,7 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
             state: state.clone(),
             iss: iss.clone(),
             form_post,
+            entra: p.entra,
         })
     };
     if p.repeated.is_some() {
@@ -411,6 +426,7 @@ pub async fn validate(kg: &Keygate, p: &AuthorizeParams) -> Result<ValidAuthoriz
         oidc,
         iss,
         form_post,
+        entra: p.entra,
     })
 }
 

@@ -22,6 +22,8 @@ pub struct AccessGrant {
     pub expires_in: i64,
     /// The scopes granted.
     pub scopes: ScopeSet,
+    /// The app's machine authorization the token stands on.
+    pub authorization_id: crate::ids::AuthorizationId,
 }
 
 impl std::fmt::Debug for AccessGrant {
@@ -68,5 +70,6 @@ pub async fn client_credentials(
         access_token,
         expires_in: reported_lifetime(kg),
         scopes,
+        authorization_id: aui,
     })
 }

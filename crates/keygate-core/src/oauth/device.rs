@@ -181,6 +181,7 @@ pub async fn poll_device_code(
         scopes: record.scopes,
         user_id: user,
         app_id: record.app_id,
+        authorization_id: aui,
         oidc: None,
     })
 }

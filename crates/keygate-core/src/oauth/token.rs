@@ -31,6 +31,8 @@ pub struct IssuedTokens {
     pub user_id: UserId,
     /// The app they were issued to.
     pub app_id: crate::ids::AppId,
+    /// The authorization behind them.
+    pub authorization_id: crate::ids::AuthorizationId,
     /// What an ID token needs, when the grant is an OpenID Connect sign-in.
     pub oidc: Option<OidcContext>,
 }
@@ -194,6 +196,7 @@ pub async fn exchange_code(
         scopes: record.scopes,
         user_id: record.user_id,
         app_id: record.app_id,
+        authorization_id: record.authorization_id,
         oidc,
     })
 }
@@ -358,6 +361,7 @@ pub async fn refresh(
         scopes: granted,
         user_id: record.user_id,
         app_id: record.app_id,
+        authorization_id: record.authorization_id,
         oidc,
     })
 }

@@ -74,8 +74,12 @@ impl ScopeSet {
             .collect()
     }
 
-    /// Whether a holder of this set may use an endpoint that requires `required`.
+    /// Whether a holder of this set may use an endpoint that requires `required`. Entra's
+    /// `user_impersonation` (full access of the user; only Entra grants carry it) allows all.
     pub fn allows(&self, required: &str) -> bool {
+        if self.contains(crate::entra::scopes::USER_IMPERSONATION) {
+            return true;
+        }
         let c = catalogue();
         self.iter()
             .filter_map(|s| c.get(s))

@@ -33,7 +33,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// The parameters carried from the authorize query through the consent form.
-const CARRIED: [&str; 10] = [
+const CARRIED: [&str; 11] = [
     "client_id",
     "response_type",
     "state",
@@ -44,7 +44,11 @@ const CARRIED: [&str; 10] = [
     "nonce",
     "response_mode",
     "claims",
+    ENTRA_MARKER,
 ];
+
+/// The carried field that marks a request as come through Entra's authorize endpoint.
+pub(crate) const ENTRA_MARKER: &str = "entra";
 
 fn params(state: &AppState, f: &FormFields) -> AuthorizeParams {
     let get = |k: &str| f.get(k).map(str::to_owned);
@@ -68,6 +72,7 @@ fn params(state: &AppState, f: &FormFields) -> AuthorizeParams {
         request_uri: get("request_uri"),
         claims: get("claims"),
         issuer: Some(state.base()),
+        entra: f.get(ENTRA_MARKER) == Some("1"),
     }
 }
 
@@ -132,8 +137,9 @@ async fn authorize_post(
     authorization_request(&state, &headers, &query, &fields, user.0, addr, false).await
 }
 
-/// Validates an authorization request and takes the step it calls for.
-async fn authorization_request(
+/// Validates an authorization request and takes the step it calls for. `query` is the request
+/// as it would come back to `/oauth2/authorize` after a sign-in.
+pub(crate) async fn authorization_request(
     state: &AppState,
     headers: &HeaderMap,
     query: &str,

@@ -68,7 +68,7 @@ async fn metadata(State(state): State<AppState>) -> Json<Value> {
     Json(metadata_document(&state))
 }
 
-async fn jwks(State(state): State<AppState>) -> Response {
+pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
     let ring = state.kg.credentials.keys();
     let mut response = Json(ring.jwks().clone()).into_response();
     response.headers_mut().insert(

@@ -7,6 +7,7 @@ mod authorize;
 mod device;
 mod device_authorization;
 mod discovery;
+mod entra;
 mod health;
 mod introspect;
 mod oidc;
@@ -43,6 +44,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(api::router())
         .merge(profile::router())
         .merge(oidc::router())
+        .merge(entra::router())
         .merge(crate::metrics::router(&state));
     let routes = crate::error::with_visitors_header(routes, &state);
     // Inside out: body and rate limits, metrics (which read token bodies), the request deadline

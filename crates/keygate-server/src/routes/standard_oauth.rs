@@ -88,16 +88,15 @@ fn basic(headers: &HeaderMap) -> Option<Result<Credentials, TokenError>> {
     Some(parsed.ok_or(TokenError::ClientFailedValidation))
 }
 
-/// Finds and checks the client of a standard request: Basic or form fields, never both
-/// (RFC 6749 §2.3); a public client sends only `client_id`.
-pub(crate) async fn authenticate(
-    state: &AppState,
+/// The client id and secret a request presented: Basic or form fields, never a secret in both
+/// (RFC 6749 §2.3), and a form `client_id` must agree with the Basic one.
+pub(crate) fn presented_credentials(
     headers: &HeaderMap,
     form: &FormFields,
-) -> Result<Client, TokenError> {
+) -> Result<(Option<String>, Option<String>), TokenError> {
     let form_id = form.get("client_id").filter(|s| !s.is_empty());
     let form_secret = form.get("client_secret").filter(|s| !s.is_empty());
-    let credentials = match basic(headers) {
+    match basic(headers) {
         Some(basic) => {
             let basic = basic?;
             if form_secret.is_some() {
@@ -106,18 +105,24 @@ pub(crate) async fn authenticate(
             if form_id.is_some_and(|id| Some(id) != basic.client_id.as_deref()) {
                 return Err(TokenError::ClientFailedValidation);
             }
-            basic
+            Ok((basic.client_id, basic.client_secret))
         }
-        None => Credentials {
-            client_id: form_id.map(str::to_owned),
-            client_secret: form_secret.map(str::to_owned),
-        },
-    };
+        None => Ok((form_id.map(str::to_owned), form_secret.map(str::to_owned))),
+    }
+}
+
+/// Finds and checks the client of a standard request; a public client sends only `client_id`.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &FormFields,
+) -> Result<Client, TokenError> {
+    let (client_id, client_secret) = presented_credentials(headers, form)?;
     client::authenticate(
         &state.kg,
         PresentedClient {
-            client_id: credentials.client_id.as_deref(),
-            client_secret: credentials.client_secret.as_deref(),
+            client_id: client_id.as_deref(),
+            client_secret: client_secret.as_deref(),
         },
     )
     .await

@@ -16,6 +16,7 @@ mod client_credentials;
 mod device_grant;
 mod discovery;
 mod emulator;
+mod entra;
 mod helpers;
 mod hook_delivery;
 mod hooks;

@@ -34,7 +34,7 @@ fn request(query: &FormFields, body: &FormFields) -> LogoutRequest {
 }
 
 /// RP-initiated logout, by GET or POST.
-pub(super) async fn end_session(
+pub(crate) async fn end_session(
     State(state): State<AppState>,
     method: Method,
     headers: HeaderMap,

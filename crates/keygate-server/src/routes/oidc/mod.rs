@@ -2,7 +2,7 @@
 //! document (OpenID Connect Discovery 1.0 §3).
 
 mod form_post;
-mod logout;
+pub(crate) mod logout;
 mod metadata;
 mod userinfo;
 

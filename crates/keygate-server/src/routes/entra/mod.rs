@@ -1,0 +1,56 @@
+//! Microsoft Entra ID's endpoints under `/{tenant}/...` (entra.md §1): discovery and keys,
+//! authorize (v2.0, and v1 with `resource`), token, and sign-out. They sit beside the Azure
+//! DevOps OAuth and standard endpoints and reach the same apps, users and authorizations; the
+//! translation (scopes, token shapes, `AADSTS` errors) is `keygate_core::entra`.
+
+mod authorize;
+mod discovery;
+mod error;
+mod token;
+
+use axum::routing::{get, post};
+use axum::Router;
+use keygate_core::entra::TenantMatch;
+
+use crate::state::AppState;
+
+pub(crate) use error::EntraFailure;
+
+/// The Entra routes. The path parameter is named `org`, like the organization routes' first
+/// segment, so the router sees one parameter there; organization names that would collide
+/// (`common`, `organizations`, GUIDs, the tenant's domain) are refused at creation.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/{org}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration),
+        )
+        .route(
+            "/{org}/.well-known/openid-configuration",
+            get(discovery::openid_configuration_v1),
+        )
+        .route("/{org}/discovery/v2.0/keys", get(discovery::keys))
+        .route("/{org}/discovery/keys", get(discovery::keys))
+        .route("/{org}/discovery/instance", get(discovery::instance))
+        .route(
+            "/{org}/oauth2/v2.0/authorize",
+            get(authorize::authorize_v2_get).post(authorize::authorize_v2_post),
+        )
+        .route(
+            "/{org}/oauth2/authorize",
+            get(authorize::authorize_v1_get).post(authorize::authorize_v1_post),
+        )
+        .route("/{org}/oauth2/v2.0/token", post(token::token_v2))
+        .route("/{org}/oauth2/token", post(token::token_v1))
+        .route(
+            "/{org}/oauth2/v2.0/logout",
+            get(discovery::logout).post(discovery::logout),
+        )
+}
+
+/// The tenant a path segment names, or Entra's AADSTS90002.
+fn tenant(state: &AppState, segment: &str) -> Result<TenantMatch, EntraFailure> {
+    state.kg.tenant.resolve(segment).ok_or(EntraFailure(
+        keygate_core::entra::EntraErrorKind::TenantNotFound,
+    ))
+}
