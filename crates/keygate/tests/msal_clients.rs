@@ -298,7 +298,6 @@ fn python_venv() -> PathBuf {
 }
 
 #[tokio::test]
-#[ignore = "needs the Entra endpoints"]
 async fn msal_python_signs_in_refreshes_and_gets_an_app_token() {
     if !tools_present("MSAL for Python", &["python3"]) {
         return;
@@ -321,7 +320,6 @@ async fn msal_python_signs_in_refreshes_and_gets_an_app_token() {
 }
 
 #[tokio::test]
-#[ignore = "needs the Entra endpoints"]
 async fn msal_node_signs_in_refreshes_and_gets_an_app_token() {
     if !tools_present("msal-node", &["node", "npm"]) {
         return;

@@ -217,7 +217,7 @@ async fn demo_https_serves_a_certificate_from_the_kept_local_ca() {
             if let Some(rest) = line.trim().strip_prefix("export SSL_CERT_FILE=") {
                 ca = Some(rest.to_owned());
             }
-            if line.contains("knownAuthorities") {
+            if line.contains("Entra ID tenant id: ") {
                 break;
             }
         }
@@ -239,6 +239,7 @@ async fn demo_https_serves_a_certificate_from_the_kept_local_ca() {
         format!("curl --cacert {ca_path}"),
         "instance_discovery=False".to_owned(),
         "499b84ac-1321-427f-aa17-267ca6975798/.default".to_owned(),
+        "Entra ID tenant id: ".to_owned(),
         format!("knownAuthorities: [\"127.0.0.1:{port}\"]"),
     ] {
         assert!(printed.contains(&line), "{line} missing from:\n{printed}");
@@ -248,6 +249,23 @@ async fn demo_https_serves_a_certificate_from_the_kept_local_ca() {
         let r = wait_until_answers(&client, &format!("https://{host}:{port}/healthz")).await;
         assert_eq!(r.status(), reqwest::StatusCode::OK, "{host}");
     }
+    // The printed tenant id is the one the Entra endpoints answer for.
+    let tenant = printed
+        .split("Entra ID tenant id: ")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .unwrap();
+    let discovery: serde_json::Value = client
+        .get(format!(
+            "{base}/{tenant}/v2.0/.well-known/openid-configuration"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(discovery["issuer"], format!("{base}/{tenant}/v2.0"));
     // curl, told only about the CA, trusts it too.
     let curl = std::process::Command::new("curl")
         .args(["-sS", "--fail", "--cacert", &ca_path])

@@ -181,6 +181,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}", settings.listen))?;
     let base = state.base();
+    let state_tenant = state.kg.tenant.id.to_string();
     let authorize = format!(
         "{base}/oauth2/authorize?client_id={}&response_type=Assertion&state=demo&scope={}&redirect_uri={}",
         seeded.app_id,
@@ -209,7 +210,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
             t.dir.display(),
             t.ca_cert.display(),
             super::tls::trust_lines(&t.ca_cert),
-            msal_snippets(&base, &seeded),
+            msal_snippets(&base, &seeded, &state_tenant),
         );
     }
     listen_and_serve(&settings, state, listener).await
@@ -234,14 +235,13 @@ fn demo_tls_dir() -> std::path::PathBuf {
 const DEFAULT_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
 
 /// MSAL for Python and Node, configured for the seeded app against this server's Entra ID
-/// endpoints (client credentials; the tenant id is what `keygate tenant show` prints).
-fn msal_snippets(base: &str, seeded: &Seeded) -> String {
+/// endpoints of `tenant` (the tenant id), asking for an app-only token (client credentials).
+fn msal_snippets(base: &str, seeded: &Seeded, tenant: &str) -> String {
     let host = base
         .strip_prefix("https://")
         .unwrap_or(base)
         .trim_end_matches('/');
     let (id, secret) = (&seeded.app_id, &seeded.client_secret);
-    let tenant = TENANT_PLACEHOLDER;
     format!(
         "MSAL for Python (pip install msal), with the variables above exported:\n  \
          python3 -c 'import msal; app = msal.ConfidentialClientApplication(\"{id}\", client_credential=\"{secret}\", \
@@ -251,12 +251,10 @@ fn msal_snippets(base: &str, seeded: &Seeded) -> String {
          node -e 'const msal = require(\"@azure/msal-node\"); new msal.ConfidentialClientApplication({{auth: {{\
          clientId: \"{id}\", clientSecret: \"{secret}\", authority: \"{base}/{tenant}\", knownAuthorities: [\"{host}\"]}}}})\
          .acquireTokenByClientCredential({{scopes: [\"{DEFAULT_SCOPE}\"]}}).then(r => console.log(r))'\n\n\
-         For sign-in flows use the authority {base}/organizations; see docs/migrating-to-entra.md.\n"
+         Entra ID tenant id: {tenant}. For sign-in flows use the authority {base}/organizations;\n\
+         see docs/migrating-to-entra.md.\n"
     )
 }
-
-/// Stands for the tenant id in the MSAL lines until the demo can print it.
-const TENANT_PLACEHOLDER: &str = "organizations";
 
 /// The command line that runs the sample web app (examples/webapp) against this demo; the
 /// seeded app's callback is the web app's default one.
