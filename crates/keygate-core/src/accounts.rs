@@ -107,7 +107,9 @@ pub async fn create_org(
 ) -> Result<Org, AccountError> {
     let name = validate::path_name(name)
         .map_err(|e| AccountError::Invalid(format!("organization name {e}")))?;
-    if RESERVED_ORG_NAMES.contains(&name.to_ascii_lowercase().as_str()) {
+    if RESERVED_ORG_NAMES.contains(&name.to_ascii_lowercase().as_str())
+        || crate::entra::tenant::shadows_entra_routes(&name)
+    {
         return Err(AccountError::Invalid(format!(
             "organization name {name} is reserved"
         )));

@@ -47,6 +47,23 @@ pub(crate) enum Command {
     /// Local https: a local certificate authority and a server certificate it signs.
     #[command(subcommand)]
     Tls(TlsCommand),
+    /// The Entra ID tenant this deployment is.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+}
+
+/// `keygate tenant ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TenantCommand {
+    /// Show the tenant id and domain, and the authority URLs MSAL takes.
+    Show {
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where the database is; every admin command takes it.

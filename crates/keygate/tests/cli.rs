@@ -205,3 +205,28 @@ fn the_human_readable_app_list_is_a_table() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("APP ID"));
 }
+
+#[test]
+fn the_tenant_is_made_once_and_entra_names_are_no_organization_names() {
+    let (_dir, kg) = world();
+    let first = kg.json(&["tenant", "show"]);
+    let id = first["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "a GUID: {id}");
+    assert_eq!(
+        first["domain"],
+        format!("keygate-{}.onmicrosoft.com", &id[..8]).as_str()
+    );
+    // Kept in the database: every command and node sees the same tenant.
+    assert_eq!(kg.json(&["tenant", "show"])["id"], id.as_str());
+    for name in [
+        "common",
+        "Organizations",
+        id.as_str(),
+        "contoso.onmicrosoft.com",
+    ] {
+        refused(
+            &kg.run(&["org", "create", name, "--owner", "ana@example.com"]),
+            "reserved",
+        );
+    }
+}

@@ -65,14 +65,15 @@ impl Tenant {
     }
 }
 
-/// Whether `name` may not be an organization name, because an Entra route would shadow it: the
-/// reserved words, GUID-shaped names and the tenant's domain.
-pub fn is_reserved_org_name(name: &str, tenant: &Tenant) -> bool {
+/// Whether an organization named `name` would sit where Entra's `/{tenant}/...` routes are:
+/// the reserved words, a GUID, or an `.onmicrosoft.com` domain (whatever the tenant's domain is
+/// set to later).
+pub fn shadows_entra_routes(name: &str) -> bool {
     RESERVED_SEGMENTS
         .iter()
         .any(|r| name.eq_ignore_ascii_case(r))
         || Uuid::parse_str(name).is_ok()
-        || name.eq_ignore_ascii_case(&tenant.domain)
+        || name.to_ascii_lowercase().ends_with(".onmicrosoft.com")
 }
 
 #[cfg(test)]
@@ -118,20 +119,18 @@ mod tests {
     }
 
     #[test]
-    fn reserved_words_guids_and_the_domain_are_no_organization_names() {
-        let t = tenant();
+    fn reserved_words_guids_and_onmicrosoft_domains_are_no_organization_names() {
         for name in [
             "common",
             "Consumers",
             "organizations",
             "contoso.onmicrosoft.com",
         ] {
-            assert!(is_reserved_org_name(name, &t), "{name}");
+            assert!(shadows_entra_routes(name), "{name}");
         }
-        assert!(is_reserved_org_name(
-            "0b1c2d3e-0000-4000-8000-000000000000",
-            &t
-        ));
-        assert!(!is_reserved_org_name("fabrikam", &t));
+        assert!(shadows_entra_routes("0b1c2d3e-0000-4000-8000-000000000000"));
+        assert!(shadows_entra_routes("Common"));
+        assert!(shadows_entra_routes("x.onmicrosoft.com"));
+        assert!(!shadows_entra_routes("fabrikam"));
     }
 }

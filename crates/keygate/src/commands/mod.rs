@@ -9,6 +9,7 @@ mod demo;
 mod keys;
 mod operations;
 mod serve;
+mod tenant;
 mod tls;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(c) => keys::run(c).await,
         Command::Db(c) => db::run(c).await,
         Command::Tls(c) => tls::run(c),
+        Command::Tenant(c) => tenant::run(c).await,
     }
 }
 
@@ -58,6 +60,10 @@ pub(crate) async fn context_and_master_key(
         // The first signing key an admin command makes has the algorithm the servers are told
         // to use (their flag is not on this command; the variable and config file are read).
         signing_algorithm: std::env::var("KEYGATE_SIGNING_ALGORITHM").ok(),
+        tenant_id: std::env::var("KEYGATE_TENANT_ID")
+            .ok()
+            .and_then(|id| id.parse().ok()),
+        tenant_domain: std::env::var("KEYGATE_TENANT_DOMAIN").ok(),
         ..ServeArgs::default()
     };
     let s = settings::resolve(&args)?;
