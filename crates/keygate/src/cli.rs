@@ -44,6 +44,9 @@ pub(crate) enum Command {
     /// Move a deployment between databases.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Local https: a local certificate authority and a server certificate it signs.
+    #[command(subcommand)]
+    Tls(TlsCommand),
     /// The Entra ID tenant this deployment is.
     #[command(subcommand)]
     Tenant(TenantCommand),
@@ -172,9 +175,43 @@ pub(crate) struct DemoArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Serve https with a self-signed certificate for localhost made on the fly.
+    /// Serve https with a certificate for localhost signed by the local CA in `--tls-dir`
+    /// (made on first use and kept, so a CA trusted once stays trusted).
     #[arg(long)]
     pub https: bool,
+    /// The local CA directory `--https` uses. Default: `$XDG_DATA_HOME/keygate/demo-tls`
+    /// (`~/.local/share/keygate/demo-tls`).
+    #[arg(long, env = "KEYGATE_DEMO_TLS_DIR")]
+    pub tls_dir: Option<PathBuf>,
+}
+
+/// `keygate tls ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TlsCommand {
+    /// Make (or reuse) a local CA in DIR and a server certificate it signs for localhost,
+    /// 127.0.0.1, ::1 and every --name; print the `serve` flags and how to trust the CA.
+    /// Re-running keeps the CA and remakes the server certificate only when the names change
+    /// or it expires within 30 days.
+    Init {
+        /// Directory for ca.pem, ca-key.pem, server.pem and server-key.pem.
+        #[arg(long, env = "KEYGATE_TLS_DIR", default_value = "keygate-tls")]
+        dir: PathBuf,
+        /// Another host name or IP address for the server certificate (repeatable).
+        #[arg(long = "name")]
+        names: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the local CA and server certificate in DIR: paths, names and expiry.
+    Show {
+        /// The directory `tls init` wrote.
+        #[arg(long, env = "KEYGATE_TLS_DIR", default_value = "keygate-tls")]
+        dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `keygate user ...`.

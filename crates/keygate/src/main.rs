@@ -5,6 +5,7 @@ mod commands;
 mod db_pool;
 mod hardening;
 mod lifetime;
+mod local_ca;
 mod master_key;
 mod operations;
 mod output;

@@ -138,15 +138,29 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir).with_context(|| format!("could not create {}", dir.display()))?;
     let db = dir.join("keygate-demo.db");
     let _ = std::fs::remove_file(&db);
-    let hardening = if args.https {
-        let files = crate::tls::self_signed_localhost(&dir)?;
-        crate::hardening::HardeningArgs {
-            tls_cert: Some(files.cert),
-            tls_key: Some(files.key),
-            ..Default::default()
-        }
+    let local_tls = if args.https {
+        let tls_dir = match &args.tls_dir {
+            Some(d) => super::tls::absolute(d)?,
+            None => demo_tls_dir(),
+        };
+        Some(crate::local_ca::ensure(
+            &tls_dir,
+            &[],
+            time::OffsetDateTime::now_utc(),
+        )?)
     } else {
-        Default::default()
+        None
+    };
+    let hardening = match &local_tls {
+        Some(t) => {
+            let files = t.server_files();
+            crate::hardening::HardeningArgs {
+                tls_cert: Some(files.cert),
+                tls_key: Some(files.key),
+                ..Default::default()
+            }
+        }
+        None => Default::default(),
     };
     let serve_args = ServeArgs {
         listen: Some(args.listen.clone()),
@@ -167,6 +181,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("could not listen on {}", settings.listen))?;
     let base = state.base();
+    let state_tenant = state.kg.tenant.id.to_string();
     let authorize = format!(
         "{base}/oauth2/authorize?client_id={}&response_type=Assertion&state=demo&scope={}&redirect_uri={}",
         seeded.app_id,
@@ -189,14 +204,56 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         seeded.app_id,
         seeded.client_secret,
     );
-    if let Some(tls) = &settings.hardening.tls {
+    if let Some(t) = &local_tls {
         println!(
-            "Serving https with a self-signed certificate for localhost, made for this run:\n  {}\n\
-             Tell curl to trust it with --cacert {0}, or accept it once in the browser.\n",
-            tls.cert.display()
+            "Serving https with a certificate signed by the local CA in {} (kept across demo runs):\n  {}\n\n{}\n{}",
+            t.dir.display(),
+            t.ca_cert.display(),
+            super::tls::trust_lines(&t.ca_cert),
+            msal_snippets(&base, &seeded, &state_tenant),
         );
     }
     listen_and_serve(&settings, state, listener).await
+}
+
+/// Where `demo --https` keeps its local CA when `--tls-dir` is not given: a per-user data
+/// directory, so the CA trusted after one run is the one every later run uses.
+fn demo_tls_dir() -> std::path::PathBuf {
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".local/share"))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    data.join("keygate").join("demo-tls")
+}
+
+/// The Azure DevOps resource's scope for "every scope the app registered".
+const DEFAULT_SCOPE: &str = "499b84ac-1321-427f-aa17-267ca6975798/.default";
+
+/// MSAL for Python and Node, configured for the seeded app against this server's Entra ID
+/// endpoints of `tenant` (the tenant id), asking for an app-only token (client credentials).
+fn msal_snippets(base: &str, seeded: &Seeded, tenant: &str) -> String {
+    let host = base
+        .strip_prefix("https://")
+        .unwrap_or(base)
+        .trim_end_matches('/');
+    let (id, secret) = (&seeded.app_id, &seeded.client_secret);
+    format!(
+        "MSAL for Python (pip install msal), with the variables above exported:\n  \
+         python3 -c 'import msal; app = msal.ConfidentialClientApplication(\"{id}\", client_credential=\"{secret}\", \
+         authority=\"{base}/{tenant}\", instance_discovery=False); \
+         print(app.acquire_token_for_client(scopes=[\"{DEFAULT_SCOPE}\"]))'\n\n\
+         MSAL for Node (npm install @azure/msal-node), likewise:\n  \
+         node -e 'const msal = require(\"@azure/msal-node\"); new msal.ConfidentialClientApplication({{auth: {{\
+         clientId: \"{id}\", clientSecret: \"{secret}\", authority: \"{base}/{tenant}\", knownAuthorities: [\"{host}\"]}}}})\
+         .acquireTokenByClientCredential({{scopes: [\"{DEFAULT_SCOPE}\"]}}).then(r => console.log(r))'\n\n\
+         Entra ID tenant id: {tenant}. For sign-in flows use the authority {base}/organizations;\n\
+         see docs/migrating-to-entra.md.\n"
+    )
 }
 
 /// The command line that runs the sample web app (examples/webapp) against this demo; the

@@ -10,6 +10,7 @@ mod keys;
 mod operations;
 mod serve;
 mod tenant;
+mod tls;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AdminToken(c) => admin_tokens::run(c).await,
         Command::Keys(c) => keys::run(c).await,
         Command::Db(c) => db::run(c).await,
+        Command::Tls(c) => tls::run(c),
         Command::Tenant(c) => tenant::run(c).await,
     }
 }

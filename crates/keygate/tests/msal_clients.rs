@@ -1,0 +1,369 @@
+//! Microsoft's MSAL libraries, unchanged, against the real `keygate` binary's Entra ID endpoints
+//! over https trusting Keygate's local CA (`keygate tls init`): MSAL for Python (`msal`, pinned
+//! in `tests/msal/python/requirements.txt`, in a virtual environment `.venv-msal` this test
+//! builds) and `@azure/msal-node` (pinned in `tests/msal/node/package-lock.json`, installed with
+//! `npm ci`). Each runs the authorization code flow, a forced silent refresh and client
+//! credentials (`tests/msal/*/msal_flows.*`); this test plays the browser (sign-in and consent
+//! by form posts) when a script prints `AUTHORIZE <url>`, and calls the REST API with the
+//! access tokens a script prints as `TOKEN <label> <token>`. Under CI (`CI=true`) a missing
+//! `node`/`npm` or `python3` is a failure, never a skip.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use keygate_testkit::html::hidden_fields;
+use keygate_testkit::process::command;
+use keygate_testkit::{
+    free_port, sign_in, sqlite_url, wait_until_answers, Cli, Process, CALLBACK, EMAIL, ME, ORG,
+    PASSWORD,
+};
+use reqwest::{Client, StatusCode};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+const KEYGATE: &str = env!("CARGO_BIN_EXE_keygate");
+/// What the app registers; the scripts ask for `vso.profile` and `vso.project` of the Azure
+/// DevOps resource, and `.default` for client credentials.
+const SCOPES: &str = "vso.profile vso.project";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+fn available(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Whether the tools for `what` are here; a skip outside CI, a failure under it.
+fn tools_present(what: &str, programs: &[&str]) -> bool {
+    let missing: Vec<&str> = programs.iter().copied().filter(|p| !available(p)).collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        !in_ci(),
+        "{missing:?} missing, and CI must run the {what} tests"
+    );
+    eprintln!("SKIPPED: {missing:?} not installed, so the {what} tests cannot run");
+    false
+}
+
+fn run(command: &mut Command, what: &str) {
+    let status = command.status().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        status.success(),
+        "{what} failed ({status}); see its output above"
+    );
+}
+
+/// A seeded Keygate serving https with a certificate from a local CA, and a confidential app.
+struct World {
+    _server: Process,
+    base: String,
+    ca: PathBuf,
+    ca_pem: Vec<u8>,
+    tenant_id: String,
+    app_id: String,
+    secret: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sqlite_url(&dir.path().join("keygate.db"));
+    let cli = Cli::new(KEYGATE, db.clone());
+    cli.seed();
+    let (app_id, secret) = cli.new_app("MSAL app", SCOPES);
+    // The test names the tenant, so it knows the id client credentials need.
+    let tenant_id = uuid::Uuid::new_v4().to_string();
+
+    let tls = dir.path().join("tls");
+    let out = command(KEYGATE)
+        .args(["tls", "init", "--json", "--dir"])
+        .arg(&tls)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let serve_args: Vec<&str> = made["serveArgs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let ca = PathBuf::from(made["caCert"].as_str().unwrap());
+    let ca_pem = std::fs::read(&ca).unwrap();
+
+    let port = free_port();
+    let base = format!("https://localhost:{port}");
+    let server = Process(
+        command(KEYGATE)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--public-url", &base, "--database-url", &db])
+            .args(["--tenant-id", &tenant_id])
+            .args(&serve_args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let r = wait_until_answers(&https(&ca_pem, false), &format!("{base}/healthz")).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    World {
+        _server: server,
+        base,
+        ca,
+        ca_pem,
+        tenant_id,
+        app_id,
+        secret,
+        _dir: dir,
+    }
+}
+
+/// A client trusting only the local CA; a `browser` keeps cookies. Neither follows redirects.
+fn https(ca_pem: &[u8], browser: bool) -> Client {
+    Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca_pem).unwrap())
+        .tls_built_in_root_certs(false)
+        .cookie_store(browser)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// What a signed-in person's browser does with MSAL's authorize URL: follow redirects, accept
+/// any consent page by submitting its form, until Keygate sends the browser to the callback.
+/// Returns that callback URL.
+async fn browse(browser: &Client, url: &str) -> String {
+    let mut next = reqwest::Url::parse(url).unwrap();
+    let mut page = browser.get(next.clone()).send().await.unwrap();
+    for _ in 0..10 {
+        let status = page.status();
+        if status.is_redirection() {
+            let location = page.headers()["location"].to_str().unwrap();
+            next = next.join(location).unwrap();
+            if next.as_str().starts_with(CALLBACK) {
+                return next.to_string();
+            }
+            page = browser.get(next.clone()).send().await.unwrap();
+            continue;
+        }
+        let html = page.text().await.unwrap();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the authorize page at {next} answered {status}: {html}"
+        );
+        let action =
+            form_action(&html).unwrap_or_else(|| panic!("no consent form at {next}: {html}"));
+        let mut form = hidden_fields(&html);
+        form.push(("decision".into(), "accept".into()));
+        next = next.join(&action).unwrap();
+        page = browser.post(next.clone()).form(&form).send().await.unwrap();
+    }
+    panic!("the browser never came back to {CALLBACK}");
+}
+
+/// The `action` of the page's form with a `decision` button (the consent form).
+fn form_action(html: &str) -> Option<String> {
+    let at = html.find("name=\"decision\"")?;
+    let form = html[..at].rfind("<form")?;
+    let tag = &html[form..];
+    let start = tag.find("action=\"")? + "action=\"".len();
+    let end = tag[start..].find('"')? + start;
+    Some(tag[start..end].replace("&amp;", "&"))
+}
+
+/// Runs a script of the MSAL test protocol to its end: signs the browser in, answers each
+/// `AUTHORIZE` line with the callback URL, and returns the `TOKEN` lines' (label, token).
+async fn drive(w: &World, mut script: Command, what: &str) -> Vec<(String, String)> {
+    let ca = w.ca.to_str().unwrap();
+    script
+        .env("KEYGATE_URL", &w.base)
+        .env("KEYGATE_TENANT_ID", &w.tenant_id)
+        .env("KEYGATE_CLIENT_ID", &w.app_id)
+        .env("KEYGATE_CLIENT_SECRET", &w.secret)
+        .env("KEYGATE_REDIRECT_URI", CALLBACK)
+        .env("REQUESTS_CA_BUNDLE", ca)
+        .env("SSL_CERT_FILE", ca)
+        .env("NODE_EXTRA_CA_CERTS", ca)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = tokio::process::Command::from(script)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let browser = https(&w.ca_pem, true);
+    sign_in(&browser, &w.base, EMAIL, PASSWORD).await;
+    let (mut tokens, mut done) = (Vec::new(), false);
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(url) = line.strip_prefix("AUTHORIZE ") {
+            eprintln!("{what}: the browser opens {url}");
+            let back = browse(&browser, url).await;
+            stdin
+                .write_all(format!("{back}\n").as_bytes())
+                .await
+                .unwrap();
+            stdin.flush().await.unwrap();
+        } else if let Some(rest) = line.strip_prefix("TOKEN ") {
+            let (label, token) = rest.split_once(' ').unwrap();
+            tokens.push((label.to_owned(), token.to_owned()));
+        } else {
+            done |= line == "DONE";
+            eprintln!("{what}: {line}");
+        }
+    }
+    let status = child.wait().await.unwrap();
+    assert!(
+        status.success() && done,
+        "{what} failed ({status}); see its output above"
+    );
+    tokens
+}
+
+/// The REST API answers 200 to each token labelled `*-auth-code` or `*-refresh` (the signed-in
+/// user's): the organization's projects and the user's profile.
+async fn user_tokens_work_on_the_rest_api(w: &World, tokens: &[(String, String)]) {
+    for (label, token) in tokens {
+        if label.ends_with("-auth-code") || label.ends_with("-refresh") {
+            for path in [
+                format!("/{ORG}/_apis/projects?api-version=7.1"),
+                ME.to_owned(),
+            ] {
+                rest_answers_200(w, label, token, &path).await;
+            }
+        }
+    }
+}
+
+async fn rest_answers_200(w: &World, label: &str, token: &str, path: &str) {
+    let r = https(&w.ca_pem, false)
+        .get(format!("{}{path}", w.base))
+        .bearer_auth(token)
+        .header("X-TFS-FedAuthRedirect", "Suppress")
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{label} token on {path}: {body}");
+}
+
+/// The virtual environment with the pinned requirements, rebuilt when they change.
+fn python_venv() -> PathBuf {
+    let root = root();
+    let requirements = root.join("tests/msal/python/requirements.txt");
+    let venv = root.join(".venv-msal");
+    let stamp = venv.join(".keygate-requirements");
+    let wanted = std::fs::read(&requirements).unwrap();
+    let python = venv.join("bin/python");
+    if !python.exists() || std::fs::read(&stamp).ok().as_deref() != Some(&wanted[..]) {
+        let _ = std::fs::remove_dir_all(&venv);
+        run(
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            "python3 -m venv",
+        );
+        run(
+            Command::new(&python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "-r",
+                ])
+                .arg(&requirements),
+            "pip install",
+        );
+        std::fs::write(&stamp, &wanted).unwrap();
+    }
+    python
+}
+
+#[tokio::test]
+async fn msal_python_signs_in_refreshes_and_gets_an_app_token() {
+    if !tools_present("MSAL for Python", &["python3"]) {
+        return;
+    }
+    let python = python_venv();
+    let w = world().await;
+    let mut script = Command::new(python);
+    script.arg(root().join("tests/msal/python/msal_flows.py"));
+    let tokens = drive(&w, script, "msal (Python)").await;
+    let labels: Vec<&str> = tokens.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "python-auth-code",
+            "python-refresh",
+            "python-client-credentials"
+        ]
+    );
+    user_tokens_work_on_the_rest_api(&w, &tokens).await;
+}
+
+#[tokio::test]
+async fn msal_node_signs_in_refreshes_and_gets_an_app_token() {
+    if !tools_present("msal-node", &["node", "npm"]) {
+        return;
+    }
+    let dir = root().join("tests/msal/node");
+    run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir),
+        "npm ci",
+    );
+    let w = world().await;
+    let mut script = Command::new("node");
+    script.arg("msal_flows.js").current_dir(&dir);
+    let tokens = drive(&w, script, "msal-node").await;
+    let labels: Vec<&str> = tokens.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        ["node-auth-code", "node-refresh", "node-client-credentials"]
+    );
+    user_tokens_work_on_the_rest_api(&w, &tokens).await;
+}
+
+/// An app-only token (client credentials) on the REST API. Ignored: every REST route answers
+/// 401 TF400813 to it, since the app is no member of the organization and Keygate has no way to
+/// make it one (the Azure DevOps equivalent: adding the service principal to the organization).
+#[tokio::test]
+#[ignore = "the REST API refuses app-only tokens (401 TF400813): a server-side gap"]
+async fn an_msal_client_credentials_token_reads_the_organizations_projects() {
+    if !tools_present("MSAL for Python", &["python3"]) {
+        return;
+    }
+    let python = python_venv();
+    let w = world().await;
+    let mut script = Command::new(python);
+    script.arg(root().join("tests/msal/python/msal_flows.py"));
+    let tokens = drive(&w, script, "msal (Python)").await;
+    let (label, token) = tokens.last().unwrap();
+    assert_eq!(label, "python-client-credentials");
+    rest_answers_200(
+        &w,
+        label,
+        token,
+        &format!("/{ORG}/_apis/projects?api-version=7.1"),
+    )
+    .await;
+}
