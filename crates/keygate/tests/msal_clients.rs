@@ -3,7 +3,8 @@
 //! in `tests/msal/python/requirements.txt`, in a virtual environment `.venv-msal` this test
 //! builds) and `@azure/msal-node` (pinned in `tests/msal/node/package-lock.json`, installed with
 //! `npm ci`). Each runs the authorization code flow, a forced silent refresh and client
-//! credentials (`tests/msal/*/msal_flows.*`); this test plays the browser (sign-in and consent
+//! credentials (`tests/msal/*/msal_flows.*`), and MSAL for Python the device code flow with a
+//! public app (approved on the `/device` page by form posts when the script prints `DEVICE`); this test plays the browser (sign-in and consent
 //! by form posts) when a script prints `AUTHORIZE <url>`, and calls the REST API with the
 //! access tokens a script prints as `TOKEN <label> <token>`. Under CI (`CI=true`) a missing
 //! `node`/`npm` or `python3` is a failure, never a skip.
@@ -73,6 +74,7 @@ struct World {
     tenant_id: String,
     app_id: String,
     secret: String,
+    public_app_id: String,
     _dir: tempfile::TempDir,
 }
 
@@ -82,6 +84,24 @@ async fn world() -> World {
     let cli = Cli::new(KEYGATE, db.clone());
     cli.seed();
     let (app_id, secret) = cli.new_app("MSAL app", SCOPES);
+    let public = cli.json(&[
+        "app",
+        "create",
+        "--public",
+        "--owner",
+        EMAIL,
+        "--name",
+        "MSAL device app",
+        "--company",
+        "Fabrikam",
+        "--website",
+        "https://fabrikam.example",
+        "--callback-url",
+        "http://127.0.0.1/callback",
+        "--scopes",
+        SCOPES,
+    ]);
+    let public_app_id = public["app_id"].as_str().unwrap().to_owned();
     // The test names the tenant, so it knows the id client credentials need.
     let tenant_id = uuid::Uuid::new_v4().to_string();
 
@@ -129,6 +149,7 @@ async fn world() -> World {
         tenant_id,
         app_id,
         secret,
+        public_app_id,
         _dir: dir,
     }
 }
@@ -177,6 +198,39 @@ async fn browse(browser: &Client, url: &str) -> String {
     panic!("the browser never came back to {CALLBACK}");
 }
 
+/// What a signed-in person does with a device flow's code: enters it on the verification page
+/// and accepts the consent page it shows.
+async fn approve_device(browser: &Client, verification_uri: &str, user_code: &str) {
+    let page = browser.get(verification_uri).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "the /device page");
+    let html = page.text().await.unwrap();
+    let mut form = hidden_fields(&html);
+    form.push(("user_code".into(), user_code.into()));
+    let consent = browser
+        .post(verification_uri)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), StatusCode::OK, "the device consent page");
+    let html = consent.text().await.unwrap();
+    let action = form_action(&html).unwrap_or_else(|| panic!("no consent form: {html}"));
+    let mut decision = hidden_fields(&html);
+    decision.push(("decision".into(), "accept".into()));
+    let done = browser
+        .post(
+            reqwest::Url::parse(verification_uri)
+                .unwrap()
+                .join(&action)
+                .unwrap(),
+        )
+        .form(&decision)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::OK, "the device decision");
+}
+
 /// The `action` of the page's form with a `decision` button (the consent form).
 fn form_action(html: &str) -> Option<String> {
     let at = html.find("name=\"decision\"")?;
@@ -196,6 +250,7 @@ async fn drive(w: &World, mut script: Command, what: &str) -> Vec<(String, Strin
         .env("KEYGATE_TENANT_ID", &w.tenant_id)
         .env("KEYGATE_CLIENT_ID", &w.app_id)
         .env("KEYGATE_CLIENT_SECRET", &w.secret)
+        .env("KEYGATE_PUBLIC_CLIENT_ID", &w.public_app_id)
         .env("KEYGATE_REDIRECT_URI", CALLBACK)
         .env("REQUESTS_CA_BUNDLE", ca)
         .env("SSL_CERT_FILE", ca)
@@ -221,6 +276,10 @@ async fn drive(w: &World, mut script: Command, what: &str) -> Vec<(String, Strin
                 .await
                 .unwrap();
             stdin.flush().await.unwrap();
+        } else if let Some(rest) = line.strip_prefix("DEVICE ") {
+            let (uri, user_code) = rest.split_once(' ').unwrap();
+            eprintln!("{what}: the person enters {user_code} at {uri}");
+            approve_device(&browser, uri, user_code).await;
         } else if let Some(rest) = line.strip_prefix("TOKEN ") {
             let (label, token) = rest.split_once(' ').unwrap();
             tokens.push((label.to_owned(), token.to_owned()));
@@ -241,7 +300,10 @@ async fn drive(w: &World, mut script: Command, what: &str) -> Vec<(String, Strin
 /// user's): the organization's projects and the user's profile.
 async fn user_tokens_work_on_the_rest_api(w: &World, tokens: &[(String, String)]) {
     for (label, token) in tokens {
-        if label.ends_with("-auth-code") || label.ends_with("-refresh") {
+        if label.ends_with("-auth-code")
+            || label.ends_with("-refresh")
+            || label.ends_with("-device")
+        {
             for path in [
                 format!("/{ORG}/_apis/projects?api-version=7.1"),
                 ME.to_owned(),
@@ -311,6 +373,7 @@ async fn msal_python_signs_in_refreshes_and_gets_an_app_token() {
     assert_eq!(
         labels,
         [
+            "python-device",
             "python-auth-code",
             "python-refresh",
             "python-client-credentials"

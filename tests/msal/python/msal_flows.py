@@ -5,7 +5,9 @@ Driven by crates/keygate/tests/msal_clients.rs, which plays the browser: this sc
 `AUTHORIZE <url>` and reads back the URL the browser was redirected to, and it prints
 `TOKEN <label> <access token>` for each token, which the driver then uses on the REST API.
 
-Flows: the authorization code flow (initiate_auth_code_flow + acquire_token_by_auth_code_flow),
+Flows: the device code flow (PublicClientApplication.initiate_device_flow +
+acquire_token_by_device_flow, printing `DEVICE <verification uri> <user code>` for the driver
+to approve on the /device page), the authorization code flow (initiate_auth_code_flow + acquire_token_by_auth_code_flow),
 a forced silent refresh (acquire_token_silent(force_refresh=True), which needs the refresh
 token MSAL asks for with offline_access) and client credentials (acquire_token_for_client with
 `.default` on the tenant-id authority).
@@ -23,6 +25,7 @@ TENANT_ID = os.environ["KEYGATE_TENANT_ID"]
 CLIENT_ID = os.environ["KEYGATE_CLIENT_ID"]
 SECRET = os.environ["KEYGATE_CLIENT_SECRET"]
 REDIRECT_URI = os.environ["KEYGATE_REDIRECT_URI"]
+PUBLIC_CLIENT_ID = os.environ["KEYGATE_PUBLIC_CLIENT_ID"]
 SCOPES = [f"{RESOURCE}/vso.profile", f"{RESOURCE}/vso.project"]
 
 
@@ -93,7 +96,26 @@ def client_credentials():
     say(f"TOKEN python-client-credentials {result['access_token']}")
 
 
+def device_code():
+    app = msal.PublicClientApplication(
+        PUBLIC_CLIENT_ID,
+        authority=f"{BASE}/organizations",
+        instance_discovery=False,
+    )
+    flow = app.initiate_device_flow(scopes=SCOPES)
+    if "user_code" not in flow:
+        sys.exit(f"device flow: no user code: {flow!r}")
+    say(f"device flow: {flow['message']}")
+    say(f"DEVICE {flow['verification_uri']} {flow['user_code']}")
+    result = succeeded(app.acquire_token_by_device_flow(flow), "device flow")
+    claims = result.get("id_token_claims") or {}
+    if claims.get("aud") != PUBLIC_CLIENT_ID:
+        sys.exit(f"device flow: id token aud {claims.get('aud')!r} is not {PUBLIC_CLIENT_ID!r}")
+    say(f"TOKEN python-device {result['access_token']}")
+
+
 if __name__ == "__main__":
+    device_code()
     authorization_code()
     client_credentials()
     say("DONE")
