@@ -93,6 +93,10 @@ fn app_error(e: AppError) -> ApiError {
         AppError::AdminOnly => {
             ApiError::BadRequest("Only an administrator may change this setting.".into())
         }
+        AppError::CertificateNotFound => ApiError::NotFound {
+            message: "The registration has no certificate with that thumbprint.".into(),
+            type_key: "CertificateNotFoundException",
+        },
         AppError::Store(s) => s.into(),
         AppError::Mint(e) => {
             tracing::error!(error = %e, "could not mint a client secret");
