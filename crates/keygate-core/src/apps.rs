@@ -1,6 +1,7 @@
 //! App registration use cases: register, change, delete, who may manage an app, and its client
-//! secrets (protocol §2).
+//! secrets (protocol §2) and certificates (`private_key_jwt`).
 
+mod certificates;
 mod manager;
 mod registration;
 mod secrets;
@@ -12,6 +13,9 @@ use crate::ids::{AppId, UserId};
 use crate::model::{App, AuditKind, ClientKind};
 use crate::store::StoreError;
 
+pub use certificates::{
+    add_certificate, certificates_of, names_certificate, remove_certificate, CERTIFICATE_FIELD,
+};
 pub use manager::{apps_of, managed_app, Manager};
 pub use registration::{validate_registration, FieldErrors, Registration, ValidRegistration};
 use secrets::new_secret;
@@ -43,6 +47,9 @@ pub enum AppError {
     /// The named owner of a new app does not exist.
     #[error("the named owner does not exist")]
     NoSuchOwner,
+    /// The app holds no certificate with that thumbprint.
+    #[error("the app has no certificate with that thumbprint")]
+    CertificateNotFound,
     /// Only an administrator may do this (e.g. let an app introspect other apps' tokens).
     #[error("only an administrator may do this")]
     AdminOnly,

@@ -17,8 +17,8 @@ pub use copy::{read_all, write_all, CopyError};
 use crate::clock::UnixTime;
 use crate::ids::{AccessId, AppId, AuthorizationId, OrgId, SecretId, UserId};
 use crate::model::{
-    AdminToken, App, Build, ClientSecret, HookOutboxRecord, HookSubscription, Org, Project,
-    Repository, SecretSlot, SigningKeyRecord, User, WorkItem,
+    AdminToken, App, AppCertificate, Build, ClientSecret, HookOutboxRecord, HookSubscription, Org,
+    Project, Repository, SecretSlot, SigningKeyRecord, UsedClientAssertion, User, WorkItem,
 };
 use crate::scopes::ScopeSet;
 use crate::secrets::TokenHash;
@@ -70,6 +70,10 @@ pub struct Dump {
     pub hook_subscriptions: Vec<HookSubscription>,
     /// Service hooks events, delivered and queued, by number.
     pub hook_outbox: Vec<HookOutboxRecord>,
+    /// Certificates registered on apps, by id.
+    pub app_certificates: Vec<AppCertificate>,
+    /// Client assertions already used, by app and `jti` hash.
+    pub client_assertion_jtis: Vec<UsedClientAssertion>,
 }
 
 impl Dump {
@@ -97,6 +101,8 @@ impl Dump {
             + self.device_codes.len()
             + self.hook_subscriptions.len()
             + self.hook_outbox.len()
+            + self.app_certificates.len()
+            + self.client_assertion_jtis.len()
     }
 
     /// Whether the dump holds no row at all.
@@ -129,6 +135,8 @@ impl Dump {
             ("device_codes", self.device_codes.len()),
             ("hook_subscriptions", self.hook_subscriptions.len()),
             ("hook_outbox", self.hook_outbox.len()),
+            ("app_certificates", self.app_certificates.len()),
+            ("client_assertion_jtis", self.client_assertion_jtis.len()),
         ]
     }
 }
@@ -340,7 +348,7 @@ mod tests {
     fn an_empty_dump_counts_no_rows_in_any_table() {
         let dump = Dump::default();
         assert!(dump.is_empty());
-        assert_eq!(dump.counts().len(), 22);
+        assert_eq!(dump.counts().len(), 24);
         assert!(dump.counts().iter().all(|(_, n)| *n == 0));
     }
 

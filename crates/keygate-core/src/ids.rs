@@ -73,6 +73,10 @@ guid_id!(
     /// A service hooks subscription's id.
     HookSubscriptionId
 );
+guid_id!(
+    /// A certificate registered on an app (for `private_key_jwt` client authentication).
+    CertificateId
+);
 
 impl AppId {
     /// The App ID as the registration page shows it: upper case.

@@ -35,6 +35,7 @@ pub mod store;
 mod user_cache;
 pub mod validate;
 pub mod work_items;
+pub mod x509;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Lifetimes;

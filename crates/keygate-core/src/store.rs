@@ -11,7 +11,9 @@
 use async_trait::async_trait;
 
 use crate::clock::UnixTime;
-use crate::ids::{AppId, AuthorizationId, HookSubscriptionId, OrgId, ProjectId, SecretId, UserId};
+use crate::ids::{
+    AppId, AuthorizationId, CertificateId, HookSubscriptionId, OrgId, ProjectId, SecretId, UserId,
+};
 use crate::model::*;
 use crate::secrets::TokenHash;
 
@@ -298,6 +300,34 @@ pub trait Store: Send + Sync + 'static {
         &self,
         hash: TokenHash,
     ) -> Result<Option<ClientSecret>, StoreError>;
+
+    // --- app certificates and client assertions (`private_key_jwt`) ---
+    /// Registers a certificate on its app, with its audit event, unless the app already holds
+    /// [`CERTIFICATES_PER_APP`] (then `Full`, and nothing is written). `Conflict("certificate")`
+    /// when the app already holds the same certificate; `NotFound("app")` when there is no app.
+    async fn add_app_certificate(
+        &self,
+        certificate: AppCertificate,
+        audit: NewAuditEvent,
+    ) -> Result<AddedCertificate, StoreError>;
+    /// An app's certificates, oldest first.
+    async fn app_certificates(&self, app: AppId) -> Result<Vec<AppCertificate>, StoreError>;
+    /// Removes a certificate of `app`, with its audit event; `false` (and no event) when the app
+    /// holds no certificate with that id.
+    async fn remove_app_certificate(
+        &self,
+        app: AppId,
+        id: CertificateId,
+        audit: NewAuditEvent,
+    ) -> Result<bool, StoreError>;
+    /// Records the use of a client assertion: `true` the first time, `false` when its app and
+    /// `jti` were recorded before (a replay), decided atomically (of concurrent callers exactly
+    /// one gets `true`). Forgets used assertions that expired before `now`.
+    async fn use_client_assertion(
+        &self,
+        used: UsedClientAssertion,
+        now: UnixTime,
+    ) -> Result<bool, StoreError>;
 
     // --- authorizations and credentials ---
     /// Stores an authorization given on Accept and the code that carries it.

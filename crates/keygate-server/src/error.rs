@@ -67,7 +67,7 @@ impl From<StoreError> for PageError {
 impl From<AppError> for PageError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::NotFound => PageError::NotFound,
+            AppError::NotFound | AppError::CertificateNotFound => PageError::NotFound,
             AppError::NoSecret => {
                 PageError::BadRequest("Public applications have no client secret.".into())
             }

@@ -129,6 +129,43 @@ pub(crate) struct AppPage {
     pub secrets: Vec<SecretSlotRow>,
     /// The app's audit events, newest first.
     pub events: Vec<AuditRow>,
+    /// Its certificates (`private_key_jwt`), oldest first.
+    pub certificates: Vec<CertificateRow>,
+    /// The add-certificate form as posted, with its errors.
+    pub certificate_form: CertificateForm,
+}
+
+/// A certificate on the app page.
+#[derive(Debug)]
+pub(crate) struct CertificateRow {
+    /// SHA-1 thumbprint, upper-case hex (as the Azure portal shows it).
+    pub thumbprint: String,
+    /// Subject.
+    pub subject: String,
+    /// Description.
+    pub description: String,
+    /// When it expires.
+    pub expires: String,
+}
+
+/// The add-certificate form: what was typed and what was wrong with it.
+#[derive(Debug, Default)]
+pub(crate) struct CertificateForm {
+    /// The PEM as posted.
+    pub pem: String,
+    /// The description as posted.
+    pub description: String,
+    /// The problem with the PEM.
+    pub pem_error: Option<String>,
+    /// The problem with the description.
+    pub description_error: Option<String>,
+}
+
+impl CertificateForm {
+    /// Whether the form has an error to show.
+    pub(crate) fn has_errors(&self) -> bool {
+        self.pem_error.is_some() || self.description_error.is_some()
+    }
 }
 
 /// A confirmation step before a destructive action.

@@ -352,6 +352,12 @@ pub fn sample_dump() -> Dump {
                 delivered_at: None,
             },
         ],
+        app_certificates: vec![crate::certificates::certificate(app_id, "copied", NOW + 1)],
+        client_assertion_jtis: vec![UsedClientAssertion {
+            app_id,
+            jti_hash: TokenHash::of("a used assertion"),
+            expires_at: NOW + 600,
+        }],
     }
 }
 
@@ -710,6 +716,19 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         .expect("work item");
 
     crate::device::device_code(&*store, tracker.app.id, "copied").await;
+    store
+        .add_app_certificate(
+            crate::certificates::certificate(tracker.app.id, "copied", NOW),
+            crate::fixtures::audit(),
+        )
+        .await
+        .expect("certificate");
+    let used = UsedClientAssertion {
+        app_id: tracker.app.id,
+        jti_hash: TokenHash::of("copied jti"),
+        expires_at: NOW + 600,
+    };
+    store.use_client_assertion(used, NOW).await.expect("jti");
 
     let dump = store.export_dump().await.expect("export");
     for (table, rows) in dump.counts() {

@@ -23,6 +23,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod audit;
+pub mod certificates;
 pub mod device;
 pub mod dump;
 pub mod feed;
@@ -192,6 +193,10 @@ macro_rules! __every_test {
             device::a_user_code_is_claimed_by_one_user_and_decided_once,
             device::polling_too_fast_grows_the_interval_of_that_code,
             device::a_device_code_redeems_exactly_once_under_concurrency,
+            certificates::certificates_are_added_listed_and_removed,
+            certificates::certificates_per_app_are_limited_and_go_with_their_app,
+            certificates::a_client_assertion_is_used_once_per_app,
+            certificates::a_client_assertion_is_accepted_once_under_concurrency,
             standard::each_key_purpose_has_its_own_active_and_next_key,
             hooks::subscriptions_are_stored_replaced_and_deleted_within_their_org,
             hooks::an_outbox_row_is_written_with_the_change_or_not_at_all,
@@ -220,6 +225,7 @@ mod tests {
         include_str!("accounts.rs"),
         include_str!("apps.rs"),
         include_str!("audit.rs"),
+        include_str!("certificates.rs"),
         include_str!("device.rs"),
         include_str!("dump.rs"),
         include_str!("feed.rs"),

@@ -3,7 +3,7 @@
 //! these methods of the `Store` trait over to here.
 
 use keygate_core::clock::UnixTime;
-use keygate_core::ids::{AppId, AuthorizationId, OrgId, UserId};
+use keygate_core::ids::{AppId, AuthorizationId, CertificateId, OrgId, UserId};
 use keygate_core::model::*;
 use keygate_core::secrets::TokenHash;
 use keygate_core::store::ConsumeOutcome;
@@ -105,6 +105,37 @@ impl<E: Engine> SqlStore<E> {
             audit::record_audit_event(c, event).await
         });
         self.announce_if(deleted, always)
+    }
+
+    /// See [`Store::add_app_certificate`](keygate_core::Store::add_app_certificate).
+    pub(crate) async fn add_app_certificate_audited(
+        &self,
+        certificate: AppCertificate,
+        event: NewAuditEvent,
+    ) -> Result<AddedCertificate, StoreError> {
+        transaction!(self, |c| async {
+            let added = certificates::add_app_certificate(&mut *c, certificate).await?;
+            if added == AddedCertificate::Added {
+                audit::record_audit_event(c, event).await?;
+            }
+            Ok(added)
+        })
+    }
+
+    /// See [`Store::remove_app_certificate`](keygate_core::Store::remove_app_certificate).
+    pub(crate) async fn remove_app_certificate_audited(
+        &self,
+        app: AppId,
+        id: CertificateId,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |c| async {
+            let removed = certificates::remove_app_certificate(&mut *c, app, id).await?;
+            if removed {
+                audit::record_audit_event(c, event).await?;
+            }
+            Ok(removed)
+        })
     }
 
     /// See [`Store::create_authorization`](keygate_core::Store::create_authorization).

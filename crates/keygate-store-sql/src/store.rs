@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use keygate_core::clock::UnixTime;
 use keygate_core::dump::Dump;
 use keygate_core::ids::{
-    AppId, AuthorizationId, HookSubscriptionId, OrgId, ProjectId, SecretId, UserId,
+    AppId, AuthorizationId, CertificateId, HookSubscriptionId, OrgId, ProjectId, SecretId, UserId,
 };
 use keygate_core::model::*;
 use keygate_core::secrets::TokenHash;
@@ -564,6 +564,35 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn pool_stats(&self) -> Option<PoolStats> {
         Some(self.engine.pool_stats())
+    }
+
+    async fn add_app_certificate(
+        &self,
+        certificate: AppCertificate,
+        event: NewAuditEvent,
+    ) -> Result<AddedCertificate, StoreError> {
+        self.add_app_certificate_audited(certificate, event).await
+    }
+
+    async fn app_certificates(&self, app: AppId) -> Result<Vec<AppCertificate>, StoreError> {
+        certificates::app_certificates(&mut *self.engine.read().await?, app).await
+    }
+
+    async fn remove_app_certificate(
+        &self,
+        app: AppId,
+        id: CertificateId,
+        event: NewAuditEvent,
+    ) -> Result<bool, StoreError> {
+        self.remove_app_certificate_audited(app, id, event).await
+    }
+
+    async fn use_client_assertion(
+        &self,
+        used: UsedClientAssertion,
+        now: UnixTime,
+    ) -> Result<bool, StoreError> {
+        transaction!(self, |c| certificates::use_client_assertion(c, used, now))
     }
 
     async fn create_device_code(&self, code: NewDeviceCode) -> Result<(), StoreError> {

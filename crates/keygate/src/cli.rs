@@ -389,6 +389,55 @@ pub(crate) enum AppCommand {
         #[arg(long)]
         json: bool,
     },
+    /// An app's certificates, for client authentication with a signed JWT (`private_key_jwt`).
+    #[command(subcommand)]
+    Certificate(CertificateCommand),
+}
+
+/// `keygate app certificate ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CertificateCommand {
+    /// Register a certificate (PEM; RSA of 2048 bits or more, or EC P-256) on an app.
+    Add {
+        /// App ID.
+        id: String,
+        /// The certificate, a PEM file (`-----BEGIN CERTIFICATE-----`; public, no private key).
+        #[arg(long)]
+        pem: std::path::PathBuf,
+        /// What the certificate is for.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an app's certificates.
+    List {
+        /// App ID.
+        id: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a certificate from an app, named by its thumbprint (SHA-1 or SHA-256, in hex).
+    Remove {
+        /// App ID.
+        id: String,
+        /// The thumbprint, as `list` prints it.
+        thumbprint: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `keygate app create`.

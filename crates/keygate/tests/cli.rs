@@ -230,3 +230,84 @@ fn the_tenant_is_made_once_and_entra_names_are_no_organization_names() {
         );
     }
 }
+
+#[test]
+fn app_certificate_commands_add_list_and_remove() {
+    let (dir, kg) = world();
+    let created = ok_json(kg.run(&[
+        "app",
+        "create",
+        "--owner",
+        "ana@example.com",
+        "--name",
+        "Daemon",
+        "--company",
+        "Fabrikam",
+        "--website",
+        "https://fabrikam.example",
+        "--callback-url",
+        "https://localhost:5001/oauth/callback",
+        "--scopes",
+        "vso.work",
+        "--json",
+    ]));
+    let id = created["app_id"].as_str().unwrap().to_owned();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["daemon.example".to_string()]).unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let pem_path = dir.path().join("daemon.pem");
+    std::fs::write(&pem_path, cert.pem()).unwrap();
+    let pem = pem_path.to_str().unwrap();
+
+    let added = ok_json(kg.run(&[
+        "app",
+        "certificate",
+        "add",
+        &id,
+        "--pem",
+        pem,
+        "--description",
+        "nightly",
+        "--json",
+    ]));
+    let thumbprint = added["thumbprint"].as_str().unwrap().to_owned();
+    assert_eq!(thumbprint.len(), 40);
+    assert_eq!(added["description"], "nightly");
+    refused(
+        &kg.run(&["app", "certificate", "add", &id, "--pem", pem]),
+        "already registered",
+    );
+    let key_path = dir.path().join("key.pem");
+    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    refused(
+        &kg.run(&[
+            "app",
+            "certificate",
+            "add",
+            &id,
+            "--pem",
+            key_path.to_str().unwrap(),
+        ]),
+        "PEM-encoded X.509 certificate",
+    );
+    let listed = ok_json(kg.run(&["app", "certificate", "list", &id, "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["thumbprint"], thumbprint.as_str());
+    let table = kg.run(&["app", "certificate", "list", &id]);
+    assert!(String::from_utf8_lossy(&table.stdout).contains(&thumbprint));
+
+    ok_json(kg.run(&[
+        "app",
+        "certificate",
+        "remove",
+        &id,
+        &thumbprint.to_lowercase(),
+        "--json",
+    ]));
+    refused(
+        &kg.run(&["app", "certificate", "remove", &id, &thumbprint]),
+        "no certificate",
+    );
+    let listed = ok_json(kg.run(&["app", "certificate", "list", &id, "--json"]));
+    assert!(listed.as_array().unwrap().is_empty());
+}

@@ -50,6 +50,10 @@ pub enum AuditKind {
     HookSubscriptionReplaced,
     /// A service hooks subscription was deleted.
     HookSubscriptionDeleted,
+    /// A certificate was registered on an app.
+    CertificateAdded,
+    /// A certificate was removed from an app.
+    CertificateRemoved,
     /// Written by a newer Keygate; the stored spelling is kept.
     Other(String),
 }
@@ -77,6 +81,8 @@ impl AuditKind {
             Self::HookSubscriptionCreated => "hook_subscription_created",
             Self::HookSubscriptionReplaced => "hook_subscription_replaced",
             Self::HookSubscriptionDeleted => "hook_subscription_deleted",
+            Self::CertificateAdded => "certificate_added",
+            Self::CertificateRemoved => "certificate_removed",
             Self::Other(s) => s,
         }
     }
@@ -103,6 +109,8 @@ impl AuditKind {
             "hook_subscription_created" => Self::HookSubscriptionCreated,
             "hook_subscription_replaced" => Self::HookSubscriptionReplaced,
             "hook_subscription_deleted" => Self::HookSubscriptionDeleted,
+            "certificate_added" => Self::CertificateAdded,
+            "certificate_removed" => Self::CertificateRemoved,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -234,6 +242,8 @@ mod tests {
             AuditKind::RefreshTokenReuseDetected,
             AuditKind::SignInFailed,
             AuditKind::SignInThrottled,
+            AuditKind::CertificateAdded,
+            AuditKind::CertificateRemoved,
             AuditKind::Other("from_the_future".into()),
         ] {
             assert_eq!(AuditKind::from_stored(kind.as_str()), kind);

@@ -5,6 +5,7 @@ mod admin;
 mod app;
 mod audit;
 mod authorization;
+mod certificate;
 mod change;
 mod device;
 mod hooks;
@@ -20,6 +21,9 @@ pub use audit::{Actor, AuditEvent, AuditKind, AuditQuery, NewAuditEvent};
 pub use authorization::{
     Authorization, AuthorizationSummary, CodeRecord, NewAuthorization, NewCode, NewRefreshToken,
     RefreshRecord,
+};
+pub use certificate::{
+    AddedCertificate, AppCertificate, UsedClientAssertion, CERTIFICATES_PER_APP,
 };
 pub use change::{
     Change, ChangeKind, ResealedKey, SigningKeyRecord, KEY_PURPOSE_ACCESS, KEY_PURPOSE_ID_TOKEN,

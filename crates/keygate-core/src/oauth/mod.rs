@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod client;
+pub mod client_assertion;
 pub mod client_credentials;
 pub mod device;
 pub mod device_verification;

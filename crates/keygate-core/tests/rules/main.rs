@@ -6,5 +6,6 @@
 
 mod apps;
 mod caches;
+mod certificates;
 mod directory;
 mod support;

@@ -1,10 +1,11 @@
-//! App registration pages: register, view, regenerate the secret, delete, and the owner's list.
+//! App registration pages: register, view, regenerate the secret, add and remove certificates,
+//! delete, and the owner's list.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use keygate_core::apps::{self, AppError, FieldErrors, Manager, Registration};
 use keygate_core::ids::AppId;
@@ -17,8 +18,8 @@ use crate::forms::FormFields;
 use crate::headers::sensitive;
 use crate::origin::ClientAddr;
 use crate::pages::{
-    date_time, render, AppPage, AppRow, ConfirmPage, ProfilePage, RegisterPage, ScopeLabel,
-    SecretSlotRow,
+    date_time, render, AppPage, AppRow, CertificateForm, CertificateRow, ConfirmPage, ProfilePage,
+    RegisterPage, ScopeLabel, SecretSlotRow,
 };
 use crate::session::SignedIn;
 use crate::state::AppState;
@@ -32,6 +33,11 @@ pub(super) fn router() -> Router<AppState> {
             get(regenerate_secret_form).post(regenerate_secret),
         )
         .route("/app/{id}/delete", get(delete_app_form).post(delete_app))
+        .route("/app/{id}/certificates", post(add_certificate))
+        .route(
+            "/app/{id}/certificates/{thumbprint}/remove",
+            post(remove_certificate),
+        )
         .route("/profile/view", get(list_apps))
 }
 
@@ -91,6 +97,7 @@ async fn register_app(
                 &user,
                 registered.app,
                 registered.client_secret.map(|s| (SecretSlot::Primary, s)),
+                CertificateForm::default(),
             )
             .await?)
         }
@@ -114,8 +121,24 @@ async fn app_page(
     user: &User,
     app: App,
     new_secret: Option<(SecretSlot, String)>,
+    certificate_form: CertificateForm,
 ) -> Result<Response, PageError> {
     let (nav, cookies) = nav(state, headers, Some(user));
+    let certificates = apps::certificates_of(&state.kg, &app)
+        .await?
+        .iter()
+        .map(|c| CertificateRow {
+            thumbprint: c.thumbprint_hex(),
+            subject: c.subject.clone(),
+            description: c.description.clone(),
+            expires: date_time(c.not_after),
+        })
+        .collect();
+    let status = if certificate_form.has_errors() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
     let has_secret = app.kind == ClientKind::Confidential;
     let stored = apps::secrets_of(&state.kg, app.id).await?;
     let secrets = [
@@ -159,9 +182,11 @@ async fn app_page(
         new_secret_slot,
         secrets,
         events,
+        certificates,
+        certificate_form,
         app,
     };
-    Ok((sensitive(), AppendHeaders(cookies), render(&page)).into_response())
+    Ok((status, sensitive(), AppendHeaders(cookies), render(&page)).into_response())
 }
 
 /// `?slot=primary|alternative` on the regenerate pages; primary when absent.
@@ -194,7 +219,15 @@ async fn show_app(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let app = owned_app(&state, &user, &id).await?;
-    app_page(&state, &headers, &user, app, None).await
+    app_page(
+        &state,
+        &headers,
+        &user,
+        app,
+        None,
+        CertificateForm::default(),
+    )
+    .await
 }
 
 async fn regenerate_secret_form(
@@ -237,7 +270,15 @@ async fn regenerate_secret(
     let app = owned_app(&state, &user, &id).await?;
     let kg = state.acting_user(user.id, addr);
     let secret = apps::rotate_secret(&kg, &app, slot, None).await?;
-    app_page(&state, &headers, &user, app, Some((slot, secret))).await
+    app_page(
+        &state,
+        &headers,
+        &user,
+        app,
+        Some((slot, secret)),
+        CertificateForm::default(),
+    )
+    .await
 }
 
 async fn delete_app_form(
@@ -296,4 +337,59 @@ async fn list_apps(
         })
         .collect();
     Ok((AppendHeaders(cookies), render(&ProfilePage { nav, apps })).into_response())
+}
+
+/// Registers a certificate from the pasted PEM; errors are shown on the app page, by field.
+async fn add_certificate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    addr: ClientAddr,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let form = FormFields::parse(&body);
+    if !csrf::verify(&state, &headers, form.get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let app = owned_app(&state, &user, &id).await?;
+    let pem = form.text("certificate");
+    let description = form.text("description");
+    let kg = state.acting_user(user.id, addr);
+    match apps::add_certificate(&kg, &app, &pem, &description).await {
+        Ok(_) => Ok(Redirect::to(&format!("/app/{}#certificates", app.id)).into_response()),
+        Err(AppError::Invalid(mut errors)) => {
+            let pem_error = errors
+                .remove(apps::CERTIFICATE_FIELD)
+                .map(|e| format!("The certificate {e}."));
+            let description_error = errors
+                .remove("description")
+                .map(|e| format!("The description {e}."));
+            let form = CertificateForm {
+                pem,
+                description,
+                pem_error,
+                description_error,
+            };
+            app_page(&state, &headers, &user, app, None, form).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Removes a certificate, named by its thumbprint.
+async fn remove_certificate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedIn(user): SignedIn,
+    Path((id, thumbprint)): Path<(String, String)>,
+    addr: ClientAddr,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    if !csrf::verify(&state, &headers, FormFields::parse(&body).get("csrf")) {
+        return Err(PageError::Csrf);
+    }
+    let app = owned_app(&state, &user, &id).await?;
+    apps::remove_certificate(&state.acting_user(user.id, addr), &app, &thumbprint).await?;
+    Ok(Redirect::to(&format!("/app/{}#certificates", app.id)).into_response())
 }

@@ -174,3 +174,82 @@ async fn regenerate_and_delete_ask_for_confirmation_then_act() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn certificates_are_added_with_field_errors_and_removed_on_the_app_page() {
+    let app = signed_in().await;
+    let owner = accounts::find_user(app.state.kg.data(), "ana@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    let client = app.register_client(&owner).await;
+    let path = format!("/app/{}", client.app_id);
+    let page = app.get(&path).await.text().await.unwrap();
+    assert!(page.contains("No certificates."));
+    let csrf = csrf_in(&page);
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["daemon.example".to_string()]).unwrap();
+    let pem = params.self_signed(&key).unwrap().pem();
+
+    // A private key pasted by mistake: the error is tied to the field and the text is kept.
+    let key_pem = key.serialize_pem();
+    let r = app
+        .post_form(
+            &format!("{path}/certificates"),
+            &[
+                ("csrf", &csrf),
+                ("certificate", &key_pem),
+                ("description", "ci"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<title>Error:"),
+        "the title says there is an error"
+    );
+    let textarea = tag_with_id(&html, "certificate");
+    assert!(textarea.contains("aria-invalid=\"true\""), "{textarea}");
+    assert!(textarea.contains("aria-describedby=\"certificate-error\""));
+    assert!(html.contains("id=\"certificate-error\""));
+    assert!(html.contains("value=\"ci\""), "the description is kept");
+
+    let r = app
+        .post_form(
+            &format!("{path}/certificates"),
+            &[
+                ("csrf", &csrf),
+                ("certificate", &pem),
+                ("description", "ci"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let held = apps::certificates_of(
+        &app.state.kg,
+        &apps::managed_app(
+            &app.state.kg,
+            &Manager::Admin,
+            client.app_id.parse().unwrap(),
+        )
+        .await
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    let thumbprint = held[0].thumbprint_hex();
+    let page = app.get(&path).await.text().await.unwrap();
+    assert!(page.contains(&thumbprint), "the SHA-1 thumbprint is listed");
+
+    // Without the CSRF token nothing is removed.
+    let remove = format!("{path}/certificates/{thumbprint}/remove");
+    let r = app.post_form(&remove, &[("csrf", "forged")]).await;
+    assert_ne!(r.status(), StatusCode::SEE_OTHER);
+    let r = app.post_form(&remove, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = app.get(&path).await.text().await.unwrap();
+    // (The security events still name it, as removed.)
+    assert!(!page.contains(&format!("<code class=\"thumbprint\">{thumbprint}")));
+    assert!(page.contains("No certificates."));
+}

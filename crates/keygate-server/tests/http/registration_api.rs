@@ -340,6 +340,9 @@ async fn the_openapi_document_describes_every_registration_operation() {
         "delete /_apis/delegatedauth/registration/{registrationId}",
         "post /_apis/delegatedauth/registrationsecret/{registrationId}",
         "put /_apis/delegatedauth/registrationsecret/{registrationId}",
+        "get /_apis/delegatedauth/registration/{registrationId}/certificates",
+        "post /_apis/delegatedauth/registration/{registrationId}/certificates",
+        "delete /_apis/delegatedauth/registration/{registrationId}/certificates/{thumbprint}",
     ] {
         assert!(ops.contains(&op.to_owned()), "{op} missing: {ops:?}");
     }
@@ -352,4 +355,117 @@ async fn the_openapi_document_describes_every_registration_operation() {
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
     );
+}
+
+/// A self-signed certificate, PEM, and its private key, PEM.
+fn certificate(alg: &'static rcgen::SignatureAlgorithm) -> (String, String) {
+    let key = rcgen::KeyPair::generate_for(alg).unwrap();
+    let params = rcgen::CertificateParams::new(vec!["daemon.example".to_string()]).unwrap();
+    (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+}
+
+#[tokio::test]
+async fn certificates_are_added_listed_shown_and_removed_by_the_owner_only() {
+    let app = TestApp::spawn().await;
+    let ana = app.create_user("ana@example.com").await;
+    let bob = app.create_user("bob@example.com").await;
+    let admin = admin_token(&app).await;
+    let created: Value = call(
+        &app,
+        Method::POST,
+        API,
+        &admin,
+        Some(registration(Some(&ana.id.to_string()))),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = created["registrationId"].as_str().unwrap().to_owned();
+    assert!(created.get("certificates").is_none(), "none registered yet");
+    let certs = format!("{API}/{id}/certificates");
+    let (pem, key) = certificate(&rcgen::PKCS_ECDSA_P256_SHA256);
+
+    let r = call(
+        &app,
+        Method::POST,
+        &format!("{certs}?api-version=7.2-preview.1"),
+        &admin,
+        Some(json!({"pem": pem, "description": "nightly"})),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let added: Value = r.json().await.unwrap();
+    let thumbprint = added["thumbprint"].as_str().unwrap().to_owned();
+    assert_eq!(thumbprint.len(), 40);
+    assert_eq!(added["description"], "nightly");
+    assert!(added["validTo"].is_string());
+
+    // Refusals: the same certificate again, a private key, an unknown field.
+    for body in [
+        json!({"pem": pem}),
+        json!({"pem": key}),
+        json!({"pem": pem, "extra": 1}),
+    ] {
+        let r = call(&app, Method::POST, &certs, &admin, Some(body)).await;
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let envelope: Value = r.json().await.unwrap();
+        assert!(envelope["message"].is_string(), "{envelope}");
+    }
+
+    let listed: Value = call(&app, Method::GET, &certs, &admin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["count"], 1);
+    let got: Value = call(&app, Method::GET, &format!("{API}/{id}"), &admin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["certificates"][0]["thumbprint"], thumbprint.as_str());
+
+    // Another user sees neither the registration nor its certificates.
+    let bobs_tool = app.register_client_with(&bob, "vso.tokens", CALLBACK).await;
+    app.sign_in("bob@example.com").await;
+    let code = app.authorize_code_for(&bobs_tool, "vso.tokens").await;
+    let tokens: Value = app.exchange(&bobs_tool, &code).await.json().await.unwrap();
+    let bobs = tokens["access_token"].as_str().unwrap();
+    let r = call(&app, Method::GET, &certs, bobs, None).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = call(
+        &app,
+        Method::DELETE,
+        &format!("{certs}/{thumbprint}"),
+        bobs,
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let r = call(
+        &app,
+        Method::DELETE,
+        &format!("{certs}/{thumbprint}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = call(
+        &app,
+        Method::DELETE,
+        &format!("{certs}/{thumbprint}"),
+        &admin,
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let listed: Value = call(&app, Method::GET, &certs, &admin, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["count"], 0);
 }

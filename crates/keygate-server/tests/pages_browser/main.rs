@@ -110,6 +110,7 @@ use Visitor::{Anonymous, Owner};
 
 pub(crate) const SIGN_IN: &str = "form[action='/_signin'] button[type=submit]";
 pub(crate) const CREATE_APP: &str = "form[action='/app/register'] button[type=submit]";
+pub(crate) const ADD_CERTIFICATE: &str = "form[action$='/certificates'] button[type=submit]";
 pub(crate) const ENTER_CODE: &str = "form[action='/device'] button[type=submit]";
 
 /// Every page a person can reach.
@@ -142,6 +143,13 @@ const PAGES: &[Page] = &[
     .with_errors()
     .screenshot("register-errors-phone.png", 390),
     get("app", Owner, "/app/{app}").screenshot("app.png", 1100),
+    submit(
+        "app certificate with errors",
+        "/app/{app}",
+        &[("#certificate", "not a certificate")],
+        ADD_CERTIFICATE,
+    )
+    .with_errors(),
     submit(
         "app after regenerate",
         "/app/{app}/regenerate?slot=alternative",

@@ -120,6 +120,16 @@ async fn seed(kg: &Keygate) -> (String, String) {
     rotate_secret(&as_user, &main, SecretSlot::Alternative, None)
         .await
         .unwrap();
+    // A certificate, so the app page shows its Certificates table.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["daemon.fabrikam.example".into()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Fabrikam Fiber nightly job");
+    let pem = params.self_signed(&key).unwrap().pem();
+    keygate_core::apps::add_certificate(&as_user, &main, &pem, "Nightly export job")
+        .await
+        .unwrap();
     let others = [
         (
             "Contoso release dashboard",

@@ -10,6 +10,7 @@ use crate::rows::accounts::{
     OrgMemberRow, OrgRow, ProjectRow, RepositoryRow, SessionRow, SignInFailureRow, UserRow,
 };
 use crate::rows::apps::{AppRow, SecretRow};
+use crate::rows::certificates::{CertificateRow, UsedAssertionRow};
 use crate::rows::changes::ChangeRow;
 use crate::rows::device::DeviceCodeRow;
 use crate::rows::grants::{AuthorizationRow, CodeRow, RefreshTokenRow};
@@ -66,6 +67,8 @@ dump_tables! {
     device_codes: DeviceCodeRow,
     hook_subscriptions: HookSubscriptionRow,
     hook_outbox: HookOutboxRow,
+    app_certificates: CertificateRow,
+    client_assertion_jtis: UsedAssertionRow,
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod certificates;
 pub mod changes;
 pub mod device;
 pub mod grants;

@@ -37,7 +37,7 @@ const REVOKE_MINTED_BY: &str = "UPDATE authorizations SET revoked_at = $1
      RETURNING id";
 
 /// Fails with `NotFound("app")` unless the app exists; locks it on PostgreSQL.
-async fn lock_app<C: Conn>(conn: &mut C, app: AppId) -> Result<(), StoreError> {
+pub(crate) async fn lock_app<C: Conn>(conn: &mut C, app: AppId) -> Result<(), StoreError> {
     require(conn, C::DIALECT.pick(&LOCK_APP), &[text(app)], "app").await
 }
 

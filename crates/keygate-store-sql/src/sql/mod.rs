@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod audit;
+pub mod certificates;
 pub mod changes;
 pub mod device;
 pub mod grants;

@@ -3,12 +3,13 @@
 use anyhow::Context;
 use keygate_core::accounts;
 use keygate_core::apps::{self, AppError, Manager, Registration};
+use keygate_core::clock::rfc3339;
 use keygate_core::ids::AppId;
-use keygate_core::model::{App, ClientKind, SecretSlot, User};
+use keygate_core::model::{App, AppCertificate, ClientKind, SecretSlot, User};
 use keygate_core::Keygate;
 use serde_json::{json, Value};
 
-use crate::cli::{AppCommand, AppCreateArgs};
+use crate::cli::{AppCommand, AppCreateArgs, CertificateCommand};
 use crate::commands::context;
 use crate::output::print;
 
@@ -146,6 +147,7 @@ pub(super) async fn run(cmd: AppCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        AppCommand::Certificate(cmd) => certificate(cmd).await,
         AppCommand::Delete { id, db, json } => {
             let kg = context(&db).await?;
             let app = find(&kg, &id).await?;
@@ -159,6 +161,108 @@ pub(super) async fn run(cmd: AppCommand) -> anyhow::Result<()> {
                 );
             } else {
                 println!("Deleted app {} ({})", app.id.to_upper(), app.name);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn describe_certificate(c: &AppCertificate) -> Value {
+    json!({
+        "thumbprint": c.thumbprint_hex(),
+        "thumbprint_sha256": c.thumbprint_sha256_hex(),
+        "subject": c.subject,
+        "description": c.description,
+        "not_before": rfc3339(c.not_before),
+        "not_after": rfc3339(c.not_after),
+        "created_at": rfc3339(c.created_at),
+    })
+}
+
+async fn certificate(cmd: CertificateCommand) -> anyhow::Result<()> {
+    match cmd {
+        CertificateCommand::Add {
+            id,
+            pem,
+            description,
+            db,
+            json,
+        } => {
+            let text = std::fs::read_to_string(&pem)
+                .with_context(|| format!("could not read {}", pem.display()))?;
+            let kg = context(&db).await?;
+            let app = find(&kg, &id).await?;
+            let added = match apps::add_certificate(&kg, &app, &text, &description).await {
+                Err(AppError::Invalid(errors)) => {
+                    let why: Vec<String> = errors.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                    anyhow::bail!("{}", why.join("; "))
+                }
+                added => added?,
+            };
+            if json {
+                print(true, &describe_certificate(&added), &[], &[]);
+            } else {
+                println!(
+                    "Added certificate {} ({}) to app {}",
+                    added.thumbprint_hex(),
+                    added.subject,
+                    app.id.to_upper()
+                );
+            }
+            Ok(())
+        }
+        CertificateCommand::List { id, db, json } => {
+            let kg = context(&db).await?;
+            let app = find(&kg, &id).await?;
+            let held = apps::certificates_of(&kg, &app).await?;
+            let rows: Vec<Vec<String>> = held
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.thumbprint_hex(),
+                        c.subject.clone(),
+                        rfc3339(c.not_after),
+                        c.description.clone(),
+                    ]
+                })
+                .collect();
+            let value = Value::Array(held.iter().map(describe_certificate).collect());
+            print(
+                json,
+                &value,
+                &["THUMBPRINT", "SUBJECT", "EXPIRES", "DESCRIPTION"],
+                &rows,
+            );
+            Ok(())
+        }
+        CertificateCommand::Remove {
+            id,
+            thumbprint,
+            db,
+            json,
+        } => {
+            let kg = context(&db).await?;
+            let app = find(&kg, &id).await?;
+            let removed = match apps::remove_certificate(&kg, &app, &thumbprint).await {
+                Err(AppError::CertificateNotFound) => anyhow::bail!(
+                    "app {} has no certificate with thumbprint {thumbprint}",
+                    app.id.to_upper()
+                ),
+                removed => removed?,
+            };
+            if json {
+                print(
+                    true,
+                    &json!({"thumbprint": removed.thumbprint_hex(), "removed": true}),
+                    &[],
+                    &[],
+                );
+            } else {
+                println!(
+                    "Removed certificate {} from app {}",
+                    removed.thumbprint_hex(),
+                    app.id.to_upper()
+                );
             }
             Ok(())
         }

@@ -14,6 +14,7 @@ const WORDS: &[&str] = &[
     "accounts",
     "build",
     "builds",
+    "certificates",
     "connectionData",
     "delegatedauth",
     "git",

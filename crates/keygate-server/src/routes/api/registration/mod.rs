@@ -19,7 +19,10 @@ use keygate_core::model::{App, SecretSlot};
 use serde::de::DeserializeOwned;
 
 use self::caller::Authorized;
-use self::wire::{describe_errors, RegistrationList, RegistrationRequest, RegistrationResponse};
+use self::wire::{
+    describe_errors, CertificateList, CertificateRequest, CertificateResponse, RegistrationList,
+    RegistrationRequest, RegistrationResponse,
+};
 use super::error::ApiError;
 use super::json_response;
 use crate::state::AppState;
@@ -39,6 +42,14 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/_apis/delegatedauth/registrationsecret/{registrationId}",
             post(create_alternative_secret).put(rotate_secret),
+        )
+        .route(
+            "/_apis/delegatedauth/registration/{registrationId}/certificates",
+            get(list_certificates).post(add_certificate),
+        )
+        .route(
+            "/_apis/delegatedauth/registration/{registrationId}/certificates/{thumbprint}",
+            axum::routing::delete(remove_certificate),
         )
         .route("/_apis/openapi.json", get(openapi::serve))
 }
@@ -93,6 +104,10 @@ fn app_error(e: AppError) -> ApiError {
         AppError::AdminOnly => {
             ApiError::BadRequest("Only an administrator may change this setting.".into())
         }
+        AppError::CertificateNotFound => ApiError::NotFound {
+            message: "The registration has no certificate with that thumbprint.".into(),
+            type_key: "CertificateNotFoundException",
+        },
         AppError::Store(s) => s.into(),
         AppError::Mint(e) => {
             tracing::error!(error = %e, "could not mint a client secret");
@@ -117,7 +132,15 @@ async fn describe(
     let secrets = apps::secrets_of(&auth.kg, app.id)
         .await
         .map_err(app_error)?;
-    Ok(RegistrationResponse::of(app, &secrets, new_secret))
+    let certificates = apps::certificates_of(&auth.kg, app)
+        .await
+        .map_err(app_error)?;
+    Ok(RegistrationResponse::of(
+        app,
+        &secrets,
+        &certificates,
+        new_secret,
+    ))
 }
 
 fn ok<T: serde::Serialize>(value: &T, query: &Option<String>) -> Result<Response, ApiError> {
@@ -376,4 +399,103 @@ async fn rotate_secret(
         .await
         .map_err(app_error)?;
     ok(&describe(&auth, &app, Some((slot, secret))).await?, &query)
+}
+
+/// The registration's certificates (for `private_key_jwt`), oldest first.
+#[utoipa::path(
+    get,
+    path = "/_apis/delegatedauth/registration/{registrationId}/certificates",
+    tag = "Registration Certificates",
+    operation_id = "Registration Certificates_List",
+    params(
+        ("registrationId" = uuid::Uuid, Path, description = "The App ID"),
+        ("api-version" = Option<String>, Query, description = "Accepted and echoed"),
+    ),
+    responses(
+        (status = 200, description = "The certificates", body = CertificateList),
+        (status = 401, description = "No usable token", body = wire::ErrorEnvelope),
+        (status = 404, description = "No such registration of the caller's", body = wire::ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+async fn list_certificates(
+    auth: Authorized,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let app = managed_app(&auth, &id).await?;
+    let held = apps::certificates_of(&auth.kg, &app)
+        .await
+        .map_err(app_error)?;
+    let value: Vec<CertificateResponse> = held.iter().map(CertificateResponse::from).collect();
+    ok(
+        &CertificateList {
+            count: value.len(),
+            value,
+        },
+        &query,
+    )
+}
+
+/// Registers a certificate (PEM) on the registration, so the app may authenticate at the
+/// token endpoint with a JWT signed by its private key.
+#[utoipa::path(
+    post,
+    path = "/_apis/delegatedauth/registration/{registrationId}/certificates",
+    tag = "Registration Certificates",
+    operation_id = "Registration Certificates_Add",
+    params(
+        ("registrationId" = uuid::Uuid, Path, description = "The App ID"),
+        ("api-version" = Option<String>, Query, description = "Accepted and echoed"),
+    ),
+    request_body = CertificateRequest,
+    responses(
+        (status = 200, description = "The registered certificate", body = CertificateResponse),
+        (status = 400, description = "Not a usable certificate, already registered, or the registration holds ten", body = wire::ErrorEnvelope),
+        (status = 401, description = "No usable token", body = wire::ErrorEnvelope),
+        (status = 404, description = "No such registration of the caller's", body = wire::ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+async fn add_certificate(
+    auth: Authorized,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let app = managed_app(&auth, &id).await?;
+    let request: CertificateRequest = json_body(&body)?;
+    let added = apps::add_certificate(&auth.kg, &app, &request.pem, &request.description)
+        .await
+        .map_err(app_error)?;
+    ok(&CertificateResponse::from(&added), &query)
+}
+
+/// Removes a certificate, named by its SHA-1 or SHA-256 thumbprint (hex).
+#[utoipa::path(
+    delete,
+    path = "/_apis/delegatedauth/registration/{registrationId}/certificates/{thumbprint}",
+    tag = "Registration Certificates",
+    operation_id = "Registration Certificates_Remove",
+    params(
+        ("registrationId" = uuid::Uuid, Path, description = "The App ID"),
+        ("thumbprint" = String, Path, description = "SHA-1 or SHA-256 thumbprint, hex"),
+        ("api-version" = Option<String>, Query, description = "Accepted"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No usable token", body = wire::ErrorEnvelope),
+        (status = 404, description = "No such registration of the caller's, or no such certificate", body = wire::ErrorEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+async fn remove_certificate(
+    auth: Authorized,
+    Path((id, thumbprint)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let app = managed_app(&auth, &id).await?;
+    apps::remove_certificate(&auth.kg, &app, &thumbprint)
+        .await
+        .map_err(app_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -7,7 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::wire::{
-    ClientType, ErrorEnvelope, RegistrationList, RegistrationRequest, RegistrationResponse,
+    CertificateList, CertificateRequest, CertificateResponse, ClientType, ErrorEnvelope,
+    RegistrationList, RegistrationRequest, RegistrationResponse,
 };
 
 /// The document.
@@ -27,8 +28,14 @@ use super::wire::{
         super::delete_registration,
         super::create_alternative_secret,
         super::rotate_secret,
+        super::list_certificates,
+        super::add_certificate,
+        super::remove_certificate,
     ),
     components(schemas(
+        CertificateList,
+        CertificateRequest,
+        CertificateResponse,
         ClientType,
         ErrorEnvelope,
         RegistrationList,

@@ -2,7 +2,7 @@
 //! (delegatedAuth REST specs), with the OpenAPI schema derived from them.
 
 use keygate_core::apps::{FieldErrors, Registration};
-use keygate_core::model::{App, ClientKind, SecretSlot, SlottedSecret};
+use keygate_core::model::{App, AppCertificate, ClientKind, SecretSlot, SlottedSecret};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -213,6 +213,64 @@ pub(super) struct RegistrationResponse {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = DateTime)]
     pub alternative_secret_valid_to: Option<String>,
+    /// Certificates registered for `private_key_jwt` client authentication, when any are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<CertificateResponse>,
+}
+
+/// A certificate registered on an app (public: no private key).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CertificateResponse {
+    /// SHA-1 thumbprint, upper-case hex (as the Azure portal shows it; `x5t` carries it in
+    /// base64url).
+    pub thumbprint: String,
+    /// SHA-256 thumbprint, upper-case hex (`x5t#S256` carries it in base64url).
+    pub thumbprint_sha256: String,
+    /// The certificate's subject.
+    pub subject: String,
+    /// What it is for.
+    pub description: String,
+    /// Valid from.
+    #[schema(format = DateTime)]
+    pub valid_from: String,
+    /// Valid until.
+    #[schema(format = DateTime)]
+    pub valid_to: String,
+}
+
+impl From<&AppCertificate> for CertificateResponse {
+    fn from(c: &AppCertificate) -> Self {
+        Self {
+            thumbprint: c.thumbprint_hex(),
+            thumbprint_sha256: c.thumbprint_sha256_hex(),
+            subject: c.subject.clone(),
+            description: c.description.clone(),
+            valid_from: iso(c.not_before),
+            valid_to: iso(c.not_after),
+        }
+    }
+}
+
+/// `{"count": N, "value": [...]}` of certificates.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub(super) struct CertificateList {
+    /// How many.
+    pub count: usize,
+    /// The certificates, oldest first.
+    pub value: Vec<CertificateResponse>,
+}
+
+/// A certificate to register.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct CertificateRequest {
+    /// The certificate, PEM (`-----BEGIN CERTIFICATE-----`); RSA of 2048 bits or more, or EC
+    /// P-256.
+    pub pem: String,
+    /// What it is for (optional).
+    #[serde(default)]
+    pub description: String,
 }
 
 impl RegistrationResponse {
@@ -220,6 +278,7 @@ impl RegistrationResponse {
     pub(super) fn of(
         app: &App,
         secrets: &[SlottedSecret],
+        certificates: &[AppCertificate],
         new_secret: Option<(SecretSlot, String)>,
     ) -> Self {
         let slot = |which: SecretSlot| secrets.iter().find(|s| s.slot == which);
@@ -261,6 +320,7 @@ impl RegistrationResponse {
             alternative_secret_version_id: alternative.map(|s| s.secret.id.0),
             alternative_secret_valid_from: alternative.map(|s| iso(s.secret.created_at)),
             alternative_secret_valid_to: alternative.map(|s| iso(s.secret.expires_at)),
+            certificates: certificates.iter().map(CertificateResponse::from).collect(),
         }
     }
 }
