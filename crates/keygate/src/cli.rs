@@ -137,6 +137,11 @@ pub(crate) struct ServeArgs {
     /// Seconds a rotated key is published before it starts signing. Default 600.
     #[arg(long, env = "KEYGATE_KEY_PUBLISH_AHEAD")]
     pub key_publish_ahead: Option<i64>,
+    /// Where introspection learns whether an access token's authorization still stands:
+    /// `snapshot` (default: the node's revocation snapshot; this node's revocations count at
+    /// once, other nodes' once the change feed reached it) or `exact` (the database, every call).
+    #[arg(long, env = "KEYGATE_INTROSPECTION")]
+    pub introspection: Option<String>,
 }
 
 /// `keygate demo`.

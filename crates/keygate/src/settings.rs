@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use keygate_core::context::DEFAULT_KEY_PUBLISH_AHEAD;
 use keygate_core::keys::SigningAlgorithm;
-use keygate_core::{Lifetimes, Policy};
+use keygate_core::{IntrospectionMode, Lifetimes, Policy};
 use serde::Deserialize;
 use url::Url;
 
@@ -45,6 +45,7 @@ pub(crate) struct ConfigFile {
     require_pkce: Option<bool>,
     signing_algorithm: Option<String>,
     key_publish_ahead: Option<i64>,
+    introspection: Option<String>,
     metrics_listen: Option<String>,
     metrics_public: Option<bool>,
     pub(crate) db_max_connections: Option<u32>,
@@ -183,6 +184,10 @@ pub(crate) fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
         Some(name) => Some(name.parse::<SigningAlgorithm>()?),
         None => None,
     };
+    let introspection = match args.introspection.clone().or(file.introspection.clone()) {
+        Some(name) => name.parse::<IntrospectionMode>()?,
+        None => IntrospectionMode::default(),
+    };
     Ok(Settings {
         pool,
         hardening,
@@ -214,6 +219,7 @@ pub(crate) fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
                     .or(file.key_publish_ahead)
                     .unwrap_or(DEFAULT_KEY_PUBLISH_AHEAD),
             )?,
+            introspection,
         },
     })
 }
