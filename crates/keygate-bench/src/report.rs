@@ -234,7 +234,12 @@ pub(crate) fn ratios(ours: &[Report], peers: &[Report]) -> Vec<(String, f64, f64
             let o = median_of(ours, scenario)?;
             let p = median_of(peers, scenario)?;
             let ratio = if p > 0.0 { o / p } else { f64::INFINITY };
-            Some((scenario.to_owned(), round(o, 1), round(p, 1), round(ratio, 2)))
+            Some((
+                scenario.to_owned(),
+                round(o, 1),
+                round(p, 1),
+                round(ratio, 2),
+            ))
         })
         .collect()
 }
@@ -315,13 +320,21 @@ mod tests {
             ratios(&ours, &peers),
             vec![("refresh".to_string(), 1000.0, 200.0, 5.0)]
         );
-        let rows = medians(&[ours[0].clone(), peers[0].clone(), ours[1].clone(), ours[2].clone()]);
+        let rows = medians(&[
+            ours[0].clone(),
+            peers[0].clone(),
+            ours[1].clone(),
+            ours[2].clone(),
+        ]);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].ok_per_sec, 1000.0);
         assert_eq!(rows[0].label, "keygate (median of 3)");
         assert_eq!(rows[1].label, "peer");
         let even = medians(&peers);
-        assert_eq!(even[0].ok_per_sec, 100.0, "the lower middle run, a run that happened");
+        assert_eq!(
+            even[0].ok_per_sec, 100.0,
+            "the lower middle run, a run that happened"
+        );
     }
 
     #[test]
