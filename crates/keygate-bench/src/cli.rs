@@ -37,8 +37,12 @@ pub(crate) enum Command {
         /// A Markdown table instead of aligned text.
         #[arg(long)]
         markdown: bool,
+        /// One row per scenario and label: the median run of the rounds given.
+        #[arg(long)]
+        median: bool,
     },
-    /// Print Keygate/peer throughput ratios of two sets of JSON reports, paired by scenario.
+    /// Print Keygate/peer throughput ratios of two sets of JSON reports, paired by scenario
+    /// (several rounds of a scenario count as their median).
     Ratio {
         /// Keygate's reports.
         #[arg(long, num_args = 1.., required = true)]

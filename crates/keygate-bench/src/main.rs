@@ -63,8 +63,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Table { files, markdown } => {
-            print!("{}", report::table(&load_reports(&files)?, markdown));
+        Command::Table {
+            files,
+            markdown,
+            median,
+        } => {
+            let reports = load_reports(&files)?;
+            let reports = if median {
+                report::medians(&reports)
+            } else {
+                reports
+            };
+            print!("{}", report::table(&reports, markdown));
             Ok(ExitCode::SUCCESS)
         }
         Command::Ratio {

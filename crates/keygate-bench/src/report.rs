@@ -175,20 +175,69 @@ pub(crate) fn table(reports: &[Report], markdown: bool) -> String {
     out
 }
 
-/// `ours / peer` of successful steps per second, per scenario present in both lists.
+/// The median run (by successful steps per second) of each scenario and label, in the order each
+/// pair first appears; the label says how many rounds it is the median of when there were several.
+///
+/// With an even count the lower of the two middle runs is taken, so every row is a run that
+/// happened (its latencies belong to its throughput) rather than an average of two.
+pub(crate) fn medians(reports: &[Report]) -> Vec<Report> {
+    let mut groups: Vec<Vec<&Report>> = Vec::new();
+    for r in reports {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].scenario == r.scenario && g[0].label == r.label)
+        {
+            Some(group) => group.push(r),
+            None => groups.push(vec![r]),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|mut group| {
+            group.sort_by(|a, b| a.ok_per_sec.total_cmp(&b.ok_per_sec));
+            let mut median = group[(group.len() - 1) / 2].clone();
+            if group.len() > 1 {
+                median.label = format!("{} (median of {})", median.label, group.len());
+            }
+            median
+        })
+        .collect()
+}
+
+/// `ours / peer` of successful steps per second, per scenario present in both lists. Several
+/// runs of one scenario on a side (rounds) count as their median, so one noisy round does not
+/// decide the ratio.
 pub(crate) fn ratios(ours: &[Report], peers: &[Report]) -> Vec<(String, f64, f64, f64)> {
-    ours.iter()
-        .filter_map(|o| {
-            let p = peers.iter().find(|p| p.scenario == o.scenario)?;
-            let ratio = if p.ok_per_sec > 0.0 {
-                o.ok_per_sec / p.ok_per_sec
-            } else {
-                f64::INFINITY
-            };
+    let median_of = |reports: &[Report], scenario: &str| -> Option<f64> {
+        let mut rates: Vec<f64> = reports
+            .iter()
+            .filter(|r| r.scenario == scenario)
+            .map(|r| r.ok_per_sec)
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        let n = rates.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => Some(rates[n / 2]),
+            _ => Some((rates[n / 2 - 1] + rates[n / 2]) / 2.0),
+        }
+    };
+    let mut scenarios: Vec<&str> = Vec::new();
+    for o in ours {
+        if !scenarios.contains(&o.scenario.as_str()) {
+            scenarios.push(&o.scenario);
+        }
+    }
+    scenarios
+        .into_iter()
+        .filter_map(|scenario| {
+            let o = median_of(ours, scenario)?;
+            let p = median_of(peers, scenario)?;
+            let ratio = if p > 0.0 { o / p } else { f64::INFINITY };
             Some((
-                o.scenario.clone(),
-                o.ok_per_sec,
-                p.ok_per_sec,
+                scenario.to_owned(),
+                round(o, 1),
+                round(p, 1),
                 round(ratio, 2),
             ))
         })
@@ -254,6 +303,38 @@ mod tests {
         let peers = [report("refresh", "peer", 250.0, 0)];
         let r = ratios(&ours, &peers);
         assert_eq!(r, vec![("refresh".to_string(), 1000.0, 250.0, 4.0)]);
+    }
+
+    #[test]
+    fn rounds_count_as_their_median() {
+        let ours = [
+            report("refresh", "keygate", 900.0, 0),
+            report("refresh", "keygate", 3000.0, 0),
+            report("refresh", "keygate", 1000.0, 0),
+        ];
+        let peers = [
+            report("refresh", "peer", 100.0, 0),
+            report("refresh", "peer", 300.0, 0),
+        ];
+        assert_eq!(
+            ratios(&ours, &peers),
+            vec![("refresh".to_string(), 1000.0, 200.0, 5.0)]
+        );
+        let rows = medians(&[
+            ours[0].clone(),
+            peers[0].clone(),
+            ours[1].clone(),
+            ours[2].clone(),
+        ]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].ok_per_sec, 1000.0);
+        assert_eq!(rows[0].label, "keygate (median of 3)");
+        assert_eq!(rows[1].label, "peer");
+        let even = medians(&peers);
+        assert_eq!(
+            even[0].ok_per_sec, 100.0,
+            "the lower middle run, a run that happened"
+        );
     }
 
     #[test]

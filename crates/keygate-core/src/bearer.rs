@@ -3,7 +3,7 @@
 //! store's change feed.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use crate::clock::UnixTime;
@@ -18,6 +18,9 @@ use crate::Keygate;
 #[derive(Debug, Default)]
 pub struct Snapshot {
     head: AtomicI64,
+    /// This process's change-feed writes ([`Store::local_feed_writes`]) counted before the
+    /// last catch-up (or the load) read the feed: every one of them is applied.
+    local_seen: AtomicU64,
     /// Revoked authorizations, with when they were revoked (kept while their tokens may live).
     revoked: RwLock<HashMap<AuthorizationId, UnixTime>>,
     /// Lower-case names of organizations that disallow third-party OAuth.
@@ -49,6 +52,7 @@ impl Snapshot {
         now: UnixTime,
         horizon: i64,
     ) -> Result<Self, StoreError> {
+        let local = store.local_feed_writes().unwrap_or(0);
         let head = store.change_head().await?;
         let revoked = store
             .authorizations_revoked_since(now - horizon)
@@ -63,6 +67,7 @@ impl Snapshot {
             .collect();
         Ok(Self {
             head: AtomicI64::new(head),
+            local_seen: AtomicU64::new(local),
             revoked: RwLock::new(revoked),
             denying_orgs: RwLock::new(denying),
         })
@@ -77,6 +82,9 @@ impl Snapshot {
         horizon: i64,
     ) -> Result<Catchup, StoreError> {
         let store = data.store();
+        // Counted before the feed is read: each counted write committed before its count, so
+        // the reads below see it.
+        let local = store.local_feed_writes().unwrap_or(0);
         let mut result = Catchup::default();
         loop {
             let head = self.head.load(Ordering::Acquire);
@@ -117,7 +125,14 @@ impl Snapshot {
             }
         }
         write(&self.revoked).retain(|_, at| *at > now - horizon);
+        self.local_seen.fetch_max(local, Ordering::AcqRel);
         Ok(result)
+    }
+
+    /// Whether every change-feed write this process has committed (`written`, from
+    /// [`Store::local_feed_writes`]) is applied here. `false` when the store does not count them.
+    pub(crate) fn has_every_local_change(&self, written: Option<u64>) -> bool {
+        written.is_some_and(|w| self.local_seen.load(Ordering::Acquire) >= w)
     }
 
     /// Whether an authorization has been revoked.

@@ -203,6 +203,50 @@ pub struct Policy {
     pub tenant_id: Option<uuid::Uuid>,
     /// The Entra tenant's domain name; made from the tenant id when unset.
     pub tenant_domain: Option<String>,
+    /// Where introspection learns whether an access token's authorization still stands.
+    pub introspection: IntrospectionMode,
+}
+
+/// Where token introspection (RFC 7662) learns whether an access token's authorization still
+/// stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IntrospectionMode {
+    /// From the node's revocation snapshot, without a database read: a revocation made through
+    /// this node counts at once (the snapshot is caught up first when this node has written to
+    /// the change feed since its last catch-up), one made through another node or an admin
+    /// command once this node has caught up with the change feed (at once on PostgreSQL's
+    /// NOTIFY, otherwise within the poll interval).
+    #[default]
+    Snapshot,
+    /// From the store on every call: a revocation made anywhere counts as soon as it committed.
+    Exact,
+}
+
+impl IntrospectionMode {
+    /// The setting's name: `snapshot` or `exact`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            IntrospectionMode::Snapshot => "snapshot",
+            IntrospectionMode::Exact => "exact",
+        }
+    }
+}
+
+/// An introspection mode name that is neither `snapshot` nor `exact`.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown introspection mode {0:?} (expected snapshot or exact)")]
+pub struct UnknownIntrospectionMode(String);
+
+impl std::str::FromStr for IntrospectionMode {
+    type Err = UnknownIntrospectionMode;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "snapshot" => Ok(IntrospectionMode::Snapshot),
+            "exact" => Ok(IntrospectionMode::Exact),
+            _ => Err(UnknownIntrospectionMode(s.to_owned())),
+        }
+    }
 }
 
 impl Default for Policy {
@@ -214,6 +258,7 @@ impl Default for Policy {
             key_publish_ahead: DEFAULT_KEY_PUBLISH_AHEAD,
             tenant_id: None,
             tenant_domain: None,
+            introspection: IntrospectionMode::default(),
         }
     }
 }

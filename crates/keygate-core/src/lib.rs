@@ -39,6 +39,8 @@ pub mod x509;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Lifetimes;
-pub use context::{Keygate, OpenError, Policy, Settings};
+pub use context::{
+    IntrospectionMode, Keygate, OpenError, Policy, Settings, UnknownIntrospectionMode,
+};
 pub use data::Data;
 pub use store::{Store, StoreError};

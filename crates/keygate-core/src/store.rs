@@ -404,6 +404,15 @@ pub trait Store: Send + Sync + 'static {
         None
     }
 
+    /// How many writes of this process that appended to the change feed have committed so far,
+    /// counted after each COMMIT and before the write's caller is answered; `None` when the
+    /// store does not count them. A snapshot that caught up after reading this count has seen
+    /// every change this process made until then, which is what lets introspection answer from
+    /// the snapshot and still see this node's own revocations at once.
+    fn local_feed_writes(&self) -> Option<u64> {
+        None
+    }
+
     // --- standard OAuth: client credentials, introspection, key rotation ---
     /// An authorization by id, whatever its state; `None` when it does not exist (or its app was
     /// deleted).

@@ -147,6 +147,8 @@ impl<E: Engine> SqlStore<E> {
     ) -> Result<(), StoreError> {
         self.engine
             .grouped(move |c| {
+                let (authorization, code, event) =
+                    (authorization.clone(), code.clone(), event.clone());
                 Box::pin(async move {
                     grants::insert_authorization(&mut *c, authorization, code).await?;
                     audit::record_audit_event(c, event).await
@@ -166,6 +168,7 @@ impl<E: Engine> SqlStore<E> {
         let outcome = self
             .engine
             .grouped(move |c| {
+                let (refresh, on_reuse) = (refresh.clone(), on_reuse.clone());
                 Box::pin(async move {
                     let outcome = grants::redeem(&mut *c, code, refresh, now).await?;
                     if outcome == ConsumeOutcome::AlreadyUsed {
@@ -189,6 +192,7 @@ impl<E: Engine> SqlStore<E> {
         let outcome = self
             .engine
             .grouped(move |c| {
+                let (successor, on_reuse) = (successor.clone(), on_reuse.clone());
                 Box::pin(async move {
                     let outcome = grants::rotate(&mut *c, old, successor, now).await?;
                     if outcome == ConsumeOutcome::AlreadyUsed {

@@ -54,14 +54,14 @@ pub trait Engine: Clone + Send + Sync + 'static {
 
     /// Runs one of the hot writes (consent, code redemption, refresh rotation, session) in a
     /// transaction and answers once it committed. SQLite shares one transaction (and one fsync)
-    /// among the writes queued together, each in its own savepoint; PostgreSQL gives each its
-    /// own. A job that fails is rolled back alone.
+    /// among the writes queued together; PostgreSQL gives each its own. A job that fails is
+    /// rolled back alone. The job may be run more than once (SQLite reruns a batch in which a
+    /// job failed), each time in a transaction where none of its earlier runs is left, so it
+    /// must write only through `conn` and build each run from its own copy of its inputs.
     fn grouped<T, F>(&self, job: F) -> impl Future<Output = Result<T, StoreError>> + Send
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Self::Conn) -> BoxFuture<'c, Result<T, StoreError>>
-            + Send
-            + 'static;
+        F: for<'c> Fn(&'c mut Self::Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static;
 
     /// Told after a write that appended to the change feed has committed, so this process's
     /// followers catch up at once (PostgreSQL has NOTIFY do this for every process instead).

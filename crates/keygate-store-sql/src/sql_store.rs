@@ -1,6 +1,9 @@
 //! [`SqlStore`]: Keygate's store on an SQL [`Engine`], and what it offers besides the
 //! [`Store`](keygate_core::Store) contract (which `store.rs` implements).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
 use keygate_core::store::PoolStats;
 use keygate_core::StoreError;
 
@@ -11,6 +14,9 @@ use crate::engine::Engine;
 #[derive(Debug, Clone)]
 pub struct SqlStore<E> {
     pub(crate) engine: E,
+    /// This process's committed writes that appended to the change feed (see
+    /// [`Store::local_feed_writes`](keygate_core::Store::local_feed_writes)), shared by clones.
+    feed_writes: Arc<AtomicU64>,
 }
 
 impl<E: Engine> SqlStore<E> {
@@ -23,6 +29,7 @@ impl<E: Engine> SqlStore<E> {
     pub async fn connect_with(url: &str, options: E::Options) -> Result<Self, StoreError> {
         Ok(SqlStore {
             engine: E::connect(url, options).await?,
+            feed_writes: Arc::default(),
         })
     }
 
@@ -56,8 +63,15 @@ impl<E: Engine> SqlStore<E> {
         appended: impl FnOnce(&T) -> bool,
     ) -> Result<T, StoreError> {
         if result.as_ref().is_ok_and(appended) {
+            // Counted before anyone is told, and before the writer's caller has its answer.
+            self.feed_writes.fetch_add(1, Ordering::AcqRel);
             self.engine.feed_grew();
         }
         result
+    }
+
+    /// See [`Store::local_feed_writes`](keygate_core::Store::local_feed_writes).
+    pub(crate) fn feed_writes(&self) -> u64 {
+        self.feed_writes.load(Ordering::Acquire)
     }
 }

@@ -291,7 +291,7 @@ impl<E: Engine> Store for SqlStore<E> {
         if E::SINGLE_WRITER {
             // Every sign-in writes one: grouped with the token grants, it shares their fsync.
             self.engine
-                .grouped(move |c| Box::pin(accounts::create_session(c, session)))
+                .grouped(move |c| Box::pin(accounts::create_session(c, session.clone())))
                 .await
         } else {
             accounts::create_session(&mut *self.engine.write().await?, session).await
@@ -475,6 +475,10 @@ impl<E: Engine> Store for SqlStore<E> {
 
     fn change_notifications(&self) -> Option<broadcast::Receiver<()>> {
         self.engine.change_notifications()
+    }
+
+    fn local_feed_writes(&self) -> Option<u64> {
+        Some(self.feed_writes())
     }
 
     async fn authorization_by_id(

@@ -17,6 +17,12 @@ use crate::SqliteStore;
 
 /// Rows per `INSERT` statement (8 bound values each stays far below SQLite's variable limit).
 const ROWS_PER_STATEMENT: usize = 500;
+/// The writer's page cache while seeding, in KiB (SQLite reads a negative `cache_size` as KiB):
+/// keys are random (ids, hashes), so each insert lands on a random page of every index, and
+/// with SQLite's default 2 MiB cache a million authorizations spend most of their time reading
+/// back pages just evicted. Enough for the whole database of a million-authorization seed; the
+/// memory is taken only as pages are used, and only by the seeding process.
+const SEED_CACHE_KIB: i64 = 1 << 20;
 
 /// One seeded authorization: the authorization, its code (redeemed or not) and optionally the
 /// live end of its refresh-token chain.
@@ -50,6 +56,11 @@ impl BulkSeed for SqliteStore {
         &self,
         rows: &[SeedAuthorization],
     ) -> Result<(), StoreError> {
+        // The writer pool has one connection, so the transaction below runs on this one.
+        sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}"))
+            .execute(&self.engine().writer)
+            .await
+            .db()?;
         let mut tx = self.engine().begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(

@@ -1,12 +1,20 @@
 //! Group commit: concurrent single-use writes share one `BEGIN IMMEDIATE` transaction, and so one
-//! fsync, each inside its own savepoint, and each caller is answered only after that COMMIT.
+//! fsync, and each caller is answered only after that COMMIT.
 //!
 //! A committer task takes every job already queued (up to [`MAX_BATCH`]; it never waits for more:
 //! batches form by themselves while the previous COMMIT is syncing), borrows the writer connection
-//! for the batch, and runs the jobs one after another, each between `SAVEPOINT` and `RELEASE`. A
-//! job that fails is rolled back to its savepoint alone; the others commit. Because the jobs run in
-//! order on one connection, a later job sees what an earlier one wrote: two jobs consuming the same
-//! credential still give exactly one `Consumed`.
+//! for the batch, and runs the jobs one after another. Because the jobs run in order on one
+//! connection, a later job sees what an earlier one wrote: two jobs consuming the same credential
+//! still give exactly one `Consumed`.
+//!
+//! A job that fails must be rolled back alone while the others commit. Savepoints do that, but
+//! they cost two statements per job (and on sqlx each statement is a round trip to the
+//! connection's thread), while jobs almost never fail (a spent or retired credential is an
+//! answer, not a failure). So the batch first runs without savepoints; only when a job fails is
+//! the whole transaction rolled back and the batch run again from the start with each job
+//! between `SAVEPOINT` and `RELEASE`, a failing one rolled back to its savepoint. Jobs are
+//! therefore `Fn`: each run starts from the same database state, so the rerun answers what a
+//! savepoint-only run would have; nothing of the first run is kept or told to anyone.
 //!
 //! The savepoints are plain statements rather than sqlx's nested transactions: sqlx rolls a nested
 //! transaction back with `ROLLBACK TO` alone, which in SQLite leaves the savepoint on the stack;
@@ -66,13 +74,17 @@ impl GroupCommit {
     pub(crate) async fn run<T, F>(&self, job: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+        F: for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
             + Send
             + 'static,
     {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Box::new(Queued { job, reply }))
+            .send(Box::new(Queued {
+                job,
+                reply,
+                result: None,
+            }))
             .await
             .map_err(|_| StoreError::Unavailable(Box::new(GroupCommitError::Stopped)))?;
         answer
@@ -83,61 +95,44 @@ impl GroupCommit {
 
 /// A queued job with its reply channel, its result type erased.
 trait Job: Send {
-    /// Runs the job on `conn` (already inside its savepoint); the result is held, not sent.
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn Held>>;
-    /// Answers without running: the batch failed before the job's turn.
-    fn fail(self: Box<Self>, error: &StoreError);
-}
-
-/// A job's result, held until the batch's transaction has ended.
-trait Held: Send {
-    /// Whether the job succeeded, so its savepoint is released rather than rolled back.
+    /// Runs the job on `conn`, holding its result (a later run replaces it) until
+    /// [`Job::deliver`].
+    fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, ()>;
+    /// Whether the job's last run succeeded (`false` before any run).
     fn succeeded(&self) -> bool;
     /// Answers the caller: its own result if the batch committed (or the job failed anyway),
-    /// otherwise the batch's error.
+    /// otherwise the batch's error (also when the job never ran).
     fn deliver(self: Box<Self>, batch: Result<(), &StoreError>);
 }
 
 struct Queued<T, F> {
     job: F,
     reply: oneshot::Sender<Result<T, StoreError>>,
+    result: Option<Result<T, StoreError>>,
 }
 
 impl<T, F> Job for Queued<T, F>
 where
     T: Send + 'static,
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+    F: for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
         + Send
         + 'static,
 {
-    fn run<'c>(self: Box<Self>, conn: &'c mut SqliteConnection) -> BoxFuture<'c, Box<dyn Held>> {
-        let Queued { job, reply } = *self;
+    fn run<'c>(&'c mut self, conn: &'c mut SqliteConnection) -> BoxFuture<'c, ()> {
         Box::pin(async move {
-            let result = job(conn).await;
-            Box::new(Answer { result, reply }) as Box<dyn Held>
+            self.result = Some((self.job)(conn).await);
         })
     }
 
-    fn fail(self: Box<Self>, error: &StoreError) {
-        // A caller that went away needs no answer.
-        self.reply.send(Err(copy_error(error))).ok();
-    }
-}
-
-struct Answer<T> {
-    result: Result<T, StoreError>,
-    reply: oneshot::Sender<Result<T, StoreError>>,
-}
-
-impl<T: Send + 'static> Held for Answer<T> {
     fn succeeded(&self) -> bool {
-        self.result.is_ok()
+        matches!(self.result, Some(Ok(_)))
     }
 
     fn deliver(self: Box<Self>, batch: Result<(), &StoreError>) {
         let answer = match (self.result, batch) {
-            (Ok(_), Err(error)) => Err(copy_error(error)),
-            (result, _) => result,
+            (Some(Ok(_)), Err(error)) | (None, Err(error)) => Err(copy_error(error)),
+            (Some(result), _) => result,
+            (None, Ok(())) => Err(StoreError::Backend(Box::new(GroupCommitError::Abandoned))),
         };
         // A caller that went away (its request timed out, say) needs no answer: its write stood
         // or fell with the batch all the same.
@@ -190,7 +185,7 @@ async fn commit_batch(writer: &SqlitePool, batch: Vec<Box<dyn Job>>) {
         Ok(conn) => conn,
         Err(e) => {
             let error = db(e);
-            batch.into_iter().for_each(|job| job.fail(&error));
+            batch.into_iter().for_each(|job| job.deliver(Err(&error)));
             return;
         }
     };
@@ -204,28 +199,43 @@ async fn commit_batch(writer: &SqlitePool, batch: Vec<Box<dyn Job>>) {
 /// The transaction failed in a way that leaves the connection's state unknown.
 struct Broken;
 
-/// Runs the jobs in one transaction, each in its own savepoint, commits, then answers them all.
-async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Box<dyn Job>>) -> Result<(), Broken> {
-    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
-        Ok(tx) => tx,
-        Err(e) => {
-            // Nothing began (another process held the lock past the busy timeout, say).
-            let error = db(e);
-            batch.into_iter().for_each(|job| job.fail(&error));
-            return Ok(());
-        }
+/// Runs the jobs in one transaction and commits, then answers them all: first without
+/// savepoints, and only if a job fails, again from the start with one savepoint per job.
+async fn run_batch(
+    conn: &mut SqliteConnection,
+    mut batch: Vec<Box<dyn Job>>,
+) -> Result<(), Broken> {
+    let Some(mut tx) = begin(conn, &mut batch).await else {
+        return Ok(());
     };
-    let mut held: Vec<Box<dyn Held>> = Vec::with_capacity(batch.len());
-    let mut waiting = batch.into_iter();
+    let mut failed = false;
+    for job in batch.iter_mut() {
+        job.run(&mut tx).await;
+        if !job.succeeded() {
+            failed = true;
+            break;
+        }
+    }
+    if !failed {
+        return commit(tx, batch).await;
+    }
+    // Some job wrote part of what it meant to and cannot be told apart from the others' writes
+    // any more: start over, each job in its own savepoint.
+    if let Err(e) = tx.rollback().await.db() {
+        batch.into_iter().for_each(|job| job.deliver(Err(&e)));
+        return Err(Broken);
+    }
+    let Some(mut tx) = begin(conn, &mut batch).await else {
+        return Ok(());
+    };
     let mut failure = None;
-    for job in waiting.by_ref() {
+    for job in batch.iter_mut() {
         if let Err(e) = execute(&mut tx, "SAVEPOINT job").await {
-            job.fail(&e);
             failure = Some(e);
             break;
         }
-        let answer = job.run(&mut tx).await;
-        let ended = if answer.succeeded() {
+        job.run(&mut tx).await;
+        let ended = if job.succeeded() {
             execute(&mut tx, "RELEASE job").await
         } else {
             // ROLLBACK TO keeps the savepoint open; RELEASE then removes it, so the next job's
@@ -235,7 +245,6 @@ async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Box<dyn Job>>) -> Res
                 Err(e) => Err(e),
             }
         };
-        held.push(answer);
         if let Err(e) = ended {
             failure = Some(e);
             break;
@@ -244,19 +253,40 @@ async fn run_batch(conn: &mut SqliteConnection, batch: Vec<Box<dyn Job>>) -> Res
     if let Some(error) = failure {
         // Whatever the jobs wrote can no longer be told apart: the whole batch is rolled back.
         tx.rollback().await.ok();
-        waiting.for_each(|job| job.fail(&error));
-        held.into_iter()
-            .for_each(|answer| answer.deliver(Err(&error)));
+        batch.into_iter().for_each(|job| job.deliver(Err(&error)));
         return Err(Broken);
     }
+    commit(tx, batch).await
+}
+
+/// Opens the batch's transaction; `None` (every job answered with the error) when nothing
+/// began, another process having held the lock past the busy timeout, say.
+async fn begin<'c>(
+    conn: &'c mut SqliteConnection,
+    batch: &mut Vec<Box<dyn Job>>,
+) -> Option<sqlx::Transaction<'c, sqlx::Sqlite>> {
+    match conn.begin_with("BEGIN IMMEDIATE").await {
+        Ok(tx) => Some(tx),
+        Err(e) => {
+            let error = db(e);
+            batch.drain(..).for_each(|job| job.deliver(Err(&error)));
+            None
+        }
+    }
+}
+
+/// Commits, then answers every job: its own result, or the commit's error.
+async fn commit(
+    tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    batch: Vec<Box<dyn Job>>,
+) -> Result<(), Broken> {
     match tx.commit().await.db() {
         Ok(()) => {
-            held.into_iter().for_each(|answer| answer.deliver(Ok(())));
+            batch.into_iter().for_each(|job| job.deliver(Ok(())));
             Ok(())
         }
         Err(error) => {
-            held.into_iter()
-                .for_each(|answer| answer.deliver(Err(&error)));
+            batch.into_iter().for_each(|job| job.deliver(Err(&error)));
             Err(Broken)
         }
     }

@@ -167,6 +167,11 @@ pub(crate) struct ServeArgs {
     /// The Entra ID tenant's domain name. Default: `keygate-<first 8 hex digits of the id>.onmicrosoft.com`.
     #[arg(long, env = "KEYGATE_TENANT_DOMAIN")]
     pub tenant_domain: Option<String>,
+    /// Where introspection learns whether an access token's authorization still stands:
+    /// `snapshot` (default: the node's revocation snapshot; this node's revocations count at
+    /// once, other nodes' once the change feed reached it) or `exact` (the database, every call).
+    #[arg(long, env = "KEYGATE_INTROSPECTION")]
+    pub introspection: Option<String>,
 }
 
 /// `keygate demo`.

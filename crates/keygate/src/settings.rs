@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use keygate_core::context::DEFAULT_KEY_PUBLISH_AHEAD;
 use keygate_core::keys::SigningAlgorithm;
-use keygate_core::{Lifetimes, Policy};
+use keygate_core::{IntrospectionMode, Lifetimes, Policy};
 use serde::Deserialize;
 use url::Url;
 
@@ -48,6 +48,7 @@ pub(crate) struct ConfigFile {
     key_publish_ahead: Option<i64>,
     tenant_id: Option<uuid::Uuid>,
     tenant_domain: Option<String>,
+    introspection: Option<String>,
     metrics_listen: Option<String>,
     metrics_public: Option<bool>,
     pub(crate) db_max_connections: Option<u32>,
@@ -193,6 +194,10 @@ pub(crate) fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
         Some(name) => Some(name.parse::<SigningAlgorithm>()?),
         None => None,
     };
+    let introspection = match args.introspection.clone().or(file.introspection.clone()) {
+        Some(name) => name.parse::<IntrospectionMode>()?,
+        None => IntrospectionMode::default(),
+    };
     Ok(Settings {
         pool,
         hardening,
@@ -226,6 +231,7 @@ pub(crate) fn resolve(args: &ServeArgs) -> anyhow::Result<Settings> {
             )?,
             tenant_id: args.tenant_id.or(file.tenant_id),
             tenant_domain: args.tenant_domain.clone().or(file.tenant_domain.clone()),
+            introspection,
         },
     })
 }

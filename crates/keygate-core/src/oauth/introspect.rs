@@ -5,10 +5,14 @@
 //! refuses other apps' tokens). An app an administrator registered as a resource server
 //! (`App::may_introspect`) may introspect access tokens issued to any app, to check the tokens
 //! presented to it. A refresh token is only ever described to the app it was issued to.
+//!
+//! Whether an access token's authorization still stands is read from the node's revocation
+//! snapshot or from the store, as [`IntrospectionMode`] says (see `stands`); a refresh token
+//! is always looked up in the store.
 
 use crate::clock::UnixTime;
-use crate::context::Keygate;
-use crate::credentials::looks_like_jwt;
+use crate::context::{IntrospectionMode, Keygate};
+use crate::credentials::{looks_like_jwt, AccessClaims};
 use crate::ids::{AppId, UserId};
 use crate::oauth::client::Client;
 use crate::oauth::revoke::TokenHint;
@@ -106,13 +110,7 @@ async fn access(
     if !may_see(kg, client, claims.appid).await? {
         return Ok(Some(Introspection::Inactive));
     }
-    // The store, not the node's snapshot, so a revocation a moment ago counts already.
-    let standing = kg
-        .store()
-        .authorization_by_id(claims.aui)
-        .await?
-        .is_some_and(|a| a.revoked_at.is_none() && a.app_id == claims.appid);
-    if !standing {
+    if !stands(kg, &claims).await? {
         return Ok(Some(Introspection::Inactive));
     }
     Ok(Some(Introspection::Active(ActiveToken {
@@ -123,6 +121,29 @@ async fn access(
         expires_at: claims.exp,
         issued_at: Some(claims.nbf),
     })))
+}
+
+/// Whether the authorization an access token was minted under still stands, asked where
+/// [`IntrospectionMode`] says.
+///
+/// The snapshot answers only when it has applied every change-feed write this node has
+/// committed: a revocation made through this node a moment ago then counts already, as it does
+/// in the store. Otherwise (a write of this node not caught up with yet, or a store that does
+/// not count its writes) the store answers, exactly as in `Exact` mode. Deleting an app or
+/// retiring a secret version revokes through the change feed too, so the snapshot refuses those
+/// tokens as well.
+async fn stands(kg: &Keygate, claims: &AccessClaims) -> Result<bool, TokenError> {
+    if kg.policy.introspection == IntrospectionMode::Snapshot {
+        let snapshot = kg.snapshot();
+        if snapshot.has_every_local_change(kg.store().local_feed_writes()) {
+            return Ok(!snapshot.is_revoked(&claims.aui));
+        }
+    }
+    Ok(kg
+        .store()
+        .authorization_by_id(claims.aui)
+        .await?
+        .is_some_and(|a| a.revoked_at.is_none() && a.app_id == claims.appid))
 }
 
 /// `None` when `token` is not a refresh token of ours at all.

@@ -1,6 +1,7 @@
 //! `POST /oauth2/introspect` (RFC 7662) and `POST /oauth2/revoke` (RFC 7009).
 
 use keygate_core::apps::{self, AppError, Manager};
+use keygate_core::{IntrospectionMode, Policy};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -198,4 +199,77 @@ async fn revoking_an_unknown_token_succeeds_and_another_apps_token_is_refused() 
         .post_client("/oauth2/revoke", Auth::None, &[("token", refresh)])
         .await;
     assert_standard_error(r, StatusCode::UNAUTHORIZED, "invalid_client").await;
+}
+
+/// A second server on `app`'s database that answers introspection as `mode` says.
+async fn second_node(app: &TestApp, mode: IntrospectionMode) -> TestApp {
+    TestApp::spawn_with(
+        &app.db_path,
+        browser(),
+        app.clock.clone(),
+        Policy {
+            introspection: mode,
+            ..Policy::default()
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn snapshot_introspection_sees_a_revocation_made_through_the_same_node_at_once() {
+    let (app, client, tokens) = standard_tokens().await;
+    assert_eq!(
+        app.state.kg.policy.introspection,
+        IntrospectionMode::Snapshot,
+        "the default"
+    );
+    let node = second_node(&app, IntrospectionMode::Snapshot).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&node, &client, access).await["active"], true);
+    // Revoked through `node` itself: its own answer counts the revocation from the next request
+    // on, with no wait for the change feed.
+    assert_eq!(
+        revoke(&node, &client, access, "access_token")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(introspect(&node, &client, access).await["active"], false);
+}
+
+#[tokio::test]
+async fn exact_introspection_sees_another_nodes_revocation_at_once_and_snapshot_after_catching_up()
+{
+    let (app, client, tokens) = standard_tokens().await;
+    let exact = second_node(&app, IntrospectionMode::Exact).await;
+    let snapshot = second_node(&app, IntrospectionMode::Snapshot).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    assert_eq!(introspect(&exact, &client, access).await["active"], true);
+    assert_eq!(introspect(&snapshot, &client, access).await["active"], true);
+
+    // Revoked through the first node: the exact node asks the store and sees it at once; the
+    // snapshot node sees it once it has caught up with the change feed (which its follower does
+    // on its own within the poll interval; here the test catches up explicitly).
+    assert_eq!(
+        revoke(&app, &client, access, "access_token").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(introspect(&exact, &client, access).await["active"], false);
+    snapshot.state.kg.catch_up().await.unwrap();
+    assert_eq!(
+        introspect(&snapshot, &client, access).await["active"],
+        false
+    );
+}
+
+#[test]
+fn introspection_modes_are_named_snapshot_and_exact() {
+    for mode in [IntrospectionMode::Snapshot, IntrospectionMode::Exact] {
+        assert_eq!(mode.as_str().parse::<IntrospectionMode>().unwrap(), mode);
+    }
+    assert_eq!(
+        " EXACT ".parse::<IntrospectionMode>().unwrap(),
+        IntrospectionMode::Exact
+    );
+    assert!("fresh".parse::<IntrospectionMode>().is_err());
 }

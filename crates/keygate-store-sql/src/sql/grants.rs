@@ -110,12 +110,25 @@ pub(crate) async fn secret_still_exists<C: Conn>(
     conn: &mut C,
     token: &NewRefreshToken,
 ) -> Result<bool, StoreError> {
+    share_app(conn, token).await?;
+    secret_exists(conn, token).await
+}
+
+/// Takes the row of the app `token` is minted for `FOR SHARE` (PostgreSQL; SQLite has one
+/// writer, so nothing can interleave).
+async fn share_app<C: Conn>(conn: &mut C, token: &NewRefreshToken) -> Result<(), StoreError> {
     if C::DIALECT == Dialect::Postgres {
         let _: Option<(i32,)> = conn
             .fetch_optional(SHARE_APP, &[text(token.authorization_id)])
             .await
             .db()?;
     }
+    Ok(())
+}
+
+/// Whether the secret version that authenticated the request for `token` is still stored
+/// (public clients have none).
+async fn secret_exists<C: Conn>(conn: &mut C, token: &NewRefreshToken) -> Result<bool, StoreError> {
     let Some(secret) = token.secret_id else {
         return Ok(true);
     };
@@ -143,7 +156,9 @@ pub(crate) async fn insert_refresh<C: Conn>(
 
 /// The statements that spend one kind of single-use credential.
 struct Credential {
-    /// Marks it used unless it already was, returning its authorization.
+    /// Marks it used unless it already was or the secret version named by `$3` (when not
+    /// NULL) is gone, returning its authorization: the secret check folded into the one
+    /// statement the hot path needs.
     spend: &'static str,
     /// Its authorization, whatever its state.
     owner: &'static str,
@@ -153,6 +168,7 @@ struct Credential {
 
 const CODE: Credential = Credential {
     spend: "UPDATE codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
+            AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM client_secrets WHERE id = $3))
             RETURNING authorization_id",
     owner: "SELECT authorization_id FROM codes WHERE hash = $1",
     what: "code",
@@ -160,29 +176,50 @@ const CODE: Credential = Credential {
 
 const REFRESH_TOKEN: Credential = Credential {
     spend: "UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
+            AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM client_secrets WHERE id = $3))
             RETURNING authorization_id",
     owner: "SELECT authorization_id FROM refresh_tokens WHERE hash = $1",
     what: "refresh token",
 };
 
-/// Spends a credential for `successor`: its authorization (stored id) when this call consumed
-/// it, or `None` when somebody had already, in which case its authorization is revoked: a spent
-/// credential presented again means a copy is out there (RFC 6749 §4.1.2, RFC 9700 §4.14.2),
-/// and revoking the authorization ends the whole chain.
+/// What spending a credential came to.
+enum Spent {
+    /// This call consumed it; its authorization (stored id).
+    Consumed(String),
+    /// Somebody had already; its authorization is now revoked.
+    AlreadyUsed,
+    /// The secret version the successor would be minted under is gone; nothing changed.
+    SecretRetired,
+}
+
+/// Spends a credential for `successor`. One statement on the hot path: the conditional update
+/// also checks that the secret version that authenticated the request still exists. Only when
+/// it changes nothing are the causes told apart: a retired secret first (nothing is touched,
+/// as if the request had failed its client check), otherwise somebody had spent the credential
+/// already and its authorization is revoked: a spent credential presented again means a copy
+/// is out there (RFC 6749 §4.1.2, RFC 9700 §4.14.2), and revoking the authorization ends the
+/// whole chain.
 async fn spend<C: Conn>(
     conn: &mut C,
     credential: &Credential,
     hash: &TokenHash,
     successor: &NewRefreshToken,
     now: UnixTime,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Spent, StoreError> {
+    share_app(conn, successor).await?;
     let consumed: Option<(String,)> = conn
-        .fetch_optional(credential.spend, &[now.into(), hash.into()])
+        .fetch_optional(
+            credential.spend,
+            &[now.into(), hash.into(), opt_text(successor.secret_id)],
+        )
         .await
         .db()?;
     if let Some((authorization,)) = consumed {
         same_authorization(&authorization, successor)?;
-        return Ok(Some(authorization));
+        return Ok(Spent::Consumed(authorization));
+    }
+    if !secret_exists(conn, successor).await? {
+        return Ok(Spent::SecretRetired);
     }
     let (authorization,): (String,) = conn
         .fetch_optional(credential.owner, &[hash.into()])
@@ -190,7 +227,7 @@ async fn spend<C: Conn>(
         .db()?
         .ok_or(StoreError::NotFound(credential.what))?;
     revoke_one(conn, &authorization, now).await?;
-    Ok(None)
+    Ok(Spent::AlreadyUsed)
 }
 
 /// Consumes a code and stores the first refresh token, inside the caller's transaction. When
@@ -201,11 +238,10 @@ pub async fn redeem<C: Conn>(
     refresh: NewRefreshToken,
     now: UnixTime,
 ) -> Result<ConsumeOutcome, StoreError> {
-    if !secret_still_exists(conn, &refresh).await? {
-        return Ok(ConsumeOutcome::SecretRetired);
-    }
-    let Some(authorization) = spend(conn, &CODE, &code, &refresh, now).await? else {
-        return Ok(ConsumeOutcome::AlreadyUsed);
+    let authorization = match spend(conn, &CODE, &code, &refresh, now).await? {
+        Spent::Consumed(authorization) => authorization,
+        Spent::AlreadyUsed => return Ok(ConsumeOutcome::AlreadyUsed),
+        Spent::SecretRetired => return Ok(ConsumeOutcome::SecretRetired),
     };
     // Remember which secret version exchanged the code: replacing that secret must revoke what
     // it minted.
@@ -227,14 +263,10 @@ pub async fn rotate<C: Conn>(
     successor: NewRefreshToken,
     now: UnixTime,
 ) -> Result<ConsumeOutcome, StoreError> {
-    if !secret_still_exists(conn, &successor).await? {
-        return Ok(ConsumeOutcome::SecretRetired);
-    }
-    if spend(conn, &REFRESH_TOKEN, &old, &successor, now)
-        .await?
-        .is_none()
-    {
-        return Ok(ConsumeOutcome::AlreadyUsed);
+    match spend(conn, &REFRESH_TOKEN, &old, &successor, now).await? {
+        Spent::Consumed(_) => {}
+        Spent::AlreadyUsed => return Ok(ConsumeOutcome::AlreadyUsed),
+        Spent::SecretRetired => return Ok(ConsumeOutcome::SecretRetired),
     }
     insert_refresh(conn, &successor, Some(&old)).await?;
     Ok(ConsumeOutcome::Consumed)

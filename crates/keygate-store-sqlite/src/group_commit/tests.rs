@@ -12,14 +12,13 @@ use keygate_store_sql::sql::grants;
 use crate::SqliteStore;
 
 /// A job as the tests build them, before it is queued.
-type TestJob<T> = Box<
-    dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send,
->;
+type TestJob<T> =
+    Box<dyn for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send>;
 
 /// Boxes a closure, fixing its signature to the one [`GroupCommit::run`] takes.
 fn job<T, F>(f: F) -> TestJob<T>
 where
-    F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
+    F: for<'c> Fn(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>>
         + Send
         + 'static,
 {
@@ -90,7 +89,7 @@ async fn a_failing_job_is_rolled_back_alone_and_the_rest_of_its_batch_commits() 
         let successor = refresh_token(owner, secret, &format!("next {i}"), NOW + 60);
         successors.push(successor.hash);
         let old = *old;
-        jobs.push(job(move |conn| rotation(conn, old, successor)));
+        jobs.push(job(move |conn| rotation(conn, old, successor.clone())));
     }
 
     let (results, batches) = one_batch_of(&store, jobs).await;
@@ -135,7 +134,7 @@ async fn two_jobs_of_one_batch_consuming_one_token_give_one_consumed_and_revoke_
     let mut jobs = Vec::new();
     for label in ["one", "two"] {
         let successor = refresh_token(grant.id, Some(tracker.secret.id), label, NOW + 60);
-        jobs.push(job(move |conn| rotation(conn, old, successor)));
+        jobs.push(job(move |conn| rotation(conn, old, successor.clone())));
     }
 
     let (results, batches) = one_batch_of(&store, jobs).await;

@@ -174,7 +174,7 @@ pub(super) async fn run(args: DemoArgs) -> anyhow::Result<()> {
         ..ServeArgs::default()
     };
     let settings = resolve(&serve_args)?;
-    init_logging(settings.log_format);
+    let _log_writer = init_logging(settings.log_format);
     let state = prepare(&settings).await?;
     let seeded = seed(&state.kg).await?;
     let listener = TcpListener::bind(&settings.listen)

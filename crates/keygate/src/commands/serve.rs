@@ -6,20 +6,39 @@ use anyhow::Context;
 use keygate_core::SystemClock;
 use keygate_server::{build_state, serve, serve_tls, AppState, ServerOptions};
 use tokio::net::TcpListener;
+use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{LogFormat, ServeArgs};
 use crate::settings::{resolve, Settings};
 use crate::storage;
 
+/// Log lines queued for stdout before a request that logs waits for room.
+const LOG_QUEUE_LINES: usize = 65_536;
+
 /// Sets up structured logging; `RUST_LOG` refines the default `info` level.
-pub(super) fn init_logging(format: LogFormat) {
+///
+/// Lines are written to stdout by a thread of their own: a request that logs (every issued token
+/// does) only queues its line, and never waits for the terminal or pipe. The queue is bounded
+/// ([`LOG_QUEUE_LINES`]) and not lossy: should stdout fall that far behind, the requests that log
+/// wait for room rather than lines being dropped, since some are security warnings (a reused
+/// code or refresh token). Keep the returned guard until exit: dropping it writes out the queue.
+#[must_use = "dropping the guard stops the log writer"]
+pub(super) fn init_logging(format: LogFormat) -> WorkerGuard {
+    let (stdout, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(LOG_QUEUE_LINES)
+        .lossy(false)
+        .thread_name("keygate-log")
+        .finish(std::io::stdout());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(stdout);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
+    guard
 }
 
 /// Resolves when the process is asked to stop.
@@ -120,7 +139,7 @@ pub(super) async fn listen_and_serve(
 /// `keygate serve`.
 pub(super) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let settings = resolve(&args)?;
-    init_logging(settings.log_format);
+    let _log_writer = init_logging(settings.log_format);
     let state = prepare(&settings).await?;
     let state = super::operations::prepare(&settings, &args.operations, state).await?;
     let listener = TcpListener::bind(&settings.listen)
