@@ -75,6 +75,10 @@ struct World {
     app_id: String,
     secret: String,
     public_app_id: String,
+    /// The private key (PEM) of a certificate registered on the confidential app, and the
+    /// certificate's SHA-1 thumbprint (hex), for `private_key_jwt`.
+    certificate_key: PathBuf,
+    certificate_thumbprint: String,
     _dir: tempfile::TempDir,
 }
 
@@ -102,6 +106,24 @@ async fn world() -> World {
         SCOPES,
     ]);
     let public_app_id = public["app_id"].as_str().unwrap().to_owned();
+    // A certificate on the confidential app, for MSAL's certificate credential (RS256 + x5t).
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["msal-app".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let (cert_file, certificate_key) = (dir.path().join("app.pem"), dir.path().join("app-key.pem"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&certificate_key, key.serialize_pem()).unwrap();
+    let added = cli.json(&[
+        "app",
+        "certificate",
+        "add",
+        &app_id,
+        "--pem",
+        cert_file.to_str().unwrap(),
+    ]);
+    let certificate_thumbprint = added["thumbprint"].as_str().unwrap().to_owned();
     // The test names the tenant, so it knows the id client credentials need.
     let tenant_id = uuid::Uuid::new_v4().to_string();
 
@@ -150,6 +172,8 @@ async fn world() -> World {
         app_id,
         secret,
         public_app_id,
+        certificate_key,
+        certificate_thumbprint,
         _dir: dir,
     }
 }
@@ -251,6 +275,8 @@ async fn drive(w: &World, mut script: Command, what: &str) -> Vec<(String, Strin
         .env("KEYGATE_CLIENT_ID", &w.app_id)
         .env("KEYGATE_CLIENT_SECRET", &w.secret)
         .env("KEYGATE_PUBLIC_CLIENT_ID", &w.public_app_id)
+        .env("KEYGATE_CERTIFICATE_KEY_FILE", &w.certificate_key)
+        .env("KEYGATE_CERTIFICATE_THUMBPRINT", &w.certificate_thumbprint)
         .env("KEYGATE_REDIRECT_URI", CALLBACK)
         .env("REQUESTS_CA_BUNDLE", ca)
         .env("SSL_CERT_FILE", ca)
@@ -376,7 +402,8 @@ async fn msal_python_signs_in_refreshes_and_gets_an_app_token() {
             "python-device",
             "python-auth-code",
             "python-refresh",
-            "python-client-credentials"
+            "python-client-credentials",
+            "python-certificate"
         ]
     );
     user_tokens_work_on_the_rest_api(&w, &tokens).await;
@@ -420,7 +447,10 @@ async fn an_msal_client_credentials_token_reads_the_organizations_projects() {
     let mut script = Command::new(python);
     script.arg(root().join("tests/msal/python/msal_flows.py"));
     let tokens = drive(&w, script, "msal (Python)").await;
-    let (label, token) = tokens.last().unwrap();
+    let (label, token) = tokens
+        .iter()
+        .find(|(l, _)| l == "python-client-credentials")
+        .unwrap();
     assert_eq!(label, "python-client-credentials");
     rest_answers_200(
         &w,

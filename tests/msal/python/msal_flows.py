@@ -114,8 +114,28 @@ def device_code():
     say(f"TOKEN python-device {result['access_token']}")
 
 
+def certificate_credentials():
+    """Client credentials with a certificate (private_key_jwt: an RS256 assertion with x5t)."""
+    with open(os.environ["KEYGATE_CERTIFICATE_KEY_FILE"]) as f:
+        private_key = f.read()
+    app = msal.ConfidentialClientApplication(
+        CLIENT_ID,
+        client_credential={
+            "private_key": private_key,
+            "thumbprint": os.environ["KEYGATE_CERTIFICATE_THUMBPRINT"],
+        },
+        authority=f"{BASE}/{TENANT_ID}",
+        instance_discovery=False,
+    )
+    result = succeeded(
+        app.acquire_token_for_client([f"{RESOURCE}/.default"]), "certificate credentials"
+    )
+    say(f"TOKEN python-certificate {result['access_token']}")
+
+
 if __name__ == "__main__":
     device_code()
     authorization_code()
     client_credentials()
+    certificate_credentials()
     say("DONE")

@@ -6,8 +6,9 @@ use super::errors::EntraErrorKind;
 use super::tokens::ClientProof;
 use crate::context::Keygate;
 use crate::ids::AppId;
-use crate::model::ClientKind;
+use crate::model::{ClientKind, ClientSecret, SecretSlot};
 use crate::oauth::client::{self, Client, PresentedClient};
+use crate::oauth::client_assertion::{self, ClientAssertionError};
 use crate::oauth::TokenError;
 
 /// `client_assertion_type` of `private_key_jwt` (RFC 7523 §2.2).
@@ -24,10 +25,30 @@ pub struct EntraClientAuth<'a> {
     pub client_assertion: Option<&'a str>,
     /// `client_assertion_type`.
     pub client_assertion_type: Option<&'a str>,
+    /// The token endpoint URLs a client assertion's `aud` may name.
+    pub audiences: &'a [String],
 }
 
 fn non_empty(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// The secret version a certificate-authenticated request stands on: the app's live primary
+/// secret (else its live alternative). What it mints is recorded under that version, so
+/// replacing the secret or deleting the app ends it as it ends what the secret minted.
+async fn standing_secret(kg: &Keygate, app: AppId) -> Result<ClientSecret, EntraErrorKind> {
+    let now = kg.clock.now();
+    let mut held = kg
+        .store()
+        .client_secrets_of_app(app)
+        .await
+        .map_err(TokenError::from)?;
+    held.retain(|s| s.secret.expires_at > now);
+    held.sort_by_key(|s| s.slot != SecretSlot::Primary);
+    held.into_iter()
+        .next()
+        .map(|s| s.secret)
+        .ok_or(EntraErrorKind::ClientSecretExpired)
 }
 
 /// Authenticates an Entra token request's client.
@@ -55,12 +76,25 @@ pub async fn authenticate(
         }
         return Ok((Client::Public(app.id), ClientProof::Public));
     }
-    if let Some(_assertion) = assertion {
+    if let Some(assertion) = assertion {
         if non_empty(presented.client_assertion_type) != Some(JWT_BEARER_ASSERTION) {
             return Err(EntraErrorKind::InvalidClientAssertion);
         }
-        // Certificates on apps are not registrable yet: no assertion can verify.
-        return Err(EntraErrorKind::InvalidClientAssertion);
+        let audiences: Vec<&str> = presented.audiences.iter().map(String::as_str).collect();
+        client_assertion::verify(kg, app.id, assertion, &audiences)
+            .await
+            .map_err(|e| match e {
+                ClientAssertionError::UnknownApp => EntraErrorKind::AppNotFound,
+                ClientAssertionError::Store(s) => TokenError::from(s).into(),
+                other => {
+                    tracing::info!(app.id = %app.id, reason = %other, "client assertion refused");
+                    EntraErrorKind::InvalidClientAssertion
+                }
+            })?;
+        return Ok((
+            Client::Confidential(standing_secret(kg, app.id).await?),
+            ClientProof::Certificate,
+        ));
     }
     let Some(secret) = secret else {
         return Err(EntraErrorKind::MissingClientAuth);

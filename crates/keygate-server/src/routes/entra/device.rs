@@ -83,6 +83,7 @@ async fn start(
         return Err(EntraErrorKind::MalformedRequest);
     }
     let (client_id, client_secret) = presented_credentials(headers, &form)?;
+    let audiences = super::assertion_audiences(state, segment);
     let (client, _) = authenticate(
         &state.kg,
         EntraClientAuth {
@@ -90,6 +91,7 @@ async fn start(
             client_secret: client_secret.as_deref(),
             client_assertion: form.get("client_assertion"),
             client_assertion_type: form.get("client_assertion_type"),
+            audiences: &audiences,
         },
     )
     .await?;

@@ -50,6 +50,19 @@ pub(super) fn router() -> Router<AppState> {
         )
 }
 
+/// The token endpoint URLs a client assertion sent through `segment` may name as its `aud`:
+/// v2.0 and v1, under the segment used and under the tenant id.
+fn assertion_audiences(state: &AppState, segment: &str) -> Vec<String> {
+    let base = state.base();
+    let tid = state.kg.tenant.id.to_string();
+    let mut audiences = Vec::new();
+    for tenant in [segment, tid.as_str()] {
+        audiences.push(format!("{base}/{tenant}/oauth2/v2.0/token"));
+        audiences.push(format!("{base}/{tenant}/oauth2/token"));
+    }
+    audiences
+}
+
 /// The tenant a path segment names, or Entra's AADSTS90002.
 fn tenant(state: &AppState, segment: &str) -> Result<TenantMatch, EntraFailure> {
     state.kg.tenant.resolve(segment).ok_or(EntraFailure(

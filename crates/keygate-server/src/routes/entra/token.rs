@@ -118,6 +118,7 @@ async fn grant(
     }
     let grant = EntraGrant::parse(form.get("grant_type"))?;
     let (client_id, client_secret) = presented_credentials(headers, &form)?;
+    let audiences = super::assertion_audiences(state, segment);
     let client = authenticate(
         &state.kg,
         EntraClientAuth {
@@ -125,6 +126,7 @@ async fn grant(
             client_secret: client_secret.as_deref(),
             client_assertion: form.get("client_assertion"),
             client_assertion_type: form.get("client_assertion_type"),
+            audiences: &audiences,
         },
     )
     .await?;
