@@ -17,6 +17,7 @@ pub mod flows;
 pub mod html;
 pub mod in_process;
 pub mod process;
+pub mod tools;
 pub mod upgrade;
 
 pub use cli::{ok_json, refused, sqlite_url, Cli};
@@ -27,6 +28,7 @@ pub use flows::{
 };
 pub use html::{field, hidden_fields};
 pub use process::{free_port, wait_ready, wait_until_answers, Process, Server};
+pub use tools::{in_ci, python_venv, run, tools_present};
 
 /// The callback URL the tests register apps with (the demo app's).
 pub const CALLBACK: &str = "https://localhost:5001/oauth/callback";

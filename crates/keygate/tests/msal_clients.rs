@@ -17,8 +17,8 @@ use std::process::{Command, Stdio};
 use keygate_testkit::html::hidden_fields;
 use keygate_testkit::process::command;
 use keygate_testkit::{
-    free_port, sign_in, sqlite_url, wait_until_answers, Cli, Process, CALLBACK, EMAIL, ME, ORG,
-    PASSWORD,
+    free_port, run, sign_in, sqlite_url, tools_present, wait_until_answers, Cli, Process, CALLBACK,
+    EMAIL, ME, ORG, PASSWORD,
 };
 use reqwest::{Client, StatusCode};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -30,39 +30,6 @@ const SCOPES: &str = "vso.profile vso.project";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-fn available(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Whether the tools for `what` are here; a skip outside CI, a failure under it.
-fn tools_present(what: &str, programs: &[&str]) -> bool {
-    let missing: Vec<&str> = programs.iter().copied().filter(|p| !available(p)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        !in_ci(),
-        "{missing:?} missing, and CI must run the {what} tests"
-    );
-    eprintln!("SKIPPED: {missing:?} not installed, so the {what} tests cannot run");
-    false
-}
-
-fn run(command: &mut Command, what: &str) {
-    let status = command.status().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        status.success(),
-        "{what} failed ({status}); see its output above"
-    );
 }
 
 /// A seeded Keygate serving https with a certificate from a local CA, and a confidential app.
@@ -355,34 +322,10 @@ async fn rest_answers_200(w: &World, label: &str, token: &str, path: &str) {
 
 /// The virtual environment with the pinned requirements, rebuilt when they change.
 fn python_venv() -> PathBuf {
-    let root = root();
-    let requirements = root.join("tests/msal/python/requirements.txt");
-    let venv = root.join(".venv-msal");
-    let stamp = venv.join(".keygate-requirements");
-    let wanted = std::fs::read(&requirements).unwrap();
-    let python = venv.join("bin/python");
-    if !python.exists() || std::fs::read(&stamp).ok().as_deref() != Some(&wanted[..]) {
-        let _ = std::fs::remove_dir_all(&venv);
-        run(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv",
-        );
-        run(
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements),
-            "pip install",
-        );
-        std::fs::write(&stamp, &wanted).unwrap();
-    }
-    python
+    keygate_testkit::python_venv(
+        &root().join(".venv-msal"),
+        &root().join("tests/msal/python/requirements.txt"),
+    )
 }
 
 #[tokio::test]

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use keygate_testkit::{
-    authorize, authorize_as, browser, exchange, sign_in, sqlite_url, standard_token_request,
-    tokens, Cli, Server, CALLBACK, EMAIL, ORG, PASSWORD, PROJECT,
+    authorize, authorize_as, browser, exchange, run, sign_in, sqlite_url, standard_token_request,
+    tokens, tools_present, Cli, Server, CALLBACK, EMAIL, ORG, PASSWORD, PROJECT,
 };
 use reqwest::{Client, StatusCode};
 
@@ -22,39 +22,6 @@ const SCOPES: &str = "vso.profile vso.project vso.code vso.build_execute vso.wor
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-fn available(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// Whether the tools for `what` are here; a skip outside CI, a failure under it.
-fn tools_present(what: &str, programs: &[&str]) -> bool {
-    let missing: Vec<&str> = programs.iter().copied().filter(|p| !available(p)).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        !in_ci(),
-        "{missing:?} missing, and CI must run the {what} tests"
-    );
-    eprintln!("SKIPPED: {missing:?} not installed, so the {what} tests cannot run");
-    false
-}
-
-fn run(command: &mut Command, what: &str) {
-    let status = command.status().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        status.success(),
-        "{what} failed ({status}); see its output above"
-    );
 }
 
 /// A seeded server (Ana, her organization and project, one queued build) and an access token of
@@ -151,34 +118,10 @@ async fn the_azure_devops_node_api_works_unchanged_with_both_token_flavours() {
 
 /// The virtual environment with the pinned requirements, rebuilt when they change.
 fn python_venv() -> PathBuf {
-    let root = root();
-    let requirements = root.join("tests/sdk/python/requirements.txt");
-    let venv = root.join(".venv-sdk");
-    let stamp = venv.join(".keygate-requirements");
-    let wanted = std::fs::read(&requirements).unwrap();
-    let python = venv.join("bin/python");
-    if !python.exists() || std::fs::read(&stamp).ok().as_deref() != Some(&wanted[..]) {
-        let _ = std::fs::remove_dir_all(&venv);
-        run(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv",
-        );
-        run(
-            Command::new(&python)
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "-r",
-                ])
-                .arg(&requirements),
-            "pip install",
-        );
-        std::fs::write(&stamp, &wanted).unwrap();
-    }
-    python
+    keygate_testkit::python_venv(
+        &root().join(".venv-sdk"),
+        &root().join("tests/sdk/python/requirements.txt"),
+    )
 }
 
 #[tokio::test]

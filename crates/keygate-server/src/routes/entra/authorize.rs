@@ -39,7 +39,8 @@ const PASSED: [&str; 9] = [
     "login_hint",
 ];
 
-pub(super) async fn authorize_v2_get(
+/// `GET` on the v2.0 (`V1 = false`) or v1 authorize endpoint: the query is the request.
+pub(super) async fn authorize_get<const V1: bool>(
     State(state): State<AppState>,
     Path(segment): Path<String>,
     headers: HeaderMap,
@@ -55,13 +56,14 @@ pub(super) async fn authorize_v2_get(
         &fields,
         user,
         addr,
-        Version::V2,
+        version(V1),
         true,
     )
     .await
 }
 
-pub(super) async fn authorize_v2_post(
+/// `POST` on the v2.0 (`V1 = false`) or v1 authorize endpoint: the form body is the request.
+pub(super) async fn authorize_post<const V1: bool>(
     State(state): State<AppState>,
     Path(segment): Path<String>,
     headers: HeaderMap,
@@ -77,54 +79,18 @@ pub(super) async fn authorize_v2_post(
         &fields,
         user,
         addr,
-        Version::V2,
+        version(V1),
         false,
     )
     .await
 }
 
-pub(super) async fn authorize_v1_get(
-    State(state): State<AppState>,
-    Path(segment): Path<String>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    user: MaybeUser,
-    addr: ClientAddr,
-) -> Response {
-    let fields = FormFields::parse(query.unwrap_or_default().as_bytes());
-    entra_authorize(
-        &state,
-        &segment,
-        &headers,
-        &fields,
-        user,
-        addr,
-        Version::V1,
-        true,
-    )
-    .await
-}
-
-pub(super) async fn authorize_v1_post(
-    State(state): State<AppState>,
-    Path(segment): Path<String>,
-    headers: HeaderMap,
-    user: MaybeUser,
-    addr: ClientAddr,
-    body: Bytes,
-) -> Response {
-    let fields = FormFields::parse(&body);
-    entra_authorize(
-        &state,
-        &segment,
-        &headers,
-        &fields,
-        user,
-        addr,
-        Version::V1,
-        false,
-    )
-    .await
+fn version(v1: bool) -> Version {
+    if v1 {
+        Version::V1
+    } else {
+        Version::V2
+    }
 }
 
 /// The query the shared flow gets: `response_type=code`, the translated `scope`, the passed

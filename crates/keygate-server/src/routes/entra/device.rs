@@ -8,17 +8,15 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use keygate_core::entra::client::{authenticate, EntraClientAuth};
 use keygate_core::entra::grants::start_device_flow;
 use keygate_core::entra::EntraErrorKind;
 use keygate_core::oauth::device::DeviceAuthorization;
 use serde::Serialize;
 
+use super::client_request::client_request;
 use super::error::json;
-use crate::forms::{is_form, FormFields};
 use crate::headers::sensitive;
 use crate::routes::device_authorization::VERIFICATION_PATH;
-use crate::routes::standard_oauth::presented_credentials;
 use crate::state::AppState;
 
 /// Entra's device code answer.
@@ -72,28 +70,6 @@ async fn start(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<DeviceAuthorization, EntraErrorKind> {
-    if state.kg.tenant.resolve(segment).is_none() {
-        return Err(EntraErrorKind::TenantNotFound);
-    }
-    if !is_form(headers) {
-        return Err(EntraErrorKind::MalformedRequest);
-    }
-    let form = FormFields::parse(body);
-    if form.repeated().is_some() {
-        return Err(EntraErrorKind::MalformedRequest);
-    }
-    let (client_id, client_secret) = presented_credentials(headers, &form)?;
-    let audiences = super::assertion_audiences(state, segment);
-    let (client, _) = authenticate(
-        &state.kg,
-        EntraClientAuth {
-            client_id: client_id.as_deref(),
-            client_secret: client_secret.as_deref(),
-            client_assertion: form.get("client_assertion"),
-            client_assertion_type: form.get("client_assertion_type"),
-            audiences: &audiences,
-        },
-    )
-    .await?;
-    start_device_flow(&state.kg, &client, form.get("scope")).await
+    let request = client_request(state, segment, headers, body).await?;
+    start_device_flow(&state.kg, &request.client, request.form.get("scope")).await
 }

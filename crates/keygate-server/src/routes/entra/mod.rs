@@ -4,6 +4,7 @@
 //! translation (scopes, token shapes, `AADSTS` errors) is `keygate_core::entra`.
 
 mod authorize;
+mod client_request;
 mod device;
 mod discovery;
 mod error;
@@ -35,11 +36,11 @@ pub(super) fn router() -> Router<AppState> {
         .route("/{org}/discovery/instance", get(discovery::instance))
         .route(
             "/{org}/oauth2/v2.0/authorize",
-            get(authorize::authorize_v2_get).post(authorize::authorize_v2_post),
+            get(authorize::authorize_get::<false>).post(authorize::authorize_post::<false>),
         )
         .route(
             "/{org}/oauth2/authorize",
-            get(authorize::authorize_v1_get).post(authorize::authorize_v1_post),
+            get(authorize::authorize_get::<true>).post(authorize::authorize_post::<true>),
         )
         .route("/{org}/oauth2/v2.0/token", post(token::token_v2))
         .route("/{org}/oauth2/token", post(token::token_v1))

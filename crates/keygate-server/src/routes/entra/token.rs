@@ -8,16 +8,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use keygate_core::entra::client::{authenticate, EntraClientAuth};
 use keygate_core::entra::grants::{exchange, EntraGrant, EntraTokenRequest};
 use keygate_core::entra::tokens::EntraTokens;
 use keygate_core::entra::{EntraErrorKind, AZURE_DEVOPS_RESOURCE};
 use serde::Serialize;
 
+use super::client_request::{client_request, ClientRequest};
 use super::error::json;
-use crate::forms::{is_form, FormFields};
 use crate::headers::sensitive;
-use crate::routes::standard_oauth::presented_credentials;
 use crate::state::AppState;
 
 /// The v2.0 success body, keys in the order Entra writes them.
@@ -106,30 +104,13 @@ async fn grant(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<EntraTokens, EntraErrorKind> {
-    if state.kg.tenant.resolve(segment).is_none() {
-        return Err(EntraErrorKind::TenantNotFound);
-    }
-    if !is_form(headers) {
-        return Err(EntraErrorKind::MalformedRequest);
-    }
-    let form = FormFields::parse(body);
-    if form.repeated().is_some() {
-        return Err(EntraErrorKind::MalformedRequest);
-    }
+    let ClientRequest {
+        form,
+        client,
+        proof,
+        client_id,
+    } = client_request(state, segment, headers, body).await?;
     let grant = EntraGrant::parse(form.get("grant_type"))?;
-    let (client_id, client_secret) = presented_credentials(headers, &form)?;
-    let audiences = super::assertion_audiences(state, segment);
-    let client = authenticate(
-        &state.kg,
-        EntraClientAuth {
-            client_id: client_id.as_deref(),
-            client_secret: client_secret.as_deref(),
-            client_assertion: form.get("client_assertion"),
-            client_assertion_type: form.get("client_assertion_type"),
-            audiences: &audiences,
-        },
-    )
-    .await?;
     let request = EntraTokenRequest {
         code: form.get("code"),
         redirect_uri: form.get("redirect_uri"),
@@ -140,14 +121,7 @@ async fn grant(
         client_id: client_id.as_deref(),
         client_info: form.get("client_info") == Some("1"),
     };
-    exchange(
-        &state.kg,
-        &state.base(),
-        grant,
-        (&client.0, client.1),
-        request,
-    )
-    .await
+    exchange(&state.kg, &state.base(), grant, (&client, proof), request).await
 }
 
 fn success(state: &AppState, t: EntraTokens, version: Version) -> Response {
