@@ -153,6 +153,29 @@ pub async fn add_org_member(
     Ok((org, user))
 }
 
+/// Adds the app `app_id` to an organization as a member (Azure DevOps: its service principal),
+/// so its app-only tokens (client credentials) may read the organization's data.
+pub async fn add_org_app(
+    data: &Data,
+    org_name: &str,
+    app_id: crate::ids::AppId,
+) -> Result<Org, AccountError> {
+    let org = require_org(data, org_name).await?;
+    if data.app(app_id).await?.is_none() {
+        return Err(AccountError::NotFound(format!("no app {app_id}")));
+    }
+    data.store()
+        .add_org_app(org.id, app_id)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                AccountError::Duplicate(format!("app {app_id} is already a member of {}", org.name))
+            }
+            other => other.into(),
+        })?;
+    Ok(org)
+}
+
 /// Creates a project and its default git repository, named after it.
 pub async fn create_project(
     data: &Data,

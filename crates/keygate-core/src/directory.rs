@@ -87,15 +87,25 @@ pub async fn token_user(kg: &Keygate, id: UserId) -> Result<User, AccessError> {
     kg.data().user(id).await?.ok_or(AccessError::Refused(id))
 }
 
-/// The organization `org_name`, if `user` is one of its members.
+/// The organization `org_name`, if `user` is one of its members. An app-only token names its
+/// app as the user; it is a member when the app was added to the organization.
 pub async fn member_org(
     kg: &Keygate,
     user: UserId,
     org_name: &str,
 ) -> Result<OrgAccess, AccessError> {
-    match kg.store().org_by_name(org_name).await? {
-        Some(org) if kg.store().is_org_member(org.id, user).await? => Ok(OrgAccess { user, org }),
-        _ => Err(AccessError::Refused(user)),
+    let Some(org) = kg.store().org_by_name(org_name).await? else {
+        return Err(AccessError::Refused(user));
+    };
+    let member = kg.store().is_org_member(org.id, user).await?
+        || kg
+            .store()
+            .is_org_app(org.id, crate::ids::AppId(user.0))
+            .await?;
+    if member {
+        Ok(OrgAccess { user, org })
+    } else {
+        Err(AccessError::Refused(user))
     }
 }
 

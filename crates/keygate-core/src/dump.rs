@@ -48,6 +48,8 @@ pub struct Dump {
     pub apps: Vec<App>,
     /// Client secret versions with their hashes, by id.
     pub client_secrets: Vec<DumpedSecret>,
+    /// Apps added to organizations as members, by organization then app.
+    pub org_apps: Vec<OrgApp>,
     /// Authorizations, live and revoked, by id.
     pub authorizations: Vec<DumpedAuthorization>,
     /// Authorization codes, by hash.
@@ -169,6 +171,15 @@ pub struct OrgMember {
     pub org_id: OrgId,
     /// The member.
     pub user_id: UserId,
+}
+
+/// An app added to an organization as a member (its app-only tokens read the organization).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgApp {
+    /// The organization.
+    pub org_id: OrgId,
+    /// The app.
+    pub app_id: crate::ids::AppId,
 }
 
 /// A browser session as stored: the hash of its cookie value.

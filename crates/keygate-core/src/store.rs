@@ -102,6 +102,10 @@ pub trait Store: Send + Sync + 'static {
     async fn add_org_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError>;
     /// Whether a user belongs to an organization.
     async fn is_org_member(&self, org: OrgId, user: UserId) -> Result<bool, StoreError>;
+    /// Adds an app to an organization as a member; `Conflict` when it is one already.
+    async fn add_org_app(&self, org: OrgId, app: AppId) -> Result<(), StoreError>;
+    /// Whether an app was added to an organization.
+    async fn is_org_app(&self, org: OrgId, app: AppId) -> Result<bool, StoreError>;
     /// The organizations a user belongs to, by name.
     async fn orgs_of_user(&self, user: UserId) -> Result<Vec<Org>, StoreError>;
     /// Sets an organization's third-party OAuth policy and announces it on the change feed.

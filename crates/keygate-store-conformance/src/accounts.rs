@@ -329,3 +329,36 @@ pub async fn a_deleted_session_finds_no_user(store: Arc<dyn Store>) {
         .await
         .expect("delete unknown session");
 }
+
+/// An app added to an organization is its member (once: a second add is a conflict), in that
+/// organization only, until the app is deleted.
+pub async fn an_app_added_to_an_org_is_its_member_until_deleted(store: Arc<dyn Store>) {
+    let owner = user(&*store, "owner@example.com").await;
+    let fabrikam = org(&*store, owner.id, "Fabrikam").await;
+    let contoso = org(&*store, owner.id, "Contoso").await;
+    let registered = crate::fixtures::app(&*store, owner.id, "Daemon").await;
+    let app = registered.app.id;
+    assert!(!store
+        .is_org_app(fabrikam.id, app)
+        .await
+        .expect("is org app"));
+    store
+        .add_org_app(fabrikam.id, app)
+        .await
+        .expect("add org app");
+    let again = store.add_org_app(fabrikam.id, app).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert!(store
+        .is_org_app(fabrikam.id, app)
+        .await
+        .expect("is org app"));
+    assert!(!store.is_org_app(contoso.id, app).await.expect("is org app"));
+    store
+        .delete_app(app, crate::fixtures::NOW + 10, crate::fixtures::audit())
+        .await
+        .expect("delete app");
+    assert!(!store
+        .is_org_app(fabrikam.id, app)
+        .await
+        .expect("is org app"));
+}

@@ -203,6 +203,10 @@ pub fn sample_dump() -> Dump {
             purpose: "access".into(),
         }],
         client_secrets,
+        org_apps: vec![OrgApp {
+            org_id,
+            app_id: app.id,
+        }],
         apps: vec![app],
         authorizations,
         codes: vec![DumpedCode {

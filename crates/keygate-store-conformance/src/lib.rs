@@ -146,6 +146,7 @@ macro_rules! __every_test {
             accounts::creating_an_org_whose_name_is_taken_in_any_case_is_a_conflict,
             accounts::an_org_is_found_by_its_id,
             accounts::adding_a_member_twice_is_a_conflict,
+            accounts::an_app_added_to_an_org_is_its_member_until_deleted,
             accounts::creating_a_project_whose_name_is_taken_in_its_org_is_a_conflict,
             accounts::a_session_finds_its_user_until_it_expires,
             accounts::a_deleted_session_finds_no_user,

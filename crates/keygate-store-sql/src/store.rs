@@ -107,6 +107,14 @@ impl<E: Engine> Store for SqlStore<E> {
         orgs::is_org_member(&mut *self.engine.read().await?, org, user).await
     }
 
+    async fn add_org_app(&self, org: OrgId, app: AppId) -> Result<(), StoreError> {
+        orgs::add_org_app(&mut *self.engine.write().await?, org, app).await
+    }
+
+    async fn is_org_app(&self, org: OrgId, app: AppId) -> Result<bool, StoreError> {
+        orgs::is_org_app(&mut *self.engine.read().await?, org, app).await
+    }
+
     async fn orgs_of_user(&self, user: UserId) -> Result<Vec<Org>, StoreError> {
         orgs::orgs_of_user(&mut *self.engine.read().await?, user).await
     }

@@ -293,6 +293,20 @@ pub(crate) enum OrgCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add an app to an organization as a member (Azure DevOps: its service principal), so its
+    /// app-only tokens (client credentials) may read the organization's data.
+    AddApp {
+        /// Organization name.
+        org: String,
+        /// The app's App ID.
+        app_id: String,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Whether third-party apps may use OAuth tokens against an organization.

@@ -311,3 +311,42 @@ fn app_certificate_commands_add_list_and_remove() {
     let listed = ok_json(kg.run(&["app", "certificate", "list", &id, "--json"]));
     assert!(listed.as_array().unwrap().is_empty());
 }
+
+#[test]
+fn org_add_app_makes_an_app_a_member_once_and_refuses_unknown_apps() {
+    let (_dir, kg) = world();
+    kg.json(&["org", "create", "Fabrikam", "--owner", "ana@example.com"]);
+    let app = kg.json(&[
+        "app",
+        "create",
+        "--owner",
+        "ana@example.com",
+        "--name",
+        "Daemon",
+        "--company",
+        "Fabrikam",
+        "--website",
+        "https://fabrikam.example",
+        "--callback-url",
+        "https://fabrikam.example/cb",
+        "--scopes",
+        "vso.project",
+    ]);
+    let id = app["app_id"].as_str().unwrap();
+    let added = kg.json(&["org", "add-app", "Fabrikam", id]);
+    assert_eq!(added["organization"], "Fabrikam");
+    refused(
+        &kg.run(&["org", "add-app", "Fabrikam", id]),
+        "already a member",
+    );
+    refused(
+        &kg.run(&[
+            "org",
+            "add-app",
+            "Fabrikam",
+            "00000000-0000-4000-8000-000000000000",
+        ]),
+        "no app",
+    );
+    refused(&kg.run(&["org", "add-app", "Nope", id]), "Nope");
+}

@@ -73,6 +73,8 @@ async fn world() -> World {
         SCOPES,
     ]);
     let public_app_id = public["app_id"].as_str().unwrap().to_owned();
+    // The app joins the organization (its service principal), so app-only tokens read it.
+    cli.json(&["org", "add-app", ORG, &app_id]);
     // A certificate on the confidential app, for MSAL's certificate credential (RS256 + x5t).
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
     let cert = rcgen::CertificateParams::new(vec!["msal-app".to_owned()])
@@ -289,20 +291,18 @@ async fn drive(w: &World, mut script: Command, what: &str) -> Vec<(String, Strin
     tokens
 }
 
-/// The REST API answers 200 to each token labelled `*-auth-code` or `*-refresh` (the signed-in
-/// user's): the organization's projects and the user's profile.
-async fn user_tokens_work_on_the_rest_api(w: &World, tokens: &[(String, String)]) {
+/// The REST API answers 200 to every token: a signed-in user's (`*-auth-code`, `*-refresh`,
+/// `*-device`) on the organization's projects and the user's profile, an app-only one (the app
+/// was added to the organization; it has no profile) on the projects.
+async fn tokens_work_on_the_rest_api(w: &World, tokens: &[(String, String)]) {
+    let projects = format!("/{ORG}/_apis/projects?api-version=7.1");
     for (label, token) in tokens {
-        if label.ends_with("-auth-code")
+        let user = label.ends_with("-auth-code")
             || label.ends_with("-refresh")
-            || label.ends_with("-device")
-        {
-            for path in [
-                format!("/{ORG}/_apis/projects?api-version=7.1"),
-                ME.to_owned(),
-            ] {
-                rest_answers_200(w, label, token, &path).await;
-            }
+            || label.ends_with("-device");
+        rest_answers_200(w, label, token, &projects).await;
+        if user {
+            rest_answers_200(w, label, token, ME).await;
         }
     }
 }
@@ -349,7 +349,7 @@ async fn msal_python_signs_in_refreshes_and_gets_an_app_token() {
             "python-certificate"
         ]
     );
-    user_tokens_work_on_the_rest_api(&w, &tokens).await;
+    tokens_work_on_the_rest_api(&w, &tokens).await;
 }
 
 #[tokio::test]
@@ -373,5 +373,5 @@ async fn msal_node_signs_in_refreshes_and_gets_an_app_token() {
         labels,
         ["node-auth-code", "node-refresh", "node-client-credentials"]
     );
-    user_tokens_work_on_the_rest_api(&w, &tokens).await;
+    tokens_work_on_the_rest_api(&w, &tokens).await;
 }

@@ -7,7 +7,8 @@ use keygate_core::StoreError;
 use super::{export, import};
 use crate::conn::Conn;
 use crate::rows::accounts::{
-    OrgMemberRow, OrgRow, ProjectRow, RepositoryRow, SessionRow, SignInFailureRow, UserRow,
+    OrgAppRow, OrgMemberRow, OrgRow, ProjectRow, RepositoryRow, SessionRow, SignInFailureRow,
+    UserRow,
 };
 use crate::rows::apps::{AppRow, SecretRow};
 use crate::rows::certificates::{CertificateRow, UsedAssertionRow};
@@ -56,6 +57,7 @@ dump_tables! {
     signing_keys: SigningKeyRow,
     apps: AppRow,
     client_secrets: SecretRow,
+    org_apps: OrgAppRow,
     authorizations: AuthorizationRow,
     codes: CodeRow,
     refresh_tokens: RefreshTokenRow,

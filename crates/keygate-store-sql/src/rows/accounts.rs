@@ -1,7 +1,7 @@
 //! Users, failed sign-ins, sessions, organizations with their members, projects and their
 //! repositories.
 
-use keygate_core::dump::{DumpedSession, DumpedUser, OrgMember, SignInFailure};
+use keygate_core::dump::{DumpedSession, DumpedUser, OrgApp, OrgMember, SignInFailure};
 use keygate_core::model::{NewSession, NewUser, Org, Project, Repository, User, UserCredentials};
 use keygate_core::StoreError;
 
@@ -291,6 +291,34 @@ impl From<Repository> for RepositoryRow {
             project_id: r.project_id.to_string(),
             name: r.name,
             default_branch: r.default_branch,
+        }
+    }
+}
+
+table! {
+    /// An app's membership in an organization.
+    pub struct OrgAppRow in "org_apps" by "org_id, app_id", columns org_app_columns {
+        org_id: String,
+        app_id: String,
+    }
+}
+
+impl TryFrom<OrgAppRow> for OrgApp {
+    type Error = StoreError;
+
+    fn try_from(r: OrgAppRow) -> Result<Self, StoreError> {
+        Ok(OrgApp {
+            org_id: id(&r.org_id, "org_apps.org_id")?,
+            app_id: id(&r.app_id, "org_apps.app_id")?,
+        })
+    }
+}
+
+impl From<OrgApp> for OrgAppRow {
+    fn from(m: OrgApp) -> Self {
+        OrgAppRow {
+            org_id: m.org_id.to_string(),
+            app_id: m.app_id.to_string(),
         }
     }
 }

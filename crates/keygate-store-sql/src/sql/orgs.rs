@@ -6,7 +6,7 @@
 //! statements compare and sort through `lower()`.
 
 use keygate_core::clock::UnixTime;
-use keygate_core::ids::{OrgId, UserId};
+use keygate_core::ids::{AppId, OrgId, UserId};
 use keygate_core::model::{ChangeKind, Org};
 use keygate_core::StoreError;
 
@@ -15,7 +15,7 @@ use super::firsts;
 use crate::arg::text;
 use crate::conn::{Conn, PerDialect};
 use crate::error::DbResultExt;
-use crate::rows::accounts::{org_columns, OrgMemberRow, OrgRow};
+use crate::rows::accounts::{org_columns, OrgAppRow, OrgMemberRow, OrgRow};
 use crate::rows::all;
 use crate::table::Table;
 
@@ -107,6 +107,30 @@ pub async fn is_org_member<C: Conn>(
         .fetch_optional(
             "SELECT 1 FROM org_members WHERE org_id = $1 AND user_id = $2",
             &[text(org), text(user)],
+        )
+        .await
+        .db()?;
+    Ok(found.is_some())
+}
+
+/// Adds an app to an organization as a member.
+pub async fn add_org_app<C: Conn>(conn: &mut C, org: OrgId, app: AppId) -> Result<(), StoreError> {
+    let row = OrgAppRow {
+        org_id: org.to_string(),
+        app_id: app.to_string(),
+    };
+    conn.execute(OrgAppRow::insert(), &row.bind())
+        .await
+        .or_conflict("app membership")?;
+    Ok(())
+}
+
+/// Whether an app was added to an organization.
+pub async fn is_org_app<C: Conn>(conn: &mut C, org: OrgId, app: AppId) -> Result<bool, StoreError> {
+    let found: Option<(i32,)> = conn
+        .fetch_optional(
+            "SELECT 1 FROM org_apps WHERE org_id = $1 AND app_id = $2",
+            &[text(org), text(app)],
         )
         .await
         .db()?;

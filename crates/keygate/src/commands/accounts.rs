@@ -51,7 +51,7 @@ pub(super) async fn user(cmd: UserCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `keygate org create|add-member`.
+/// `keygate org create|add-member|add-app`.
 pub(super) async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
     match cmd {
         OrgCommand::Create {
@@ -98,6 +98,23 @@ pub(super) async fn org(cmd: OrgCommand) -> anyhow::Result<()> {
                 &json!({"organization": org.name, "user_id": user.id, "email": user.email}),
                 &["ORGANIZATION", "MEMBER"],
                 &[vec![org.name, user.email]],
+            );
+        }
+        OrgCommand::AddApp {
+            org,
+            app_id,
+            db,
+            json,
+        } => {
+            let app: keygate_core::ids::AppId = app_id
+                .parse()
+                .map_err(|_| anyhow::anyhow!("{app_id} is not an App ID"))?;
+            let org = accounts::add_org_app(&data(&db).await?, &org, app).await?;
+            print(
+                json,
+                &json!({"organization": org.name, "app_id": app}),
+                &["ORGANIZATION", "APP"],
+                &[vec![org.name, app.to_string()]],
             );
         }
     }
