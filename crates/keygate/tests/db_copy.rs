@@ -16,7 +16,7 @@ use keygate_core::dump::Dump;
 use keygate_core::ids::{HookSubscriptionId, ProjectId};
 use keygate_core::model::{
     Build, HookEventDraft, HookEventType, HookStatus, HookSubscription, NewAuditEvent, SecretSlot,
-    WorkItem,
+    UsedClientAssertion, WorkItem,
 };
 use keygate_core::secrets::TokenHash;
 use keygate_core::Store;
@@ -77,6 +77,24 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
     let retired = cli.json(&["admin-token", "create", "--name", "retired"]);
     cli.json(&["admin-token", "revoke", retired["id"].as_str().unwrap()]);
     let revoked_admin_token = retired["token"].as_str().unwrap().to_owned();
+    // A certificate on the app (private_key_jwt), and the app as a member of the organization.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["kept-app".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let pem = std::env::temp_dir().join(format!("keygate-db-copy-{app_id}.pem"));
+    std::fs::write(&pem, cert.pem()).unwrap();
+    cli.json(&[
+        "app",
+        "certificate",
+        "add",
+        &app_id,
+        "--pem",
+        pem.to_str().unwrap(),
+    ]);
+    let _ = std::fs::remove_file(&pem);
+    cli.json(&["org", "add-app", ORG, &app_id]);
     let node = Server::start(KEYGATE, db, &config_args(config)).await;
     let browser = browser();
     sign_in(&browser, &node.base, EMAIL, PASSWORD).await;
@@ -205,6 +223,18 @@ async fn live_deployment(db: &str, config: Option<&Path>) -> Held {
         })
         .await
         .unwrap();
+    let kept_app: keygate_core::ids::AppId = app_id.parse().unwrap();
+    assert!(store
+        .use_client_assertion(
+            UsedClientAssertion {
+                app_id: kept_app,
+                jti_hash: TokenHash::of("a client assertion's jti"),
+                expires_at: 4_000_000_000,
+            },
+            1_700_000_000,
+        )
+        .await
+        .unwrap());
     let dump = store.export_dump().await.unwrap();
     for (table, rows) in dump.counts() {
         assert!(rows > 0, "the deployment has no {table}");
