@@ -150,6 +150,25 @@ async fn discovery_names_the_tenant_in_every_spelling_and_refuses_others() {
             assert!(doc[key].is_string(), "{key}");
         }
     }
+    // The v1 document's endpoints are served too.
+    let r = app
+        .get("/organizations/.well-known/openid-configuration")
+        .await;
+    let v1: Value = r.json().await.unwrap();
+    assert_eq!(
+        v1["issuer"],
+        format!("https://sts.windows.net/{tid}/").as_str()
+    );
+    for key in ["jwks_uri", "end_session_endpoint"] {
+        let url = v1[key].as_str().unwrap();
+        let path = url.strip_prefix(&app.base).unwrap();
+        let r = app.get(path).await;
+        assert!(
+            r.status().is_success() || r.status().is_redirection(),
+            "{key}: {}",
+            r.status()
+        );
+    }
     let r = app.get(&format!("/{tid}/discovery/v2.0/keys")).await;
     assert_eq!(r.status(), StatusCode::OK);
     let keys: Value = r.json().await.unwrap();

@@ -49,6 +49,10 @@ pub(super) fn router() -> Router<AppState> {
             "/{org}/oauth2/v2.0/logout",
             get(discovery::logout).post(discovery::logout),
         )
+        .route(
+            "/{org}/oauth2/logout",
+            get(discovery::logout).post(discovery::logout),
+        )
 }
 
 /// The token endpoint URLs a client assertion sent through `segment` may name as its `aud`:
