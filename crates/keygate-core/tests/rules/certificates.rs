@@ -144,7 +144,10 @@ async fn an_ec_p256_certificate_verifies_es256_and_a_header_without_thumbprint_t
     let bare = sign(&Header::new(Algorithm::ES256), &msal_claims(&app), &ec);
     verify(&w, &app, &bare).await.unwrap();
     let mut by_kid = Header::new(Algorithm::RS256);
-    by_kid.kid = Some(apps::certificates_of(&w.kg, &app).await.unwrap()[0].thumbprint_hex());
+    // Both certificates share a creation second, so list order says nothing: pick the RSA one.
+    let registered = apps::certificates_of(&w.kg, &app).await.unwrap();
+    let rsa_record = registered.iter().find(|c| c.der == rsa.der).unwrap();
+    by_kid.kid = Some(rsa_record.thumbprint_hex());
     verify(&w, &app, &sign(&by_kid, &msal_claims(&app), &rsa))
         .await
         .unwrap();
