@@ -589,6 +589,10 @@ pub async fn a_store_filled_through_its_api_exports_every_table(store: Arc<dyn S
         .await
         .expect("project");
     let tracker = app(&*store, ada.id, "Tracker").await;
+    store
+        .add_org_app(fabrikam.id, tracker.app.id)
+        .await
+        .expect("app membership");
     let mut alternative = new_secret(tracker.app.id, "the alternative");
     alternative.secret.created_at = NOW + 1;
     alternative.secret.expires_at = NOW + 777;
