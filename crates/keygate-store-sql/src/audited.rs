@@ -11,6 +11,7 @@ use keygate_core::StoreError;
 
 use crate::engine::Engine;
 use crate::error::DbResultExt;
+use crate::hot::HotWrite;
 use crate::sql::*;
 use crate::sql_store::SqlStore;
 use crate::store::{always, transaction};
@@ -145,6 +146,14 @@ impl<E: Engine> SqlStore<E> {
         code: NewCode,
         event: NewAuditEvent,
     ) -> Result<(), StoreError> {
+        let hot = HotWrite::Consent {
+            authorization: authorization.clone(),
+            code: code.clone(),
+            event: event.clone(),
+        };
+        if self.engine.write_hot(hot).await? {
+            return Ok(());
+        }
         self.engine
             .grouped(move |c| {
                 let (authorization, code, event) =
@@ -165,6 +174,14 @@ impl<E: Engine> SqlStore<E> {
         now: UnixTime,
         on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError> {
+        let hot = HotWrite::Redeem {
+            code,
+            refresh: refresh.clone(),
+            now,
+        };
+        if self.engine.write_hot(hot).await? {
+            return Ok(ConsumeOutcome::Consumed);
+        }
         let outcome = self
             .engine
             .grouped(move |c| {
@@ -189,6 +206,14 @@ impl<E: Engine> SqlStore<E> {
         now: UnixTime,
         on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError> {
+        let hot = HotWrite::Rotate {
+            old,
+            successor: successor.clone(),
+            now,
+        };
+        if self.engine.write_hot(hot).await? {
+            return Ok(ConsumeOutcome::Consumed);
+        }
         let outcome = self
             .engine
             .grouped(move |c| {

@@ -12,6 +12,7 @@ use sqlx::Transaction;
 use tokio::sync::broadcast;
 
 use crate::conn::Conn;
+use crate::hot::HotWrite;
 
 /// A boxed future that borrows a connection for `'c`.
 pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -62,6 +63,15 @@ pub trait Engine: Clone + Send + Sync + 'static {
     where
         T: Send + 'static,
         F: for<'c> Fn(&'c mut Self::Conn) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static;
+
+    /// Tries `write`'s usual outcome on the engine's own fast path; `Ok(false)` when the engine
+    /// has none or the write declined it (nothing of it was written), and the caller then runs
+    /// it through [`Engine::grouped`]. `Ok(true)` only once it committed. SQLite runs these on
+    /// a writer thread, a whole batch per transaction; PostgreSQL has no such path.
+    fn write_hot(&self, write: HotWrite) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        let _ = write;
+        std::future::ready(Ok(false))
+    }
 
     /// Told after a write that appended to the change feed has committed, so this process's
     /// followers catch up at once (PostgreSQL has NOTIFY do this for every process instead).

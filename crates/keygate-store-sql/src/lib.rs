@@ -17,6 +17,8 @@
 //! - `sql_store.rs` and `store.rs`: [`SqlStore`] and its `impl Store`, which says for each
 //!   operation on what it runs and whether it grew the change feed.
 //! - `dump/`: `keygate db copy`'s export and import, table by table through the row types.
+//! - `hot.rs`: the hot single-use writes as data, with their usual outcome written once against
+//!   a synchronous connection, for an engine with a writer thread of its own (SQLite).
 //! - `error.rs`: the one mapping from sqlx errors to `StoreError`, for both engines.
 //!
 //! Lock order on PostgreSQL (kept by every write here): the app's row first (`FOR SHARE` by
@@ -29,6 +31,7 @@ pub mod conn;
 pub mod dump;
 pub mod engine;
 pub mod error;
+pub mod hot;
 pub mod rows;
 pub mod sql;
 mod sql_store;
@@ -38,4 +41,5 @@ pub mod table;
 pub use arg::Arg;
 pub use conn::{Conn, Dialect, PerDialect};
 pub use engine::{BoxFuture, Engine};
+pub use hot::{HotOutcome, HotWrite, SyncConn};
 pub use sql_store::SqlStore;

@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 use crate::conn::Conn;
 use crate::engine::Engine;
 use crate::error::DbResultExt;
+use crate::hot::HotWrite;
 use crate::sql::*;
 use crate::sql_store::SqlStore;
 
@@ -298,6 +299,13 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
         if E::SINGLE_WRITER {
             // Every sign-in writes one: grouped with the token grants, it shares their fsync.
+            if self
+                .engine
+                .write_hot(HotWrite::Session(session.clone()))
+                .await?
+            {
+                return Ok(());
+            }
             self.engine
                 .grouped(move |c| Box::pin(accounts::create_session(c, session.clone())))
                 .await

@@ -9,13 +9,14 @@ use keygate_core::store::PoolStats;
 use keygate_core::StoreError;
 use keygate_store_sql::engine::{Pooled, Tx};
 use keygate_store_sql::error::{db, DbResultExt};
-use keygate_store_sql::{BoxFuture, Engine};
+use keygate_store_sql::{BoxFuture, Engine, HotWrite};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::broadcast;
 
 use crate::checkpoint;
 use crate::group_commit::GroupCommit;
+use crate::hot_writer::HotWriter;
 
 /// How long a statement waits for another process's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -32,8 +33,10 @@ pub struct SqliteEngine {
     pub(crate) writer: SqlitePool,
     /// Connections for reads.
     pub(crate) reader: SqlitePool,
-    /// The hot single-use writes, committed in shared transactions on `writer`.
+    /// The general path of the hot single-use writes, in shared transactions on `writer`.
     group: GroupCommit,
+    /// Their usual outcome, a batch per transaction on a thread of its own.
+    pub(crate) hot: HotWriter,
     /// Told after this process committed a change-feed entry (see
     /// [`Store::change_notifications`](keygate_core::Store::change_notifications)).
     feed_grew: broadcast::Sender<()>,
@@ -99,11 +102,13 @@ impl SqliteEngine {
         crate::file_mode::tighten(&path).map_err(|e| StoreError::Backend(Box::new(e)))?;
         checkpoint::start(checkpointer.clone());
         let group = GroupCommit::start(writer.clone());
+        let hot = HotWriter::start(path, BUSY_TIMEOUT).await?;
         tracing::debug!(url, "sqlite store ready");
         Ok(SqliteEngine {
             writer,
             reader,
             group,
+            hot,
             feed_grew: broadcast::channel(16).0,
             checkpointer,
         })
@@ -149,6 +154,11 @@ impl Engine for SqliteEngine {
         self.group.run(job).await
     }
 
+    /// On the hot writer's thread, a batch per transaction (see `hot_writer`).
+    async fn write_hot(&self, write: HotWrite) -> Result<bool, StoreError> {
+        self.hot.write(write).await
+    }
+
     /// Other processes on the same file (admin commands, say) are seen at the followers' next
     /// poll.
     fn feed_grew(&self) {
@@ -174,6 +184,7 @@ impl Engine for SqliteEngine {
     /// WAL is checkpointed as the last connection closes. Writes queued after this fail as
     /// unavailable.
     async fn close(&self) {
+        self.hot.stop().await;
         self.checkpointer.close().await;
         self.reader.close().await;
         self.writer.close().await;

@@ -8,28 +8,26 @@
 //!   which for an OAuth server means a redeemed code could be redeemed again.)
 //! - Foreign keys are enforced; children that cannot outlive their parent (client secrets,
 //!   authorizations, codes and refresh tokens of an app) are deleted with it.
-//! - Every write goes through a pool of exactly one connection, and every multi-statement write
-//!   opens with `BEGIN IMMEDIATE`. SQLite allows one writer at a time anyway; queueing writers in
-//!   the process, rather than in SQLite, means no transaction ever has to upgrade a read lock to
-//!   a write lock, which is where SQLite answers `SQLITE_BUSY` without waiting. Another process on
-//!   the same file (an admin command, say) still waits up to the 5-second busy timeout.
+//! - Writes go through two connections: a pool of exactly one sqlx connection for every write,
+//!   and the hot writer's own connection for the usual outcome of the hot writes (below). Every
+//!   multi-statement write opens with `BEGIN IMMEDIATE`, so no transaction ever has to upgrade a
+//!   read lock to a write lock, which is where SQLite answers `SQLITE_BUSY` without waiting.
+//!   SQLite allows one writer at a time: whichever of the two (or another process on the file,
+//!   an admin command, say) begins second waits up to the 5-second busy timeout.
 //! - The writes of the token endpoint and sign-in (consent with its code, code redemption,
 //!   refresh rotation, new sessions) are *group committed*: with `synchronous=FULL` each COMMIT
 //!   costs an fsync, so one transaction per grant would bound the whole server by the disk's
-//!   sync rate. Instead a committer task takes every such write already queued (up to 64; it never
-//!   waits for more, so batches form by themselves while the previous COMMIT syncs), opens one
-//!   `BEGIN IMMEDIATE` transaction on the writer connection, runs each write in its own
-//!   `SAVEPOINT` (a write that fails is rolled back to it alone; the others go on), COMMITs once,
-//!   and only then answers each caller with its own result, or all of them with the error if the
-//!   COMMIT failed. Durability is unchanged: nothing is acknowledged before its COMMIT returned.
-//!   The writes of a batch run one after another on one connection, so single use holds inside a
-//!   batch too: of two writes consuming one credential the second finds it used. A queued write
-//!   runs (or not) as a unit whether or not its caller still waits. Changes appended to the feed
-//!   by a grouped write commit with its batch, and the store tells its own process's followers
-//!   after the COMMIT (`change_notifications`); other processes find them on their next poll.
-//!   Rarer writes take the
-//!   writer connection directly; the committer borrows it from the same one-connection pool for
-//!   each batch, so the two simply take turns.
+//!   sync rate. The hot writer (`hot_writer`), a thread with a synchronous SQLite connection,
+//!   takes every such write already queued (up to 64; it never waits for more, so batches form
+//!   by themselves while the previous COMMIT syncs), runs them one after another in one
+//!   `BEGIN IMMEDIATE` transaction with prepared statements, COMMITs once, and only then answers
+//!   each caller. Durability is unchanged: nothing is acknowledged before its COMMIT returned.
+//!   The writes of a batch run in order on one connection, so single use holds inside a batch
+//!   too: of two writes consuming one credential the second finds it used. A write that is not
+//!   the usual case (its credential was spent already, say) writes nothing there and is run
+//!   again by the group committer (`group_commit`), a task that does the same on the sqlx
+//!   writer with the general statements, which revoke, audit and append to the change feed.
+//!   A queued write runs (or not) as a unit whether or not its caller still waits.
 //! - Reads go through a separate pool of a few connections; in WAL mode they never block the
 //!   writer and always see every committed write.
 //! - The writer never checkpoints: a task on its own connection copies the WAL back into the
@@ -40,13 +38,15 @@
 //! The schema lives in `migrations/`, embedded in the binary and applied by
 //! [`SqliteStore::connect`]. The statements, row types and the `Store` implementation are
 //! shared with the PostgreSQL store (`keygate-store-sql`); this crate keeps what only SQLite
-//! has: opening the file, the group committer, the checkpoint task and bulk seeding.
+//! has: opening the file, the hot writer, the group committer, the checkpoint task and bulk
+//! seeding.
 
 mod bulk;
 mod checkpoint;
 mod engine;
 mod file_mode;
 mod group_commit;
+mod hot_writer;
 
 pub use bulk::{BulkSeed, SeedAuthorization};
 pub use engine::SqliteEngine;
@@ -62,7 +62,8 @@ pub fn database_path(url: &str) -> Option<std::path::PathBuf> {
 /// A [`Store`](keygate_core::Store) on one SQLite database file: open it with
 /// `SqliteStore::connect("sqlite://path")`.
 ///
-/// Cheap to clone: clones share the same connection pools and the same group committer.
+/// Cheap to clone: clones share the same connection pools, hot writer and group committer.
 /// The committer is a task on the Tokio runtime that opened the store, so use the store on that
-/// runtime.
+/// runtime; close the store (`SqlStore::close`) to stop the hot writer's thread before the file
+/// is moved or deleted.
 pub type SqliteStore = keygate_store_sql::SqlStore<SqliteEngine>;

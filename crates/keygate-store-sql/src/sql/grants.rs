@@ -166,18 +166,29 @@ struct Credential {
     what: &'static str,
 }
 
-const CODE: Credential = Credential {
-    spend: "UPDATE codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
+/// Spends a code: `$1` now, `$2` its hash, `$3` the secret version that must still exist (or
+/// NULL); returns its authorization when this statement spent it.
+pub const CODE_SPEND: &str = "UPDATE codes SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
             AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM client_secrets WHERE id = $3))
-            RETURNING authorization_id",
+            RETURNING authorization_id";
+
+/// Spends a refresh token, as [`CODE_SPEND`] spends a code.
+pub const REFRESH_SPEND: &str = "UPDATE refresh_tokens SET used_at = $1
+            WHERE hash = $2 AND used_at IS NULL
+            AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM client_secrets WHERE id = $3))
+            RETURNING authorization_id";
+
+/// Remembers which secret version (`$1`) exchanged the code of authorization `$2`.
+pub const SET_EXCHANGING_SECRET: &str = "UPDATE authorizations SET secret_id = $1 WHERE id = $2";
+
+const CODE: Credential = Credential {
+    spend: CODE_SPEND,
     owner: "SELECT authorization_id FROM codes WHERE hash = $1",
     what: "code",
 };
 
 const REFRESH_TOKEN: Credential = Credential {
-    spend: "UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL
-            AND (CAST($3 AS TEXT) IS NULL OR EXISTS (SELECT 1 FROM client_secrets WHERE id = $3))
-            RETURNING authorization_id",
+    spend: REFRESH_SPEND,
     owner: "SELECT authorization_id FROM refresh_tokens WHERE hash = $1",
     what: "refresh token",
 };
@@ -246,7 +257,7 @@ pub async fn redeem<C: Conn>(
     // Remember which secret version exchanged the code: replacing that secret must revoke what
     // it minted.
     conn.execute(
-        "UPDATE authorizations SET secret_id = $1 WHERE id = $2",
+        SET_EXCHANGING_SECRET,
         &[opt_text(refresh.secret_id), authorization.into()],
     )
     .await

@@ -1,0 +1,171 @@
+//! The hot single-use writes (consent, code redemption, refresh rotation, new session) as plain
+//! data, and their usual outcome written against a synchronous connection, for an engine that
+//! runs them on a writer thread of its own (SQLite: a whole batch in one transaction, one fsync,
+//! and no hand-off between threads per statement).
+//!
+//! Only the path nearly every request takes is written here: the credential is spendable, the
+//! rows are new. Whatever else happens (the credential was spent already, the client's secret
+//! was retired, a statement fails), [`HotWrite::run`] says it declined or fails before
+//! anything of the write is left in the transaction, and the caller runs the write again
+//! through the general path in `sql/`, which tells the cases apart, revokes, audits and
+//! announces. The statements and the bound rows are the ones the general path uses.
+
+use keygate_core::clock::UnixTime;
+use keygate_core::model::{NewAuditEvent, NewAuthorization, NewCode, NewRefreshToken, NewSession};
+use keygate_core::secrets::TokenHash;
+
+use crate::arg::opt_text;
+use crate::rows::accounts::SessionRow;
+use crate::rows::grants::{AuthorizationRow, CodeRow, RefreshTokenRow};
+use crate::rows::operations::AuditRow;
+use crate::sql::grants::{CODE_SPEND, REFRESH_SPEND, SET_EXCHANGING_SECRET};
+use crate::table::Table;
+use crate::Arg;
+
+/// One hot write, with everything it stores.
+#[derive(Debug, Clone)]
+pub enum HotWrite {
+    /// A consent: the authorization, its code, and the audit event of the consent.
+    Consent {
+        /// The authorization.
+        authorization: NewAuthorization,
+        /// Its code.
+        code: NewCode,
+        /// The consent's audit event.
+        event: NewAuditEvent,
+    },
+    /// A code exchanged for the first refresh token of its authorization.
+    Redeem {
+        /// The code's hash.
+        code: TokenHash,
+        /// The first refresh token.
+        refresh: NewRefreshToken,
+        /// When.
+        now: UnixTime,
+    },
+    /// A refresh token exchanged for its successor.
+    Rotate {
+        /// The spent token's hash.
+        old: TokenHash,
+        /// The successor.
+        successor: NewRefreshToken,
+        /// When.
+        now: UnixTime,
+    },
+    /// A sign-in's session.
+    Session(NewSession),
+}
+
+/// A connection that runs one statement at a time, synchronously, binding `$1, $2, ...` by
+/// number (the placeholders the shared statements use).
+pub trait SyncConn {
+    /// What a failed statement reports.
+    type Error;
+
+    /// Runs a statement to its end; returns how many rows it changed.
+    fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, Self::Error>;
+
+    /// The first column of the first row as text, if there is a row.
+    fn fetch_text(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<String>, Self::Error>;
+}
+
+/// How a hot write ended on the fast path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HotOutcome {
+    /// Written: the credential was spent and its successor stored, or the rows inserted.
+    Written,
+    /// Nothing written: the credential could not be spent (already spent, or the secret version
+    /// is retired); the general path must tell which.
+    Declined,
+    /// Spent for a successor of another authorization (never on a sound request): what the
+    /// write did must not stand, so the caller rolls the transaction back and the general path
+    /// refuses the write.
+    RollBack,
+}
+
+impl HotWrite {
+    /// Runs the write's usual outcome inside the caller's transaction. Only `Written` leaves
+    /// anything in it: `Declined` wrote nothing, and after `RollBack` or an error the caller
+    /// rolls the transaction back.
+    pub fn run<C: SyncConn>(&self, conn: &mut C) -> Result<HotOutcome, C::Error> {
+        match self {
+            HotWrite::Consent {
+                authorization,
+                code,
+                event,
+            } => {
+                let code = CodeRow::new(authorization.id, code.clone());
+                let authorization = AuthorizationRow::from(authorization.clone());
+                conn.execute(AuthorizationRow::insert(), &authorization.bind())?;
+                conn.execute(CodeRow::insert(), &code.bind())?;
+                let event = AuditRow::new(event);
+                conn.execute(AuditRow::insert_numbered(), &event.bind()[1..])?;
+                Ok(HotOutcome::Written)
+            }
+            HotWrite::Redeem { code, refresh, now } => {
+                let authorization = match spend(conn, CODE_SPEND, code, refresh, *now)? {
+                    Spent::Mine(authorization) => authorization,
+                    Spent::Untouched => return Ok(HotOutcome::Declined),
+                    Spent::ForAnother => return Ok(HotOutcome::RollBack),
+                };
+                conn.execute(
+                    SET_EXCHANGING_SECRET,
+                    &[opt_text(refresh.secret_id), authorization.into()],
+                )?;
+                let row = RefreshTokenRow::new(refresh, None);
+                conn.execute(RefreshTokenRow::insert(), &row.bind())?;
+                Ok(HotOutcome::Written)
+            }
+            HotWrite::Rotate {
+                old,
+                successor,
+                now,
+            } => {
+                match spend(conn, REFRESH_SPEND, old, successor, *now)? {
+                    Spent::Mine(_) => {}
+                    Spent::Untouched => return Ok(HotOutcome::Declined),
+                    Spent::ForAnother => return Ok(HotOutcome::RollBack),
+                }
+                let row = RefreshTokenRow::new(successor, Some(old));
+                conn.execute(RefreshTokenRow::insert(), &row.bind())?;
+                Ok(HotOutcome::Written)
+            }
+            HotWrite::Session(session) => {
+                let row = SessionRow::from(session.clone());
+                conn.execute(SessionRow::insert(), &row.bind())?;
+                Ok(HotOutcome::Written)
+            }
+        }
+    }
+}
+
+/// What the conditional update did.
+enum Spent {
+    /// Spent by this call, for a successor of the same authorization (its stored id).
+    Mine(String),
+    /// Not spent: nothing changed.
+    Untouched,
+    /// Spent, but the successor names another authorization.
+    ForAnother,
+}
+
+/// Spends a credential for `successor` with the general path's conditional update.
+fn spend<C: SyncConn>(
+    conn: &mut C,
+    statement: &str,
+    hash: &TokenHash,
+    successor: &NewRefreshToken,
+    now: UnixTime,
+) -> Result<Spent, C::Error> {
+    let spent = conn.fetch_text(
+        statement,
+        &[now.into(), hash.into(), opt_text(successor.secret_id)],
+    )?;
+    Ok(match spent {
+        None => Spent::Untouched,
+        Some(authorization) if authorization == successor.authorization_id.to_string() => {
+            Spent::Mine(authorization)
+        }
+        Some(_) => Spent::ForAnother,
+    })
+}

@@ -1,0 +1,329 @@
+//! The hot writer: consents, code redemptions, refresh rotations and sessions, executed a whole
+//! batch at a time on a thread of its own with a synchronous SQLite connection.
+//!
+//! sqlx runs every statement on its connection's worker thread, so each statement of a grouped
+//! write costs a hand-off to that thread and back; on one busy core those hand-offs, not the
+//! fsync, bounded refresh and code exchange. Here the tokio side hands the thread a queue of
+//! writes; the thread takes everything queued (up to [`MAX_BATCH`]), runs it in one
+//! `BEGIN IMMEDIATE` transaction with prepared statements, commits (one fsync,
+//! `synchronous=FULL` as on every connection of the store), and only then answers each caller.
+//!
+//! Only the usual outcome runs here ([`HotWrite::run`]). A write that declines (its credential
+//! was spent already, its secret retired) wrote nothing and is answered `false`, so the caller
+//! runs it through the group committer, which tells the cases apart. When a statement fails or
+//! a write must not stand, the whole transaction is rolled back and every write of the batch is
+//! answered `false` the same way: nothing of it was written. A failed COMMIT is answered as an
+//! error, never retried: its writes may or may not be durable, and retrying a spent credential
+//! would read as reuse.
+//!
+//! This connection and the sqlx writer are two writers on one file: whichever begins second
+//! waits for the other's commit through SQLite's busy handler (the same busy timeout as every
+//! connection), so the two never write at once.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use keygate_core::StoreError;
+use keygate_store_sql::{Arg, HotOutcome, HotWrite, SyncConn};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most writes one transaction carries (as in the group committer).
+const MAX_BATCH: usize = 64;
+/// Writes that may wait for the thread before submitters wait for room.
+const QUEUE_DEPTH: usize = 1024;
+/// Prepared statements kept: every hot statement, with room to spare.
+const STATEMENT_CACHE: usize = 32;
+
+/// Why the hot writer could not answer a write.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum HotWriterError {
+    /// SQLite refused to open or set up the connection.
+    #[error("the hot writer could not open the database: {0}")]
+    Open(#[source] rusqlite::Error),
+    /// The thread could not be started, or stopped before it was ready.
+    #[error("the hot writer thread did not start: {0}")]
+    Thread(String),
+    /// The thread dropped the write without answering (it panicked mid-batch).
+    #[error("the hot writer dropped a write without answering")]
+    Abandoned,
+    /// The batch's COMMIT failed; its writes may not be durable.
+    #[error("the hot writer's commit failed: {0}")]
+    Commit(String),
+}
+
+/// What the thread is asked to do.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "nearly every message is a write: boxing it would only add an allocation"
+)]
+enum Message {
+    /// Run a write in the next batch and answer whether it was written.
+    Write(Pending),
+    /// Finish what is queued before this, close the connection, and answer.
+    Stop(oneshot::Sender<()>),
+}
+
+/// A queued write and whom to answer.
+struct Pending {
+    write: HotWrite,
+    reply: oneshot::Sender<Result<bool, StoreError>>,
+}
+
+/// The submitting side of the hot writer; cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct HotWriter {
+    queue: mpsc::Sender<Message>,
+}
+
+impl HotWriter {
+    /// Opens a connection to the (already migrated, WAL-mode) database at `path` on a new
+    /// thread, and starts taking writes.
+    pub(crate) async fn start(path: PathBuf, busy_timeout: Duration) -> Result<Self, StoreError> {
+        let (queue, messages) = mpsc::channel(QUEUE_DEPTH);
+        let (ready, opened) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("keygate-sqlite-hot-writer".into())
+            .spawn(move || match open(&path, busy_timeout) {
+                Ok(conn) => {
+                    if ready.send(Ok(())).is_ok() {
+                        serve(conn, messages);
+                    }
+                }
+                Err(e) => {
+                    ready.send(Err(e)).ok();
+                }
+            })
+            .map_err(|e| backend(HotWriterError::Thread(e.to_string())))?;
+        match opened.await {
+            Ok(Ok(())) => Ok(HotWriter { queue }),
+            Ok(Err(e)) => Err(backend(HotWriterError::Open(e))),
+            Err(_) => Err(backend(HotWriterError::Thread(
+                "it stopped while opening".into(),
+            ))),
+        }
+    }
+
+    /// Runs `write`'s usual outcome in the next batch: `true` once committed, `false` when
+    /// nothing of it was written and the general path must run it (also after [`stop`]).
+    ///
+    /// Once queued, the write commits or not with its batch whether or not the caller still
+    /// waits.
+    ///
+    /// [`stop`]: HotWriter::stop
+    pub(crate) async fn write(&self, write: HotWrite) -> Result<bool, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        if self
+            .queue
+            .send(Message::Write(Pending { write, reply }))
+            .await
+            .is_err()
+        {
+            // The thread has stopped: nothing was queued.
+            return Ok(false);
+        }
+        answer
+            .await
+            .map_err(|_| backend(HotWriterError::Abandoned))?
+    }
+
+    /// Lets the writes queued so far commit, then closes the connection; later writes are
+    /// answered `false`.
+    pub(crate) async fn stop(&self) {
+        let (done, stopped) = oneshot::channel();
+        if self.queue.send(Message::Stop(done)).await.is_ok() {
+            // An error means the thread is gone already, which is what was asked.
+            stopped.await.ok();
+        }
+    }
+}
+
+/// The writer's connection: every setting the store's sqlx connections have.
+fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, rusqlite::Error> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(busy_timeout)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    // Checkpoints run on their own connection (see `checkpoint`).
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+/// The thread's loop: a batch per wake-up until stopped or every submitter is gone.
+fn serve(mut conn: Connection, mut messages: mpsc::Receiver<Message>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = messages.blocking_recv() {
+        let mut next = Some(first);
+        let mut stop = None;
+        while let Some(message) = next.take() {
+            match message {
+                Message::Write(pending) => batch.push(pending),
+                Message::Stop(done) => {
+                    stop = Some(done);
+                    break;
+                }
+            }
+            if batch.len() < MAX_BATCH {
+                next = messages.try_recv().ok();
+            }
+        }
+        if !batch.is_empty() {
+            commit_batch(&mut conn, std::mem::take(&mut batch));
+        }
+        if let Some(done) = stop {
+            if let Err((_, e)) = conn.close() {
+                tracing::warn!(error = %e, "the hot writer's connection did not close cleanly");
+            }
+            done.send(()).ok();
+            return;
+        }
+    }
+}
+
+/// Runs one batch in one transaction and answers every write in it.
+fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        // Nothing began, so nothing was written: the general path answers each write (and
+        // reports the lock timeout itself if it persists).
+        tracing::debug!(error = %e, "the hot writer could not begin; writes go the general way");
+        decline_all(batch);
+        return;
+    }
+    let mut written = Vec::with_capacity(batch.len());
+    for pending in &batch {
+        match pending.write.run(&mut Statements(conn)) {
+            Ok(HotOutcome::Written) => written.push(true),
+            Ok(HotOutcome::Declined) => written.push(false),
+            Ok(HotOutcome::RollBack) => return roll_back(conn, batch, None),
+            Err(e) => return roll_back(conn, batch, Some(e)),
+        }
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            for (pending, written) in batch.into_iter().zip(written) {
+                pending.reply.send(Ok(written)).ok();
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the hot writer's commit failed");
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK").ok();
+            }
+            let cause = e.to_string();
+            for pending in batch {
+                let error = if is_lock_timeout(&e) {
+                    StoreError::Unavailable(Box::new(HotWriterError::Commit(cause.clone())))
+                } else {
+                    backend(HotWriterError::Commit(cause.clone()))
+                };
+                pending.reply.send(Err(error)).ok();
+            }
+        }
+    }
+}
+
+/// Rolls the batch back and sends every write of it the general way.
+fn roll_back(conn: &mut Connection, batch: Vec<Pending>, cause: Option<rusqlite::Error>) {
+    if let Some(e) = cause {
+        tracing::debug!(error = %e, "a hot write failed; its batch goes the general way");
+    }
+    if let Err(e) = conn.execute_batch("ROLLBACK") {
+        tracing::warn!(error = %e, "the hot writer could not roll back");
+    }
+    decline_all(batch);
+}
+
+/// Answers every write `false`: nothing of it was written.
+fn decline_all(batch: Vec<Pending>) {
+    for pending in batch {
+        pending.reply.send(Ok(false)).ok();
+    }
+}
+
+/// Whether SQLite said another connection kept the lock past the busy timeout.
+fn is_lock_timeout(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+fn backend(e: HotWriterError) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// The shared statements on the writer's connection, prepared once and cached.
+struct Statements<'c>(&'c Connection);
+
+impl Statements<'_> {
+    /// `sql` prepared (from the cache), with `args` bound by their `$N` numbers.
+    fn bound(
+        &self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<rusqlite::CachedStatement<'_>, rusqlite::Error> {
+        let mut statement = self.0.prepare_cached(sql)?;
+        for index in 1..=statement.parameter_count() {
+            let number = statement
+                .parameter_name(index)
+                .and_then(|name| name.strip_prefix('$'))
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(index);
+            let arg = number
+                .checked_sub(1)
+                .and_then(|i| args.get(i))
+                .ok_or(rusqlite::Error::InvalidParameterCount(number, args.len()))?;
+            statement.raw_bind_parameter(index, value(arg)?)?;
+        }
+        Ok(statement)
+    }
+}
+
+/// One bound value as SQLite stores it (booleans as 0 or 1).
+fn value<'a>(arg: &'a Arg<'_>) -> Result<ToSqlOutput<'a>, rusqlite::Error> {
+    let value = match arg {
+        Arg::Int(Some(v)) => ValueRef::Integer(*v),
+        Arg::Bool(Some(v)) => ValueRef::Integer(i64::from(*v)),
+        Arg::Text(Some(v)) => ValueRef::Text(v.as_bytes()),
+        Arg::Blob(Some(v)) => ValueRef::Blob(v),
+        Arg::Int(None) | Arg::Bool(None) | Arg::Text(None) | Arg::Blob(None) => ValueRef::Null,
+        Arg::Array(_) => {
+            return Err(rusqlite::Error::ToSqlConversionFailure(
+                "SQLite binds no arrays".into(),
+            ))
+        }
+    };
+    Ok(ToSqlOutput::Borrowed(value))
+}
+
+impl SyncConn for Statements<'_> {
+    type Error = rusqlite::Error;
+
+    fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, rusqlite::Error> {
+        let mut statement = self.bound(sql, args)?;
+        // Stepped as a query: some inserts return the key they made.
+        let mut rows = statement.raw_query();
+        while rows.next()?.is_some() {}
+        Ok(self.0.changes())
+    }
+
+    fn fetch_text(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<String>, Self::Error> {
+        let mut statement = self.bound(sql, args)?;
+        let mut rows = statement.raw_query();
+        let first = match rows.next()? {
+            Some(row) => Some(row.get::<_, String>(0)?),
+            None => None,
+        };
+        // Stepped to the end, so the statement has finished its write before the next one.
+        while rows.next()?.is_some() {}
+        Ok(first)
+    }
+}
+
+#[cfg(test)]
+mod tests;
