@@ -1,16 +1,34 @@
 //! Tests of the hot writer: batches, declined and rolled-back writes, binding, and stopping.
 
+use keygate_core::ids::SecretId;
+use keygate_core::secrets::TokenHash;
 use keygate_core::store::ConsumeOutcome;
 use keygate_core::Store;
-use keygate_store_conformance::fixtures::{app, exchanged_grant, refresh_token, user, NOW};
+use keygate_store_conformance::fixtures::{app, exchanged_grant, refresh_token, user, Grant, NOW};
 
 use super::*;
 use crate::SqliteStore;
 
-async fn store() -> (SqliteStore, tempfile::TempDir) {
+/// A store on a new file with a user, an app and `grants` exchanged grants: each grant with
+/// the hash of its live refresh token, and the app's secret version.
+async fn granted(
+    grants: usize,
+) -> (
+    SqliteStore,
+    tempfile::TempDir,
+    Vec<(Grant, TokenHash)>,
+    Option<SecretId>,
+) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
-    (SqliteStore::connect(&url).await.expect("connect"), dir)
+    let store = SqliteStore::connect(&url).await.expect("connect");
+    let ada = user(&store, "ada@example.com").await;
+    let tracker = app(&store, ada.id, "Tracker").await;
+    let mut exchanged = Vec::new();
+    for _ in 0..grants {
+        exchanged.push(exchanged_grant(&store, ada.id, tracker.app.id, tracker.secret.id).await);
+    }
+    (store, dir, exchanged, Some(tracker.secret.id))
 }
 
 /// Queues `writes` before any thread drains the queue, then serves it on a new connection to
@@ -37,13 +55,12 @@ async fn one_batch_of(dir: &tempfile::TempDir, writes: Vec<HotWrite>) -> Vec<boo
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_rotations_of_one_token_in_a_batch_one_is_written_and_the_other_declined() {
-    let (store, dir) = store().await;
-    let ada = user(&store, "ada@example.com").await;
-    let tracker = app(&store, ada.id, "Tracker").await;
-    let (grant, old) = exchanged_grant(&store, ada.id, tracker.app.id, tracker.secret.id).await;
+    let (store, dir, grants, secret) = granted(1).await;
+    let (grant, old) = &grants[0];
+    let old = *old;
     let successors: Vec<_> = ["one", "two"]
         .iter()
-        .map(|label| refresh_token(grant.id, Some(tracker.secret.id), label, NOW + 60))
+        .map(|label| refresh_token(grant.id, secret, label, NOW + 60))
         .collect();
     let writes = successors
         .iter()
@@ -90,13 +107,9 @@ async fn of_two_rotations_of_one_token_in_a_batch_one_is_written_and_the_other_d
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_must_not_stand_rolls_its_whole_batch_back_and_declines_every_write() {
-    let (store, dir) = store().await;
-    let ada = user(&store, "ada@example.com").await;
-    let tracker = app(&store, ada.id, "Tracker").await;
-    let (first, first_old) =
-        exchanged_grant(&store, ada.id, tracker.app.id, tracker.secret.id).await;
-    let (_, second_old) = exchanged_grant(&store, ada.id, tracker.app.id, tracker.secret.id).await;
-    let secret = Some(tracker.secret.id);
+    let (store, dir, grants, secret) = granted(2).await;
+    let (first, first_old) = &grants[0];
+    let (first_old, second_old) = (*first_old, grants[1].1);
     let writes = vec![
         HotWrite::Rotate {
             old: first_old,
@@ -125,11 +138,9 @@ async fn a_write_that_must_not_stand_rolls_its_whole_batch_back_and_declines_eve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_code_is_declined_and_left_as_it_was() {
-    let (store, dir) = store().await;
-    let ada = user(&store, "ada@example.com").await;
-    let tracker = app(&store, ada.id, "Tracker").await;
-    let (grant, _) = exchanged_grant(&store, ada.id, tracker.app.id, tracker.secret.id).await;
-    let refresh = refresh_token(grant.id, Some(tracker.secret.id), "late", NOW + 60);
+    let (store, dir, grants, secret) = granted(1).await;
+    let (grant, _) = &grants[0];
+    let refresh = refresh_token(grant.id, secret, "late", NOW + 60);
     let write = HotWrite::Redeem {
         code: grant.code,
         refresh: refresh.clone(),
@@ -185,13 +196,12 @@ fn the_writers_connection_syncs_fully_and_enforces_foreign_keys() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_stop_writes_are_declined_and_the_store_still_answers_them() {
-    let (store, _dir) = store().await;
-    let ada = user(&store, "ada@example.com").await;
-    let tracker = app(&store, ada.id, "Tracker").await;
-    let (grant, old) = exchanged_grant(&store, ada.id, tracker.app.id, tracker.secret.id).await;
+    let (store, _dir, grants, secret) = granted(1).await;
+    let (grant, old) = &grants[0];
+    let old = *old;
     let engine = store.engine();
     engine.hot.stop().await;
-    let successor = refresh_token(grant.id, Some(tracker.secret.id), "next", NOW + 60);
+    let successor = refresh_token(grant.id, secret, "next", NOW + 60);
 
     let hot = engine
         .hot
