@@ -58,6 +58,12 @@ pub struct PoolStats {
     pub idle: u32,
     /// The most connections the pools will open.
     pub max_connections: u32,
+    /// Transactions the hot writes were committed in since the store opened (0 where the
+    /// engine does not batch them).
+    pub write_batches: u64,
+    /// Hot writes committed in those transactions: divided by `write_batches`, how many writes
+    /// share one fsync.
+    pub batched_writes: u64,
 }
 
 /// Everything Keygate keeps. Implemented by each backend crate.

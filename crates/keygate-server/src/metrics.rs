@@ -41,6 +41,8 @@ pub struct Metrics {
     sign_in_failures: IntCounter,
     pool_connections: IntGauge,
     pool_idle: IntGauge,
+    write_batches: IntGauge,
+    batched_writes: IntGauge,
     pool_max: IntGauge,
     audit_write_failures: IntGauge,
 }
@@ -99,6 +101,16 @@ impl Metrics {
             "db_pool_max_connections",
             "Most database connections the pools will open",
         )?;
+        let write_batches = IntGauge::new(
+            "db_write_batches",
+            "Transactions the hot writes (consents, exchanges, rotations, sessions) were \
+             committed in since the start (SQLite; 0 on PostgreSQL)",
+        )?;
+        let batched_writes = IntGauge::new(
+            "db_batched_writes",
+            "Hot writes committed in those transactions: over db_write_batches, the writes \
+             sharing one fsync",
+        )?;
         let audit_write_failures = IntGauge::new(
             "audit_write_failures",
             "Audit events that could not be written since the process started",
@@ -111,6 +123,8 @@ impl Metrics {
         registry.register(Box::new(pool_connections.clone()))?;
         registry.register(Box::new(pool_idle.clone()))?;
         registry.register(Box::new(pool_max.clone()))?;
+        registry.register(Box::new(write_batches.clone()))?;
+        registry.register(Box::new(batched_writes.clone()))?;
         registry.register(Box::new(audit_write_failures.clone()))?;
         Ok(Self {
             registry,
@@ -122,6 +136,8 @@ impl Metrics {
             pool_connections,
             pool_idle,
             pool_max,
+            write_batches,
+            batched_writes,
             audit_write_failures,
         })
     }
@@ -161,6 +177,10 @@ impl Metrics {
             self.pool_connections.set(i64::from(pool.connections));
             self.pool_idle.set(i64::from(pool.idle));
             self.pool_max.set(i64::from(pool.max_connections));
+            self.write_batches
+                .set(i64::try_from(pool.write_batches).unwrap_or(i64::MAX));
+            self.batched_writes
+                .set(i64::try_from(pool.batched_writes).unwrap_or(i64::MAX));
         }
         self.audit_write_failures
             .set(i64::try_from(keygate_core::audit::failed_writes()).unwrap_or(i64::MAX));

@@ -198,6 +198,9 @@ impl Engine for PgEngine {
             connections: self.pool.size(),
             idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
             max_connections: self.pool.options().get_max_connections(),
+            // Each hot write commits by itself on PostgreSQL.
+            write_batches: 0,
+            batched_writes: 0,
         }
     }
 

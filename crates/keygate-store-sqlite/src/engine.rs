@@ -173,6 +173,8 @@ impl Engine for SqliteEngine {
             idle: (writer.num_idle() + reader.num_idle()) as u32,
             max_connections: writer.options().get_max_connections()
                 + reader.options().get_max_connections(),
+            write_batches: self.hot.batches(),
+            batched_writes: self.hot.writes(),
         }
     }
 

@@ -4,7 +4,9 @@
 //! sqlx runs every statement on its connection's worker thread, so each statement of a grouped
 //! write costs a hand-off to that thread and back; on one busy core those hand-offs, not the
 //! fsync, bounded refresh and code exchange. Here the tokio side hands the thread a queue of
-//! writes; the thread takes everything queued (up to [`MAX_BATCH`]), runs it in one
+//! writes; the thread takes everything queued (up to [`MAX_BATCH`]; after yielding its core
+//! once per write taken, so that on a busy core the request threads queue what they are about
+//! to), runs it in one
 //! `BEGIN IMMEDIATE` transaction with prepared statements, commits (one fsync,
 //! `synchronous=FULL` as on every connection of the store), and only then answers each caller.
 //!
@@ -21,6 +23,8 @@
 //! connection), so the two never write at once.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use keygate_core::StoreError;
@@ -75,6 +79,16 @@ struct Pending {
 #[derive(Debug, Clone)]
 pub(crate) struct HotWriter {
     queue: mpsc::Sender<Message>,
+    counts: Arc<Counts>,
+}
+
+/// What the thread has committed, for the metrics.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Transactions committed.
+    batches: AtomicU64,
+    /// Writes committed in them.
+    writes: AtomicU64,
 }
 
 impl HotWriter {
@@ -83,12 +97,14 @@ impl HotWriter {
     pub(crate) async fn start(path: PathBuf, busy_timeout: Duration) -> Result<Self, StoreError> {
         let (queue, messages) = mpsc::channel(QUEUE_DEPTH);
         let (ready, opened) = oneshot::channel();
+        let counts = Arc::new(Counts::default());
+        let counted = Arc::clone(&counts);
         std::thread::Builder::new()
-            .name("keygate-sqlite-hot-writer".into())
+            .name("kg-hot-writer".into())
             .spawn(move || match open(&path, busy_timeout) {
                 Ok(conn) => {
                     if ready.send(Ok(())).is_ok() {
-                        serve(conn, messages);
+                        serve(conn, messages, &counted);
                     }
                 }
                 Err(e) => {
@@ -97,7 +113,7 @@ impl HotWriter {
             })
             .map_err(|e| backend(HotWriterError::Thread(e.to_string())))?;
         match opened.await {
-            Ok(Ok(())) => Ok(HotWriter { queue }),
+            Ok(Ok(())) => Ok(HotWriter { queue, counts }),
             Ok(Err(e)) => Err(backend(HotWriterError::Open(e))),
             Err(_) => Err(backend(HotWriterError::Thread(
                 "it stopped while opening".into(),
@@ -128,6 +144,16 @@ impl HotWriter {
             .map_err(|_| backend(HotWriterError::Abandoned))?
     }
 
+    /// Transactions committed since the start.
+    pub(crate) fn batches(&self) -> u64 {
+        self.counts.batches.load(Ordering::Relaxed)
+    }
+
+    /// Writes committed in them.
+    pub(crate) fn writes(&self) -> u64 {
+        self.counts.writes.load(Ordering::Relaxed)
+    }
+
     /// Lets the writes queued so far commit, then closes the connection; later writes are
     /// answered `false`.
     pub(crate) async fn stop(&self) {
@@ -155,27 +181,37 @@ fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, rusqlite::Err
 }
 
 /// The thread's loop: a batch per wake-up until stopped or every submitter is gone.
-fn serve(mut conn: Connection, mut messages: mpsc::Receiver<Message>) {
+fn serve(mut conn: Connection, mut messages: mpsc::Receiver<Message>, counts: &Counts) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = messages.blocking_recv() {
-        let mut next = Some(first);
-        let mut stop = None;
-        while let Some(message) = next.take() {
-            match message {
-                Message::Write(pending) => batch.push(pending),
-                Message::Stop(done) => {
-                    stop = Some(done);
-                    break;
-                }
-            }
-            if batch.len() < MAX_BATCH {
-                next = messages.try_recv().ok();
+        let mut stop = take_queued(first, &mut messages, &mut batch);
+        // Let the threads that make writes run before committing, so the writes they are
+        // about to queue share this fsync instead of each waiting for one of their own. Where
+        // nothing else wants this core, the yield returns at once and nothing new is queued.
+        while stop.is_none() && !batch.is_empty() && batch.len() < MAX_BATCH {
+            std::thread::yield_now();
+            match messages.try_recv() {
+                Ok(message) => stop = take_queued(message, &mut messages, &mut batch),
+                Err(_) => break,
             }
         }
         if !batch.is_empty() {
-            commit_batch(&mut conn, std::mem::take(&mut batch));
+            commit_batch(&mut conn, std::mem::take(&mut batch), counts);
         }
         if let Some(done) = stop {
+            // Refuse new writes, and send the ones queued behind the stop the general way:
+            // none of them was written.
+            messages.close();
+            while let Ok(message) = messages.try_recv() {
+                match message {
+                    Message::Write(pending) => {
+                        pending.reply.send(Ok(false)).ok();
+                    }
+                    Message::Stop(also_done) => {
+                        also_done.send(()).ok();
+                    }
+                }
+            }
             if let Err((_, e)) = conn.close() {
                 tracing::warn!(error = %e, "the hot writer's connection did not close cleanly");
             }
@@ -185,8 +221,28 @@ fn serve(mut conn: Connection, mut messages: mpsc::Receiver<Message>) {
     }
 }
 
+/// Adds `first` and whatever else is queued now to `batch`, up to [`MAX_BATCH`] writes; the
+/// stop request, if one came (nothing after it is taken).
+fn take_queued(
+    first: Message,
+    messages: &mut mpsc::Receiver<Message>,
+    batch: &mut Vec<Pending>,
+) -> Option<oneshot::Sender<()>> {
+    let mut next = Some(first);
+    while let Some(message) = next.take() {
+        match message {
+            Message::Write(pending) => batch.push(pending),
+            Message::Stop(done) => return Some(done),
+        }
+        if batch.len() < MAX_BATCH {
+            next = messages.try_recv().ok();
+        }
+    }
+    None
+}
+
 /// Runs one batch in one transaction and answers every write in it.
-fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
+fn commit_batch(conn: &mut Connection, batch: Vec<Pending>, counts: &Counts) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Nothing began, so nothing was written: the general path answers each write (and
         // reports the lock timeout itself if it persists).
@@ -205,6 +261,9 @@ fn commit_batch(conn: &mut Connection, batch: Vec<Pending>) {
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
+            counts.batches.fetch_add(1, Ordering::Relaxed);
+            let committed = written.iter().filter(|w| **w).count();
+            counts.writes.fetch_add(committed as u64, Ordering::Relaxed);
             for (pending, written) in batch.into_iter().zip(written) {
                 pending.reply.send(Ok(written)).ok();
             }

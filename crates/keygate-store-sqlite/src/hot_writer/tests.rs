@@ -8,6 +8,7 @@ use keygate_store_conformance::fixtures::{app, exchanged_grant, refresh_token, u
 
 use super::*;
 use crate::SqliteStore;
+use keygate_store_sql::Engine;
 
 /// A store on a new file with a user, an app and `grants` exchanged grants: each grant with
 /// the hash of its live refresh token, and the app's secret version.
@@ -44,7 +45,7 @@ async fn one_batch_of(dir: &tempfile::TempDir, writes: Vec<HotWrite>) -> Vec<boo
     }
     drop(queue);
     let conn = open(&dir.path().join("keygate.db"), Duration::from_secs(5)).expect("open");
-    let thread = std::thread::spawn(move || serve(conn, messages));
+    let thread = std::thread::spawn(move || serve(conn, messages, &Counts::default()));
     let mut written = Vec::new();
     for answer in answers {
         written.push(answer.await.expect("answered").expect("no error"));
@@ -200,6 +201,12 @@ async fn after_stop_writes_are_declined_and_the_store_still_answers_them() {
     let (grant, old) = &grants[0];
     let old = *old;
     let engine = store.engine();
+    let stats = engine.pool_stats();
+    assert_eq!(
+        (stats.write_batches, stats.batched_writes),
+        (2, 2),
+        "the consent and the exchange went the hot way, one after the other"
+    );
     engine.hot.stop().await;
     let successor = refresh_token(grant.id, secret, "next", NOW + 60);
 
