@@ -70,6 +70,9 @@ impl SqliteEngine {
         // The writer comes first: it creates the file, switches it to WAL (a setting the file
         // keeps) and migrates it before any reader looks at it.
         let writer = SqlitePoolOptions::new()
+            // No ping before lending a connection out: it is a local file, and on sqlx each
+            // ping is a round trip to the connection's thread, as much as the statement itself.
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
@@ -88,12 +91,14 @@ impl SqliteEngine {
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
 
         let reader = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(READERS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options.clone())
             .await
             .map_err(db)?;
         let checkpointer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
