@@ -15,6 +15,8 @@ use crate::storage;
 
 /// Log lines queued for stdout before a request that logs waits for room.
 const LOG_QUEUE_LINES: usize = 65_536;
+/// Bytes of log lines the writer thread gathers before writing them out in one call.
+const LOG_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Sets up structured logging; `RUST_LOG` refines the default `info` level.
 ///
@@ -22,14 +24,20 @@ const LOG_QUEUE_LINES: usize = 65_536;
 /// does) only queues its line, and never waits for the terminal or pipe. The queue is bounded
 /// ([`LOG_QUEUE_LINES`]) and not lossy: should stdout fall that far behind, the requests that log
 /// wait for room rather than lines being dropped, since some are security warnings (a reused
-/// code or refresh token). Keep the returned guard until exit: dropping it writes out the queue.
+/// code or refresh token). The thread writes every line it finds queued with one call and flushes
+/// whenever the queue is empty, so under load stdout costs a write per burst rather than per
+/// line, and a lone line still appears at once. Keep the returned guard until exit: dropping it
+/// writes out the queue.
 #[must_use = "dropping the guard stops the log writer"]
 pub(super) fn init_logging(format: LogFormat) -> WorkerGuard {
     let (stdout, guard) = NonBlockingBuilder::default()
         .buffered_lines_limit(LOG_QUEUE_LINES)
         .lossy(false)
         .thread_name("keygate-log")
-        .finish(std::io::stdout());
+        .finish(std::io::BufWriter::with_capacity(
+            LOG_BUFFER_BYTES,
+            std::io::stdout(),
+        ));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
