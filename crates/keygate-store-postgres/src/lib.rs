@@ -60,6 +60,9 @@ use tokio::sync::broadcast;
 
 use crate::notify::Notifier;
 
+/// How long a pooled connection may have been idle and still be lent out without a ping.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// How the connection pool behaves; every field has a sensible default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolSettings {
@@ -118,6 +121,20 @@ impl PgEngine {
             .application_name("keygate")
             .options([("statement_timeout", statement_timeout.as_str())]);
         let pool = PgPoolOptions::new()
+            // sqlx pings every connection before lending it out: a round trip, and as much of
+            // the server's CPU as a short statement, on every read and every transaction. A
+            // connection that was in use a moment ago needs no ping; one idle for longer is
+            // pinged (a broken one is closed and another taken), so a restarted server or a cut
+            // connection is still noticed before a request uses it.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for < PING_AFTER_IDLE {
+                        return Ok(true);
+                    }
+                    Ok(sqlx::Connection::ping(conn).await.is_ok())
+                })
+            })
             .max_connections(settings.max_connections.max(1))
             .min_connections(settings.min_connections)
             .acquire_timeout(settings.acquire_timeout)
