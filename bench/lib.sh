@@ -58,7 +58,9 @@ seed_pg() {
   PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
     -c "CREATE DATABASE $db"
   started=$(date +%s.%N)
-  "$KEYGATE" db copy --from "sqlite://$SCRATCH/$name.db" --to "$PG_URL/$db" > /dev/null
+  # The default 15 s statement timeout cancels the copy of a million authorizations.
+  "$KEYGATE" db copy --db-statement-timeout 900s --from "sqlite://$SCRATCH/$name.db" \
+    --to "$PG_URL/$db" > /dev/null
   python3 -c 'import sys; print(f"keygate db copy into PostgreSQL: {float(sys.argv[2]) - float(sys.argv[1]):.1f} s")' \
     "$started" "$(date +%s.%N)" > "$SCRATCH/$name.pg-copy.txt"
 }

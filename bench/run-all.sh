@@ -298,7 +298,7 @@ PY
   echo "bench/run-all.sh   # DURATION=$DURATION CONNECTIONS=$CONNECTIONS BIG=$BIG"
   echo "keygate-bench seed --database-url sqlite://bench/scratch/big.db --apps 100 --users 1000 --authorizations $BIG --fixture bench/scratch/big.json"
   if [ "$PG" = 1 ]; then
-    echo "keygate db copy --from sqlite://bench/scratch/small.db --to $PG_URL/bench_small"
+    echo "keygate db copy --db-statement-timeout 900s --from sqlite://bench/scratch/small.db --to $PG_URL/bench_small"
   fi
   cat "$COMMANDS"
   echo "bench/compare.sh $DURATION $CONNECTIONS 1"
