@@ -10,6 +10,10 @@ BENCH=$TARGET_DIR/release/keygate-bench
 KEYGATE_PORT=${KEYGATE_PORT:-18080}
 PEER_PORT=${PEER_PORT:-18081}
 HELLO_PORT=${HELLO_PORT:-18082}
+# The second Keygate node of the two-node PostgreSQL runs.
+KEYGATE2_PORT=${KEYGATE2_PORT:-18083}
+# The PostgreSQL server (without a database name); seed_pg makes one database per fixture on it.
+PG_URL=${PG_URL:-postgres://postgres@127.0.0.1:5432}
 PIDS=()
 
 if [ "$(nproc)" -ge 2 ]; then
@@ -45,6 +49,22 @@ seed() {
     --public-url "http://127.0.0.1:$KEYGATE_PORT" > "$SCRATCH/$name.seed.json"
 }
 
+# seed_pg NAME: copies the freshly seeded $SCRATCH/NAME.db into a new PostgreSQL database
+# bench_NAME with `keygate db copy` (before any server opened the SQLite file, so its signing key
+# is still in the clear and the PostgreSQL nodes need no master key). Writes $SCRATCH/NAME.pg-copy.txt.
+seed_pg() {
+  local name=$1 db=bench_$1 started
+  log "copying $name.db into PostgreSQL database $db"
+  PGOPTIONS='-c client_min_messages=warning' psql -q -v ON_ERROR_STOP=1 "$PG_URL/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+    -c "CREATE DATABASE $db"
+  started=$(date +%s.%N)
+  # The default 15 s statement timeout cancels the copy of a million authorizations.
+  "$KEYGATE" db copy --db-statement-timeout 900s --from "sqlite://$SCRATCH/$name.db" \
+    --to "$PG_URL/$db" > /dev/null
+  python3 -c 'import sys; print(f"keygate db copy into PostgreSQL: {float(sys.argv[2]) - float(sys.argv[1]):.1f} s")' \
+    "$started" "$(date +%s.%N)" > "$SCRATCH/$name.pg-copy.txt"
+}
+
 # The serve flags that switch the rate limits off, for the versions of keygate that have them.
 KEYGATE_LIMIT_FLAGS=()
 limit_flags() {
@@ -69,17 +89,27 @@ wait_for() {
   return 1
 }
 
+# start_node DATABASE_URL PORT LOG [CPU PINNING...]: one Keygate node; sets NODE_PID. Every node
+# gets the same --public-url (the fixture's), so what one node issued is valid on the others.
+start_node() {
+  local database_url=$1 port=$2 logfile=$3
+  shift 3
+  limit_flags
+  "$@" "$KEYGATE" serve --listen "127.0.0.1:$port" \
+    --public-url "http://127.0.0.1:$KEYGATE_PORT" --database-url "$database_url" \
+    --log-format json "${KEYGATE_LIMIT_FLAGS[@]}" > "$logfile" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  wait_for "http://127.0.0.1:$port/healthz"
+}
+
 # start_keygate NAME: serves $SCRATCH/NAME.db; sets KEYGATE_PID.
 start_keygate() {
   local name=$1
   limit_flags
   log "starting keygate on $name.db (limits: ${KEYGATE_LIMIT_FLAGS[*]:-none to switch off})"
-  "${SERVER_CPU[@]}" "$KEYGATE" serve --listen "127.0.0.1:$KEYGATE_PORT" \
-    --public-url "http://127.0.0.1:$KEYGATE_PORT" --database-url "sqlite://$SCRATCH/$name.db" \
-    --log-format json "${KEYGATE_LIMIT_FLAGS[@]}" > "$SCRATCH/keygate-$name.log" 2>&1 &
-  KEYGATE_PID=$!
-  PIDS+=("$KEYGATE_PID")
-  wait_for "http://127.0.0.1:$KEYGATE_PORT/healthz"
+  start_node "sqlite://$SCRATCH/$name.db" "$KEYGATE_PORT" "$SCRATCH/keygate-$name.log" "${SERVER_CPU[@]}"
+  KEYGATE_PID=$NODE_PID
 }
 
 # start_peer: node-oidc-provider with a fresh secret and PEER_CHAINS refresh chains; sets PEER_PID.

@@ -61,9 +61,10 @@ pub(crate) enum Command {
 pub(crate) struct RunArgs {
     /// The scenario.
     pub scenario: Scenario,
-    /// Base URL of the server under test (plain http, loopback).
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub url: String,
+    /// Base URL of the server under test (plain http, loopback). Repeat it for several nodes
+    /// on one database: load connection `i` goes to the `i % n`-th URL, setup to the first.
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080", num_args = 1)]
+    pub url: Vec<String>,
     /// Concurrent connections.
     #[arg(short = 'c', long, default_value_t = 32)]
     pub connections: usize,
@@ -124,6 +125,11 @@ pub(crate) struct RunArgs {
     /// Sample this process's resident memory during the run (the server's pid).
     #[arg(long)]
     pub server_pid: Option<u32>,
+    /// Report the cores these processes used over the measured window: `LABEL=PID[,PID...]`
+    /// or `LABEL=NAME` (every process of that name, e.g. `postgres=postgres`). Repeatable. The
+    /// load tool's own and the whole machine's use are always reported.
+    #[arg(long, value_parser = crate::cpu::parse_watch)]
+    pub cpu_watch: Vec<crate::cpu::Watch>,
     /// Never draw the progress bar.
     #[arg(long)]
     pub quiet: bool,

@@ -6,6 +6,7 @@
 mod browser;
 mod cli;
 mod conn;
+mod cpu;
 mod fixture;
 mod hello;
 mod report;
@@ -146,6 +147,7 @@ async fn run_scenario(args: RunArgs) -> anyhow::Result<ExitCode> {
         warmup: args.warmup,
         progress: !args.quiet && std::io::stderr().is_terminal(),
         server_pid: args.server_pid,
+        cpu_watch: args.cpu_watch.clone(),
     };
     let result = runner::run(workers, &plan).await;
     let report = Report::new(

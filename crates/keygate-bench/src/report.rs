@@ -55,6 +55,9 @@ pub(crate) struct Report {
     pub reconnects: u64,
     /// Largest resident memory of the server process seen, MiB.
     pub max_rss_mib: Option<f64>,
+    /// Cores used over the measured window (`--cpu-watch` groups, `load tool`, `machine`).
+    #[serde(default)]
+    pub cpu: BTreeMap<String, f64>,
 }
 
 impl Report {
@@ -91,6 +94,7 @@ impl Report {
             },
             reconnects: s.reconnects,
             max_rss_mib: r.max_rss_kib.map(|k| round(k as f64 / 1024.0, 1)),
+            cpu: r.cpu.clone(),
         }
     }
 }
@@ -275,6 +279,7 @@ mod tests {
             },
             reconnects: 0,
             max_rss_mib: Some(20.0),
+            cpu: BTreeMap::new(),
         }
     }
 

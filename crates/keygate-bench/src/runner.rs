@@ -57,6 +57,8 @@ pub(crate) struct Plan {
     pub progress: bool,
     /// Sample this process's resident memory during the run.
     pub server_pid: Option<u32>,
+    /// Processes whose CPU use over the measured window is reported.
+    pub cpu_watch: Vec<crate::cpu::Watch>,
 }
 
 /// What a run measured.
@@ -70,6 +72,8 @@ pub(crate) struct RunResult {
     pub connections: usize,
     /// Largest resident set of `server_pid` seen during the run, in KiB.
     pub max_rss_kib: Option<u64>,
+    /// Cores used over the measured window: each watched group, the load tool, the machine.
+    pub cpu: std::collections::BTreeMap<String, f64>,
 }
 
 struct Shared {
@@ -98,6 +102,13 @@ pub(crate) async fn run(workers: Vec<Box<dyn Worker>>, plan: &Plan) -> RunResult
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(connections as f64 / r));
     let rss = plan.server_pid.map(RssSampler::start);
+    let cpu_from = {
+        let watches = plan.cpu_watch.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(measure_from).await;
+            crate::cpu::read(&watches)
+        })
+    };
     let bar = progress_bar(plan, warmup);
 
     let mut tasks = Vec::with_capacity(connections);
@@ -164,11 +175,17 @@ pub(crate) async fn run(workers: Vec<Box<dyn Worker>>, plan: &Plan) -> RunResult
         Some(sampler) => sampler.stop().await,
         None => None,
     };
+    let cpu_to = crate::cpu::read(&plan.cpu_watch);
+    let cpu = match cpu_from.await {
+        Ok(from) => crate::cpu::used(&plan.cpu_watch, &from, &cpu_to),
+        Err(_) => Default::default(),
+    };
     RunResult {
         stats,
         elapsed,
         connections,
         max_rss_kib,
+        cpu,
     }
 }
 
@@ -282,6 +299,7 @@ mod tests {
             warmup: Duration::ZERO,
             progress: false,
             server_pid: None,
+            cpu_watch: Vec::new(),
         }
     }
 

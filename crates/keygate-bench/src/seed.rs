@@ -4,8 +4,11 @@
 //!
 //! Users and apps go through the public `Store` trait (a few thousand single-row transactions).
 //! Authorizations, each with its redeemed code and the live end of its refresh chain, go through
-//! `SqliteStore::bulk_insert_seed_authorizations` in batches: a million single-row transactions
-//! with a full fsync each would take hours, batches take about a minute.
+//! `SqliteStore::bulk_insert_seed_authorizations` in batches between `begin_bulk_seed` and
+//! `end_bulk_seed`: a million single-row transactions with a full fsync each would take hours.
+//! Their ids and token hashes are drawn at random up front and handed out in ascending order, so
+//! every primary-key insert (and `codes`/`refresh_tokens` by authorization) appends to the end of
+//! its B-tree instead of dirtying a random page of it in every batch.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -229,21 +232,52 @@ async fn insert_authorizations(
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} authorizations {eta}") {
         bar.set_style(style);
     }
+    let keys = SortedKeys::new(count);
+    let session = store.begin_bulk_seed().await?;
     let mut done = 0;
     while done < count {
         let n = BATCH.min(count - done);
-        let batch = seed_batch(n, users, apps, scopes, now, lifetimes);
+        let batch = seed_batch(&keys, done..done + n, users, apps, scopes, now, lifetimes);
         store.bulk_insert_seed_authorizations(&batch).await?;
         done += n;
         bar.set_position(done as u64);
     }
     bar.finish_and_clear();
+    store.end_bulk_seed(session).await?;
     Ok(())
 }
 
-/// `n` authorizations of random users to random apps, created over the past year.
+/// Random authorization ids and code and refresh-token hashes, each list in ascending order
+/// (the order SQLite compares them in: a hyphenated lower-case UUID sorts like its bytes, a hash
+/// BLOB by its bytes), so the `i`-th authorization gets the `i`-th of each.
+struct SortedKeys {
+    ids: Vec<AuthorizationId>,
+    codes: Vec<TokenHash>,
+    refresh: Vec<TokenHash>,
+}
+
+impl SortedKeys {
+    fn new(count: usize) -> Self {
+        let mut ids: Vec<AuthorizationId> =
+            (0..count).map(|_| AuthorizationId::new_random()).collect();
+        ids.sort_unstable();
+        let hashes = || {
+            let mut h: Vec<TokenHash> = (0..count).map(|_| random_hash()).collect();
+            h.sort_unstable_by_key(|a| a.0);
+            h
+        };
+        Self {
+            ids,
+            codes: hashes(),
+            refresh: hashes(),
+        }
+    }
+}
+
+/// The authorizations `range` of the seed: random users to random apps, created over the past year.
 fn seed_batch(
-    n: usize,
+    keys: &SortedKeys,
+    range: std::ops::Range<usize>,
     users: &[UserId],
     apps: &[(AppId, SecretId)],
     scopes: &ScopeSet,
@@ -251,9 +285,9 @@ fn seed_batch(
     lifetimes: Lifetimes,
 ) -> Vec<SeedAuthorization> {
     let mut rng = rand::thread_rng();
-    (0..n)
-        .map(|_| {
-            let id = AuthorizationId::new_random();
+    range
+        .map(|i| {
+            let id = keys.ids[i];
             let user = users[rng.gen_range(0..users.len())];
             let (app, secret) = apps[rng.gen_range(0..apps.len())];
             // Spread creation over the past year, so nothing looks minted in one second.
@@ -268,14 +302,14 @@ fn seed_batch(
                 },
                 secret_id: Some(secret),
                 code: NewCode {
-                    hash: random_hash(),
+                    hash: keys.codes[i],
                     redirect_uri: BENCH_CALLBACK.into(),
                     code_challenge: None,
                     expires_at: created + lifetimes.code,
                 },
                 code_used_at: Some(created + 1),
                 refresh: Some(NewRefreshToken {
-                    hash: random_hash(),
+                    hash: keys.refresh[i],
                     access_id: AccessId::new_random(),
                     authorization_id: id,
                     secret_id: Some(secret),

@@ -3,7 +3,14 @@
 //!
 //! This is not a use case and not part of the `Store` contract: it appends nothing to the change
 //! feed and checks nothing a real grant checks. It exists so `keygate-bench seed` can put a
-//! million authorizations in a database in a minute instead of a million fsynced transactions.
+//! million authorizations in a database in seconds instead of a million fsynced transactions.
+//!
+//! A seed runs between [`BulkSeed::begin_bulk_seed`] and [`BulkSeed::end_bulk_seed`]. In between,
+//! the writer does not wait for the disk at each batch's COMMIT (`synchronous=OFF`), and when the
+//! three tables start empty their secondary indexes are dropped and built again at the end (one
+//! sort each instead of a million inserts at random places). `end_bulk_seed` puts
+//! `synchronous=FULL` back and checkpoints the WAL into the database file, synced, before the
+//! file is handed to a server. A seed interrupted in between leaves a database to throw away.
 
 use keygate_core::clock::UnixTime;
 use keygate_core::ids::SecretId;
@@ -40,8 +47,44 @@ pub struct SeedAuthorization {
     pub refresh: Option<NewRefreshToken>,
 }
 
+/// What [`BulkSeed::begin_bulk_seed`] changed, for [`BulkSeed::end_bulk_seed`] to restore.
+#[derive(Debug)]
+#[must_use = "end the seed with `end_bulk_seed`, which restores the indexes and synchronous=FULL"]
+pub struct SeedSession {
+    /// The `CREATE INDEX` statements of the indexes dropped for the seed.
+    dropped_indexes: Vec<String>,
+}
+
+impl SeedSession {
+    /// How many secondary indexes were dropped, to be built again at the end.
+    pub fn dropped_indexes(&self) -> usize {
+        self.dropped_indexes.len()
+    }
+}
+
+/// The tables a seed fills.
+const SEEDED_TABLES: [&str; 3] = ["authorizations", "codes", "refresh_tokens"];
+
 /// Bulk seeding on a [`SqliteStore`], for benchmarks (`keygate-bench seed`).
+///
+/// Inserts are fastest in primary-key order (authorization ids, code and refresh hashes
+/// ascending, across batches): every B-tree insert is then an append to its last page.
 pub trait BulkSeed {
+    /// Prepares the writer for a bulk seed: a 1 GiB page cache, `synchronous=OFF`, and, when
+    /// `authorizations`, `codes` and `refresh_tokens` are all empty, their secondary indexes
+    /// dropped (kept in the session, to be built again by `end_bulk_seed`).
+    fn begin_bulk_seed(
+        &self,
+    ) -> impl std::future::Future<Output = Result<SeedSession, StoreError>> + Send;
+
+    /// Ends a bulk seed: builds the dropped indexes again, puts `synchronous=FULL` back and
+    /// checkpoints the WAL into the database file (synced), so the file is durable and complete
+    /// before a server opens it.
+    fn end_bulk_seed(
+        &self,
+        session: SeedSession,
+    ) -> impl std::future::Future<Output = Result<(), StoreError>> + Send;
+
     /// Inserts seeded authorizations, their codes and refresh tokens in one write transaction.
     /// For benchmark seeding only: nothing is announced on the change feed. `Conflict` when a
     /// row already exists (the whole batch is rolled back).
@@ -52,15 +95,73 @@ pub trait BulkSeed {
 }
 
 impl BulkSeed for SqliteStore {
+    async fn begin_bulk_seed(&self) -> Result<SeedSession, StoreError> {
+        // The writer pool has one connection, so every statement here and in the inserts runs
+        // on that one connection, which keeps these per-connection settings until the end.
+        let writer = &self.engine().writer;
+        sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}"))
+            .execute(writer)
+            .await
+            .db()?;
+        sqlx::query("PRAGMA synchronous = OFF")
+            .execute(writer)
+            .await
+            .db()?;
+        let mut tx = self.engine().begin().await?;
+        let mut empty = true;
+        for table in SEEDED_TABLES {
+            let any: bool = sqlx::query_scalar(&format!("SELECT EXISTS (SELECT 1 FROM {table})"))
+                .fetch_one(&mut *tx)
+                .await
+                .db()?;
+            empty &= !any;
+        }
+        let mut dropped_indexes = Vec::new();
+        if empty {
+            // Indexes SQLite made itself (primary keys, UNIQUE) have no SQL and stay.
+            let indexes: Vec<(String, String)> = sqlx::query_as(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+                 AND tbl_name IN ('authorizations', 'codes', 'refresh_tokens') ORDER BY name",
+            )
+            .fetch_all(&mut *tx)
+            .await
+            .db()?;
+            for (name, sql) in indexes {
+                sqlx::query(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+                    .execute(&mut *tx)
+                    .await
+                    .db()?;
+                dropped_indexes.push(sql);
+            }
+        }
+        tx.commit().await.db()?;
+        Ok(SeedSession { dropped_indexes })
+    }
+
+    async fn end_bulk_seed(&self, session: SeedSession) -> Result<(), StoreError> {
+        let writer = &self.engine().writer;
+        let mut tx = self.engine().begin().await?;
+        for sql in &session.dropped_indexes {
+            sqlx::query(sql).execute(&mut *tx).await.db()?;
+        }
+        tx.commit().await.db()?;
+        sqlx::query("PRAGMA synchronous = FULL")
+            .execute(writer)
+            .await
+            .db()?;
+        // Copies the whole WAL into the database file and syncs it (the checkpointer's PASSIVE
+        // runs may have been left behind by the seed's pace).
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(writer)
+            .await
+            .db()?;
+        Ok(())
+    }
+
     async fn bulk_insert_seed_authorizations(
         &self,
         rows: &[SeedAuthorization],
     ) -> Result<(), StoreError> {
-        // The writer pool has one connection, so the transaction below runs on this one.
-        sqlx::query(&format!("PRAGMA cache_size = -{SEED_CACHE_KIB}"))
-            .execute(&self.engine().writer)
-            .await
-            .db()?;
         let mut tx = self.engine().begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut q: QueryBuilder<'_, Sqlite> = QueryBuilder::new(
@@ -235,5 +336,102 @@ mod tests {
 
         let again = store.bulk_insert_seed_authorizations(&rows[..1]).await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+
+        // Not empty any more: a second seed keeps every index.
+        let session = store.begin_bulk_seed().await.expect("begin");
+        assert_eq!(session.dropped_indexes(), 0);
+        store.end_bulk_seed(session).await.expect("end");
+    }
+
+    async fn index_names(store: &SqliteStore) -> Vec<String> {
+        sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'index' \
+             AND tbl_name IN ('authorizations', 'codes', 'refresh_tokens') ORDER BY name",
+        )
+        .fetch_all(&store.engine().writer)
+        .await
+        .expect("indexes")
+    }
+
+    #[tokio::test]
+    async fn a_seed_of_a_fresh_file_drops_and_rebuilds_the_indexes_and_syncs_fully_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
+        let store = SqliteStore::connect(&url).await.expect("connect");
+        let user = store
+            .create_user(NewUser {
+                id: UserId::new_random(),
+                email: "seed@example.com".into(),
+                display_name: "Seed".into(),
+                public_alias: "seed".into(),
+                password_hash: "x".into(),
+                created_at: 1,
+            })
+            .await
+            .expect("user");
+        let (app, secret) = (AppId::new_random(), SecretId::new_random());
+        store
+            .create_app(
+                NewApp {
+                    id: app,
+                    owner_id: user.id,
+                    name: "A".into(),
+                    company_name: "C".into(),
+                    description: String::new(),
+                    website: "https://a.example".into(),
+                    company_website: String::new(),
+                    terms_url: String::new(),
+                    privacy_url: String::new(),
+                    logo_url: String::new(),
+                    callback_url: "https://localhost/cb".into(),
+                    scopes: ScopeSet::parse("vso.profile").expect("scope"),
+                    kind: ClientKind::Confidential,
+                    created_at: 1,
+                    may_introspect: false,
+                    post_logout_redirect_uris: Vec::new(),
+                    pairwise_subject: false,
+                },
+                NewClientSecret {
+                    secret: ClientSecret {
+                        id: secret,
+                        app_id: app,
+                        created_at: 1,
+                        expires_at: 10_000,
+                    },
+                    hash: TokenHash::of("secret"),
+                },
+                keygate_store_conformance::fixtures::audit(),
+            )
+            .await
+            .expect("app");
+        let before = index_names(&store).await;
+
+        let session = store.begin_bulk_seed().await.expect("begin");
+        assert!(session.dropped_indexes() >= 5, "{session:?}");
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.engine().writer)
+            .await
+            .expect("pragma");
+        assert_eq!(synchronous, 0, "OFF while seeding");
+        let rows: Vec<SeedAuthorization> =
+            (0..100).map(|i| seeded(user.id, app, secret, i)).collect();
+        store
+            .bulk_insert_seed_authorizations(&rows)
+            .await
+            .expect("bulk insert");
+        store.end_bulk_seed(session).await.expect("end");
+
+        assert_eq!(index_names(&store).await, before);
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.engine().writer)
+            .await
+            .expect("pragma");
+        assert_eq!(synchronous, 2, "FULL again");
+        let refresh = store
+            .refresh_by_hash(TokenHash::of("refresh 42"))
+            .await
+            .expect("refresh")
+            .expect("stored");
+        assert_eq!(refresh.authorization_id, rows[42].authorization.id);
     }
 }

@@ -57,9 +57,10 @@ pub(super) async fn workers(
     let tokens = mint_chains(target, options, connections).await?;
     tokens
         .into_iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(i, t)| {
             Ok(Box::new(ApiWorker {
-                conn: target.conn(),
+                conn: target.conn_for(i),
                 req: profile_request(&t.access_token)?,
             }) as Box<dyn Worker>)
         })

@@ -56,9 +56,9 @@ pub(super) fn workers(
 ) -> anyhow::Result<Vec<Box<dyn Worker>>> {
     let req = request(options)?;
     Ok((0..connections)
-        .map(|_| {
+        .map(|i| {
             Box::new(CredentialsWorker {
-                conn: target.conn(),
+                conn: target.conn_for(i),
                 req: req.clone(),
             }) as Box<dyn Worker>
         })

@@ -108,9 +108,9 @@ pub(super) async fn workers(
         Flavour::Azure => None,
     };
     Ok((0..connections)
-        .map(|_| {
+        .map(|i| {
             Box::new(CodeWorker {
-                conn: target.conn(),
+                conn: target.conn_for(i),
                 fixture: fixture.clone(),
                 flavour: options.flavour,
                 basic: basic.clone(),

@@ -63,9 +63,9 @@ pub(super) fn workers(
 ) -> anyhow::Result<Vec<Box<dyn Worker>>> {
     let fixture = options.fixture()?.clone();
     Ok((0..connections)
-        .map(|_| {
+        .map(|i| {
             Box::new(FlowWorker {
-                target: target.clone(),
+                target: target.node(i),
                 fixture: fixture.clone(),
             }) as Box<dyn Worker>
         })

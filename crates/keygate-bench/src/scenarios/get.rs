@@ -33,9 +33,9 @@ pub(super) fn workers(
     connections: usize,
 ) -> Vec<Box<dyn Worker>> {
     (0..connections)
-        .map(|_| {
+        .map(|i| {
             Box::new(GetWorker {
-                conn: target.conn(),
+                conn: target.conn_for(i),
                 req: Req::get(options.path.clone()),
             }) as Box<dyn Worker>
         })

@@ -48,8 +48,10 @@ pub(super) async fn workers(
     let mint = request(options)?;
     let basic = options.basic_auth()?;
     let mut workers: Vec<Box<dyn Worker>> = Vec::with_capacity(connections);
-    for _ in 0..connections {
-        let mut conn = target.conn();
+    for i in 0..connections {
+        // Each token is minted on the node that will introspect it, like a resource server
+        // that introspects with the node it got its token from.
+        let mut conn = target.conn_for(i);
         let answer = conn.send(&mint).await.context("client credentials")?;
         if !answer.status.is_success() {
             bail!("the client credentials request answered {}", answer.status);

@@ -124,9 +124,10 @@ pub(super) async fn workers(
     Ok(tokens
         .into_iter()
         .take(connections)
-        .map(|token| {
+        .enumerate()
+        .map(|(i, token)| {
             Box::new(RefreshWorker {
-                conn: target.conn(),
+                conn: target.conn_for(i),
                 fixture: options.fixture.clone(),
                 basic: basic.clone(),
                 token_path: options.token_path.clone(),
