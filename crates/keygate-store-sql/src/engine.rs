@@ -12,7 +12,7 @@ use sqlx::Transaction;
 use tokio::sync::broadcast;
 
 use crate::conn::Conn;
-use crate::hot::HotWrite;
+use crate::hot::{HotFound, HotRead, HotWrite};
 
 /// A boxed future that borrows a connection for `'c`.
 pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -71,6 +71,17 @@ pub trait Engine: Clone + Send + Sync + 'static {
     fn write_hot(&self, write: HotWrite) -> impl Future<Output = Result<bool, StoreError>> + Send {
         let _ = write;
         std::future::ready(Ok(false))
+    }
+
+    /// Answers `read` on the engine's own fast path; `Ok(None)` when the engine has none (or
+    /// cannot now), and the caller reads through [`Engine::read`]. SQLite answers it on a
+    /// synchronous connection without leaving the calling thread.
+    fn read_hot(
+        &self,
+        read: HotRead,
+    ) -> impl Future<Output = Result<Option<HotFound>, StoreError>> + Send {
+        let _ = read;
+        std::future::ready(Ok(None))
     }
 
     /// Told after a write that appended to the change feed has committed, so this process's

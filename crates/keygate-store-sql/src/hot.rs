@@ -1,5 +1,6 @@
-//! The hot single-use writes (consent, code redemption, refresh rotation, new session) as plain
-//! data, and their usual outcome written against a synchronous connection, for an engine that
+//! The hot single-use writes (consent, code redemption, refresh rotation, new session) and the
+//! token endpoint's two lookups by hash as plain data, and their usual outcome written against a
+//! synchronous connection, for an engine that
 //! runs them on a writer thread of its own (SQLite: a whole batch in one transaction, one fsync,
 //! and no hand-off between threads per statement).
 //!
@@ -11,14 +12,22 @@
 //! announces. The statements and the bound rows are the ones the general path uses.
 
 use keygate_core::clock::UnixTime;
-use keygate_core::model::{NewAuditEvent, NewAuthorization, NewCode, NewRefreshToken, NewSession};
+use keygate_core::model::{
+    CodeRecord, NewAuditEvent, NewAuthorization, NewCode, NewRefreshToken, NewSession,
+    RefreshRecord,
+};
 use keygate_core::secrets::TokenHash;
+use keygate_core::StoreError;
 
 use crate::arg::opt_text;
 use crate::rows::accounts::SessionRow;
-use crate::rows::grants::{AuthorizationRow, CodeRow, RefreshTokenRow};
+use crate::rows::grants::{
+    AuthorizationRow, CodeLookupRow, CodeRow, RefreshLookupRow, RefreshTokenRow,
+};
 use crate::rows::operations::AuditRow;
-use crate::sql::grants::{CODE_SPEND, REFRESH_SPEND, SET_EXCHANGING_SECRET};
+use crate::sql::grants::{
+    CODE_LOOKUP, CODE_SPEND, REFRESH_LOOKUP, REFRESH_SPEND, SET_EXCHANGING_SECRET,
+};
 use crate::table::Table;
 use crate::Arg;
 
@@ -67,6 +76,137 @@ pub trait SyncConn {
 
     /// The first column of the first row as text, if there is a row.
     fn fetch_text(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<String>, Self::Error>;
+
+    /// Every column of the first row, if there is a row.
+    fn fetch_cells(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+    ) -> Result<Option<Vec<Cell>>, Self::Error>;
+}
+
+/// One column's value as a synchronous connection reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// `NULL`.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Anything else (a blob, a real): never in the columns read here.
+    Other,
+}
+
+/// The token endpoint's lookups by hash, for an engine that answers them on a synchronous
+/// connection (the same statements and records as `sql::grants`).
+#[derive(Debug, Clone, Copy)]
+pub enum HotRead {
+    /// A code, whatever its state.
+    Code(TokenHash),
+    /// A refresh token, whatever its state.
+    Refresh(TokenHash),
+}
+
+/// What a [`HotRead`] found.
+#[derive(Debug, Clone)]
+pub enum HotFound {
+    /// The code, if stored.
+    Code(Option<CodeRecord>),
+    /// The refresh token, if stored.
+    Refresh(Option<RefreshRecord>),
+}
+
+impl HotRead {
+    /// Runs the lookup on `conn`: `Err(Ok(_))` is the connection's error, `Err(Err(_))` a
+    /// stored value that is not what its column should hold.
+    pub fn run<C: SyncConn>(&self, conn: &mut C) -> Result<HotFound, Result<C::Error, StoreError>> {
+        match self {
+            HotRead::Code(hash) => {
+                let cells = conn.fetch_cells(CODE_LOOKUP, &[hash.into()]).map_err(Ok)?;
+                let record = cells.map(code_row).transpose().map_err(Err)?;
+                let record = record.map(CodeRecord::try_from).transpose().map_err(Err)?;
+                Ok(HotFound::Code(record))
+            }
+            HotRead::Refresh(hash) => {
+                let cells = conn
+                    .fetch_cells(REFRESH_LOOKUP, &[hash.into()])
+                    .map_err(Ok)?;
+                let record = cells.map(refresh_row).transpose().map_err(Err)?;
+                let record = record
+                    .map(RefreshRecord::try_from)
+                    .transpose()
+                    .map_err(Err)?;
+                Ok(HotFound::Refresh(record))
+            }
+        }
+    }
+}
+
+/// Takes a row's cells in column order, each checked against its column's type.
+struct Cells(std::vec::IntoIter<Cell>);
+
+impl Cells {
+    fn text(&mut self, column: &str) -> Result<String, StoreError> {
+        match self.0.next() {
+            Some(Cell::Text(v)) => Ok(v),
+            _ => Err(StoreError::Corrupt(format!("{column} is not text"))),
+        }
+    }
+
+    fn opt_text(&mut self, column: &str) -> Result<Option<String>, StoreError> {
+        match self.0.next() {
+            Some(Cell::Text(v)) => Ok(Some(v)),
+            Some(Cell::Null) => Ok(None),
+            _ => Err(StoreError::Corrupt(format!("{column} is not text"))),
+        }
+    }
+
+    fn int(&mut self, column: &str) -> Result<i64, StoreError> {
+        match self.0.next() {
+            Some(Cell::Int(v)) => Ok(v),
+            _ => Err(StoreError::Corrupt(format!("{column} is not an integer"))),
+        }
+    }
+
+    fn opt_int(&mut self, column: &str) -> Result<Option<i64>, StoreError> {
+        match self.0.next() {
+            Some(Cell::Int(v)) => Ok(Some(v)),
+            Some(Cell::Null) => Ok(None),
+            _ => Err(StoreError::Corrupt(format!("{column} is not an integer"))),
+        }
+    }
+}
+
+/// A [`CODE_LOOKUP`] row.
+fn code_row(cells: Vec<Cell>) -> Result<CodeLookupRow, StoreError> {
+    let mut c = Cells(cells.into_iter());
+    Ok(CodeLookupRow {
+        authorization_id: c.text("codes.authorization_id")?,
+        user_id: c.text("authorizations.user_id")?,
+        app_id: c.text("authorizations.app_id")?,
+        scopes: c.text("authorizations.scopes")?,
+        redirect_uri: c.text("codes.redirect_uri")?,
+        code_challenge: c.opt_text("codes.code_challenge")?,
+        expires_at: c.int("codes.expires_at")?,
+        used_at: c.opt_int("codes.used_at")?,
+        revoked_at: c.opt_int("authorizations.revoked_at")?,
+    })
+}
+
+/// A [`REFRESH_LOOKUP`] row.
+fn refresh_row(cells: Vec<Cell>) -> Result<RefreshLookupRow, StoreError> {
+    let mut c = Cells(cells.into_iter());
+    Ok(RefreshLookupRow {
+        access_id: c.text("refresh_tokens.access_id")?,
+        authorization_id: c.text("refresh_tokens.authorization_id")?,
+        user_id: c.text("authorizations.user_id")?,
+        app_id: c.text("authorizations.app_id")?,
+        scopes: c.text("authorizations.scopes")?,
+        expires_at: c.int("refresh_tokens.expires_at")?,
+        used_at: c.opt_int("refresh_tokens.used_at")?,
+        revoked_at: c.opt_int("authorizations.revoked_at")?,
+    })
 }
 
 /// How a hot write ended on the fast path.

@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 use crate::conn::Conn;
 use crate::engine::Engine;
 use crate::error::DbResultExt;
-use crate::hot::HotWrite;
+use crate::hot::{HotFound, HotRead, HotWrite};
 use crate::sql::*;
 use crate::sql_store::SqlStore;
 
@@ -418,6 +418,9 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     async fn code_by_hash(&self, hash: TokenHash) -> Result<Option<CodeRecord>, StoreError> {
+        if let Some(HotFound::Code(found)) = self.engine.read_hot(HotRead::Code(hash)).await? {
+            return Ok(found);
+        }
         grants::code_by_hash(&mut *self.engine.read().await?, hash).await
     }
 
@@ -432,6 +435,10 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     async fn refresh_by_hash(&self, hash: TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
+        if let Some(HotFound::Refresh(found)) = self.engine.read_hot(HotRead::Refresh(hash)).await?
+        {
+            return Ok(found);
+        }
         grants::refresh_by_hash(&mut *self.engine.read().await?, hash).await
     }
 

@@ -3,19 +3,21 @@
 
 use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use keygate_core::store::PoolStats;
 use keygate_core::StoreError;
 use keygate_store_sql::engine::{Pooled, Tx};
 use keygate_store_sql::error::{db, DbResultExt};
-use keygate_store_sql::{BoxFuture, Engine, HotWrite};
+use keygate_store_sql::{BoxFuture, Engine, HotFound, HotRead, HotWrite};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::broadcast;
 
 use crate::checkpoint;
 use crate::group_commit::GroupCommit;
+use crate::hot_reader::HotReader;
 use crate::hot_writer::HotWriter;
 
 /// How long a statement waits for another process's write lock before giving up.
@@ -37,6 +39,8 @@ pub struct SqliteEngine {
     group: GroupCommit,
     /// Their usual outcome, a batch per transaction on a thread of its own.
     pub(crate) hot: HotWriter,
+    /// The token endpoint's lookups by hash, on the calling thread.
+    hot_reads: Arc<HotReader>,
     /// Told after this process committed a change-feed entry (see
     /// [`Store::change_notifications`](keygate_core::Store::change_notifications)).
     feed_grew: broadcast::Sender<()>,
@@ -107,6 +111,7 @@ impl SqliteEngine {
         crate::file_mode::tighten(&path).map_err(|e| StoreError::Backend(Box::new(e)))?;
         checkpoint::start(checkpointer.clone());
         let group = GroupCommit::start(writer.clone());
+        let hot_reads = Arc::new(HotReader::new(path.clone()));
         let hot = HotWriter::start(path, BUSY_TIMEOUT).await?;
         tracing::debug!(url, "sqlite store ready");
         Ok(SqliteEngine {
@@ -114,6 +119,7 @@ impl SqliteEngine {
             reader,
             group,
             hot,
+            hot_reads,
             feed_grew: broadcast::channel(16).0,
             checkpointer,
         })
@@ -164,6 +170,12 @@ impl Engine for SqliteEngine {
         self.hot.write(write).await
     }
 
+    /// On a synchronous read-only connection, without leaving the calling thread (see
+    /// `hot_reader`).
+    async fn read_hot(&self, read: HotRead) -> Result<Option<HotFound>, StoreError> {
+        self.hot_reads.read(read)
+    }
+
     /// Other processes on the same file (admin commands, say) are seen at the followers' next
     /// poll.
     fn feed_grew(&self) {
@@ -192,6 +204,7 @@ impl Engine for SqliteEngine {
     /// unavailable.
     async fn close(&self) {
         self.hot.stop().await;
+        self.hot_reads.close();
         self.checkpointer.close().await;
         self.reader.close().await;
         self.writer.close().await;

@@ -29,7 +29,9 @@
 //!   writer with the general statements, which revoke, audit and append to the change feed.
 //!   A queued write runs (or not) as a unit whether or not its caller still waits.
 //! - Reads go through a separate pool of a few connections; in WAL mode they never block the
-//!   writer and always see every committed write.
+//!   writer and always see every committed write. The token endpoint's two lookups by hash (a
+//!   code, a refresh token) skip the pool's hand-off to a connection thread: the hot reader
+//!   (`hot_reader`) runs them on a synchronous read-only connection on the calling thread.
 //! - The writer never checkpoints: a task on its own connection copies the WAL back into the
 //!   database file every 250 ms in `PASSIVE` mode (see `checkpoint`), so no grant waits for
 //!   pages to be written across a large file. At a million authorizations this took code
@@ -46,7 +48,9 @@ mod checkpoint;
 mod engine;
 mod file_mode;
 mod group_commit;
+mod hot_reader;
 mod hot_writer;
+mod statements;
 
 pub use bulk::{BulkSeed, SeedAuthorization};
 pub use engine::SqliteEngine;

@@ -64,16 +64,29 @@ pub async fn insert_authorization<C: Conn>(
     Ok(())
 }
 
+/// A code by its hash (`$1`) with its authorization's facts, the columns of [`CodeLookupRow`] in
+/// order.
+pub const CODE_LOOKUP: &str = "SELECT c.authorization_id, a.user_id, a.app_id, a.scopes,
+                c.redirect_uri, c.code_challenge, c.expires_at, c.used_at, a.revoked_at
+         FROM codes c JOIN authorizations a ON a.id = c.authorization_id
+         WHERE c.hash = $1";
+
+/// A refresh token by its hash (`$1`) with its authorization's facts, the columns of
+/// [`RefreshLookupRow`] in order.
+pub const REFRESH_LOOKUP: &str = "SELECT r.access_id, r.authorization_id, a.user_id, a.app_id,
+                a.scopes, r.expires_at, r.used_at, a.revoked_at
+         FROM refresh_tokens r JOIN authorizations a ON a.id = r.authorization_id
+         WHERE r.hash = $1";
+
 /// A code by hash, whatever its state.
 pub async fn code_by_hash<C: Conn>(
     conn: &mut C,
     hash: TokenHash,
 ) -> Result<Option<CodeRecord>, StoreError> {
-    const SQL: &str = "SELECT c.authorization_id, a.user_id, a.app_id, a.scopes, c.redirect_uri,
-                c.code_challenge, c.expires_at, c.used_at, a.revoked_at
-         FROM codes c JOIN authorizations a ON a.id = c.authorization_id
-         WHERE c.hash = $1";
-    let row: Option<CodeLookupRow> = conn.fetch_optional(SQL, &[(&hash).into()]).await.db()?;
+    let row: Option<CodeLookupRow> = conn
+        .fetch_optional(CODE_LOOKUP, &[(&hash).into()])
+        .await
+        .db()?;
     row.map(CodeRecord::try_from).transpose()
 }
 
@@ -82,11 +95,10 @@ pub async fn refresh_by_hash<C: Conn>(
     conn: &mut C,
     hash: TokenHash,
 ) -> Result<Option<RefreshRecord>, StoreError> {
-    const SQL: &str = "SELECT r.access_id, r.authorization_id, a.user_id, a.app_id, a.scopes,
-                r.expires_at, r.used_at, a.revoked_at
-         FROM refresh_tokens r JOIN authorizations a ON a.id = r.authorization_id
-         WHERE r.hash = $1";
-    let row: Option<RefreshLookupRow> = conn.fetch_optional(SQL, &[(&hash).into()]).await.db()?;
+    let row: Option<RefreshLookupRow> = conn
+        .fetch_optional(REFRESH_LOOKUP, &[(&hash).into()])
+        .await
+        .db()?;
     row.map(RefreshRecord::try_from).transpose()
 }
 

@@ -7,8 +7,10 @@ use keygate_core::Store;
 use keygate_store_conformance::fixtures::{app, exchanged_grant, refresh_token, user, Grant, NOW};
 
 use super::*;
+use crate::statements::Statements;
 use crate::SqliteStore;
 use keygate_store_sql::Engine;
+use keygate_store_sql::{Arg, SyncConn};
 
 /// A store on a new file with a user, an app and `grants` exchanged grants: each grant with
 /// the hash of its live refresh token, and the app's secret version.
