@@ -226,7 +226,6 @@ impl BulkSeed for SqliteStore {
 #[cfg(test)]
 mod tests {
     use keygate_core::ids::{AccessId, AppId, AuthorizationId, UserId};
-    use keygate_core::model::{ClientKind, ClientSecret, NewApp, NewClientSecret, NewUser};
     use keygate_core::scopes::ScopeSet;
     use keygate_core::secrets::TokenHash;
     use keygate_core::Store;
@@ -262,59 +261,21 @@ mod tests {
         }
     }
 
+    /// A user and a confidential app of theirs with one secret version, as the seeder expects.
+    async fn user_and_app(store: &SqliteStore) -> (UserId, AppId, SecretId) {
+        let user = keygate_store_conformance::fixtures::user(store, "seed@example.com").await;
+        let app = keygate_store_conformance::fixtures::app(store, user.id, "A").await;
+        (user.id, app.app.id, app.secret.id)
+    }
+
     #[tokio::test]
     async fn seeded_authorizations_are_found_like_granted_ones() {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
         let store = SqliteStore::connect(&url).await.expect("connect");
-        let user = store
-            .create_user(NewUser {
-                id: UserId::new_random(),
-                email: "seed@example.com".into(),
-                display_name: "Seed".into(),
-                public_alias: "seed".into(),
-                password_hash: "x".into(),
-                created_at: 1,
-            })
-            .await
-            .expect("user");
-        let (app, secret) = (AppId::new_random(), SecretId::new_random());
-        store
-            .create_app(
-                NewApp {
-                    id: app,
-                    owner_id: user.id,
-                    name: "A".into(),
-                    company_name: "C".into(),
-                    description: String::new(),
-                    website: "https://a.example".into(),
-                    company_website: String::new(),
-                    terms_url: String::new(),
-                    privacy_url: String::new(),
-                    logo_url: String::new(),
-                    callback_url: "https://localhost/cb".into(),
-                    scopes: ScopeSet::parse("vso.profile").expect("scope"),
-                    kind: ClientKind::Confidential,
-                    created_at: 1,
-                    may_introspect: false,
-                    post_logout_redirect_uris: Vec::new(),
-                    pairwise_subject: false,
-                },
-                NewClientSecret {
-                    secret: ClientSecret {
-                        id: secret,
-                        app_id: app,
-                        created_at: 1,
-                        expires_at: 10_000,
-                    },
-                    hash: TokenHash::of("secret"),
-                },
-                keygate_store_conformance::fixtures::audit(),
-            )
-            .await
-            .expect("app");
+        let (user, app, secret) = user_and_app(&store).await;
         let rows: Vec<SeedAuthorization> =
-            (0..1200).map(|i| seeded(user.id, app, secret, i)).collect();
+            (0..1200).map(|i| seeded(user, app, secret, i)).collect();
         store
             .bulk_insert_seed_authorizations(&rows)
             .await
@@ -358,52 +319,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("keygate.db").display());
         let store = SqliteStore::connect(&url).await.expect("connect");
-        let user = store
-            .create_user(NewUser {
-                id: UserId::new_random(),
-                email: "seed@example.com".into(),
-                display_name: "Seed".into(),
-                public_alias: "seed".into(),
-                password_hash: "x".into(),
-                created_at: 1,
-            })
-            .await
-            .expect("user");
-        let (app, secret) = (AppId::new_random(), SecretId::new_random());
-        store
-            .create_app(
-                NewApp {
-                    id: app,
-                    owner_id: user.id,
-                    name: "A".into(),
-                    company_name: "C".into(),
-                    description: String::new(),
-                    website: "https://a.example".into(),
-                    company_website: String::new(),
-                    terms_url: String::new(),
-                    privacy_url: String::new(),
-                    logo_url: String::new(),
-                    callback_url: "https://localhost/cb".into(),
-                    scopes: ScopeSet::parse("vso.profile").expect("scope"),
-                    kind: ClientKind::Confidential,
-                    created_at: 1,
-                    may_introspect: false,
-                    post_logout_redirect_uris: Vec::new(),
-                    pairwise_subject: false,
-                },
-                NewClientSecret {
-                    secret: ClientSecret {
-                        id: secret,
-                        app_id: app,
-                        created_at: 1,
-                        expires_at: 10_000,
-                    },
-                    hash: TokenHash::of("secret"),
-                },
-                keygate_store_conformance::fixtures::audit(),
-            )
-            .await
-            .expect("app");
+        let (user, app, secret) = user_and_app(&store).await;
         let before = index_names(&store).await;
 
         let session = store.begin_bulk_seed().await.expect("begin");
@@ -413,8 +329,7 @@ mod tests {
             .await
             .expect("pragma");
         assert_eq!(synchronous, 0, "OFF while seeding");
-        let rows: Vec<SeedAuthorization> =
-            (0..100).map(|i| seeded(user.id, app, secret, i)).collect();
+        let rows: Vec<SeedAuthorization> = (0..100).map(|i| seeded(user, app, secret, i)).collect();
         store
             .bulk_insert_seed_authorizations(&rows)
             .await
