@@ -3,9 +3,8 @@
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Router;
 use keygate_core::apps::AppError;
 use keygate_core::directory::OwnedOrgError;
 use keygate_core::StoreError;
@@ -170,18 +169,11 @@ pub(crate) fn error_page(status: StatusCode, title: &'static str, message: Strin
     response
 }
 
-/// Layers over every route: an error page answering a request that carries a live session is
-/// rendered again with that user's header (their name, their links, Sign out), so an error
+/// Middleware over every route: an error page answering a request that carries a live session
+/// is rendered again with that user's header (their name, their links, Sign out), so an error
 /// never tells a signed-in person to sign in. Errors come from extractors and handlers that
 /// know nothing of the visitor; the session is looked up only for those rare answers.
-pub(crate) fn with_visitors_header(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    router.layer(middleware::from_fn_with_state(
-        state.clone(),
-        restyle_error_page,
-    ))
-}
-
-async fn restyle_error_page(
+pub(crate) async fn with_visitors_header(
     State(state): State<AppState>,
     request: Request,
     next: Next,

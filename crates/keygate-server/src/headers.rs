@@ -5,10 +5,8 @@
 //! caching, the JWKS its `max-age`.
 
 use axum::http::{header, HeaderName, HeaderValue};
-use axum::Router;
-use tower_http::set_header::SetResponseHeaderLayer;
-
-use crate::state::AppState;
+use axum::response::Response;
+use tower::util::MapResponseLayer;
 
 /// Pages may not be framed, sniffed, run inline script, or load anything from other hosts: the
 /// stylesheet and the one script come from this origin. Images may come from https (app logos); `form-action` is left out on purpose: browsers apply it to the
@@ -27,32 +25,44 @@ pub(crate) fn wants_hsts(public_url: &url::Url) -> bool {
             .is_some_and(keygate_core::validate::is_loopback_host)
 }
 
-fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
+/// The headers every response carries unless its handler set them.
+const DEFAULT_HEADERS: [(HeaderName, &str); 5] = [
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::CACHE_CONTROL, "no-store"),
+];
 
-/// Layers the security headers over every route, including the answers of the limit layers.
+/// The security headers, for every route, including the answers of the limit layers.
 ///
 /// `Referrer-Policy: no-referrer` and `Cache-Control: no-store` are the defaults everywhere:
 /// authorize URLs carry `state`, callbacks carry codes, and nothing dynamic here should be cached.
-pub(crate) fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    let router = router
-        .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(default_header(
-            header::CONTENT_SECURITY_POLICY,
-            CONTENT_SECURITY_POLICY,
-        ))
-        .layer(default_header(header::REFERRER_POLICY, "no-referrer"))
-        .layer(default_header(header::CACHE_CONTROL, "no-store"));
-    if wants_hsts(&state.public_url) {
-        router.layer(SetResponseHeaderLayer::overriding(
+///
+/// HSTS is added (always) when [`wants_hsts`] says so for `public_url`.
+pub(crate) fn layer(public_url: &url::Url) -> MapResponseLayer<fn(Response) -> Response> {
+    if wants_hsts(public_url) {
+        MapResponseLayer::new(|response| with_security_headers(response, true))
+    } else {
+        MapResponseLayer::new(|response| with_security_headers(response, false))
+    }
+}
+
+/// `response` with each default header its handler did not set, and HSTS (always) if `hsts`.
+fn with_security_headers(mut response: Response, hsts: bool) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in DEFAULT_HEADERS {
+        headers
+            .entry(name)
+            .or_insert_with(|| HeaderValue::from_static(value));
+    }
+    if hsts {
+        headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
-        ))
-    } else {
-        router
+        );
     }
+    response
 }
 
 /// Headers for responses that carry codes or secrets: no referrer, no caching.
@@ -70,6 +80,32 @@ pub(crate) fn sensitive() -> [(HeaderName, HeaderValue); 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_default_is_added_unless_the_handler_set_it_and_hsts_only_when_wanted() {
+        let mut asset = Response::new(axum::body::Body::empty());
+        asset.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=3600"),
+        );
+        let asset = with_security_headers(asset, false);
+        let headers = asset.headers();
+        assert_eq!(headers[header::CACHE_CONTROL], "public, max-age=3600");
+        for (name, value) in DEFAULT_HEADERS
+            .into_iter()
+            .filter(|(n, _)| n != header::CACHE_CONTROL)
+        {
+            assert_eq!(headers[&name], value, "{name}");
+        }
+        assert!(!headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+
+        let secure = with_security_headers(Response::new(axum::body::Body::empty()), true);
+        assert_eq!(secure.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(
+            secure.headers()[header::STRICT_TRANSPORT_SECURITY],
+            STRICT_TRANSPORT_SECURITY
+        );
+    }
 
     #[test]
     fn hsts_is_wanted_for_https_public_urls_except_loopback() {

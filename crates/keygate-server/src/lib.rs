@@ -17,6 +17,7 @@ mod headers;
 mod hook_delivery;
 pub mod limits;
 pub mod metrics;
+mod middleware;
 mod origin;
 mod pages;
 pub mod rate_limit;

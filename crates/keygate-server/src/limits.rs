@@ -5,11 +5,8 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-
-use crate::state::AppState;
 
 /// The server's limits; [`Limits::default`] holds the documented defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,26 +69,19 @@ impl Default for Limits {
     }
 }
 
-/// Wraps every route in the body limit and the rate limits.
-///
-/// The body limit answers 413 from `Content-Length` before a byte is read and cuts off a longer
-/// chunked body.
-pub(crate) fn apply(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    let limits = &state.limits;
-    router
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::rate_limit::enforce,
-        ))
-        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+/// The body limit: 413 from `Content-Length` before a byte is read, and a longer chunked body
+/// cut off.
+pub(crate) fn body_limit(limits: &Limits) -> RequestBodyLimitLayer {
+    RequestBodyLimitLayer::new(limits.max_body_bytes)
 }
 
-/// Wraps every route in the request deadline: 408 when reading the body (by the handler or any
-/// middleware inside this layer) and answering outlast `request_timeout`.
-pub(crate) fn deadline(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    router.layer(TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        state.limits.request_timeout,
-    ))
+/// The same limit for axum's body extractors, which otherwise keep their own 2 MB default.
+pub(crate) fn extractor_body_limit(limits: &Limits) -> DefaultBodyLimit {
+    DefaultBodyLimit::max(limits.max_body_bytes)
+}
+
+/// The request deadline: 408 when reading the body (by the handler or any middleware inside
+/// this layer) and answering outlast `request_timeout`.
+pub(crate) fn deadline(limits: &Limits) -> TimeoutLayer {
+    TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout)
 }

@@ -290,12 +290,6 @@ async fn run_token_request(state: &AppState, request: Request, next: Next) -> Re
 /// A token response is a few kilobytes of JSON.
 const MAX_TOKEN_RESPONSE: usize = 256 * 1024;
 
-/// Layers [`track`] over every route of `router`; the outermost layer, so refusals by the
-/// limits and rate limits are counted too.
-pub(crate) fn instrument(router: Router<AppState>, state: &AppState) -> Router<AppState> {
-    router.layer(axum::middleware::from_fn_with_state(state.clone(), track))
-}
-
 async fn serve_metrics(State(state): State<AppState>) -> Response {
     (
         [(

@@ -22,7 +22,6 @@ use axum::Router;
 use keygate_core::model::User;
 
 use crate::csrf;
-use crate::headers;
 use crate::pages::Nav;
 use crate::session::{set_cookie, PRE_SESSION_COOKIE};
 use crate::state::AppState;
@@ -46,14 +45,9 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(oidc::router())
         .merge(entra::router())
         .merge(crate::metrics::router(&state));
-    let routes = crate::error::with_visitors_header(routes, &state);
-    // Inside out: body and rate limits, metrics (which read token bodies), the request deadline
-    // over all of that, and the security headers over every answer, refusals included.
-    let routes = crate::limits::apply(routes, &state);
-    let routes = crate::metrics::instrument(routes, &state);
-    let routes = crate::limits::deadline(routes, &state);
+    let routes = crate::middleware::wrap(routes, &state);
     // Outermost: `/_apis/...` paths match case-insensitively, as on the hosted service.
-    api::case_insensitive(headers::apply(routes, &state).with_state(state))
+    api::case_insensitive(routes.with_state(state))
 }
 
 /// The header bar for a page, and the pre-session cookie to set when the browser has none.
