@@ -146,13 +146,15 @@ impl<E: Engine> SqlStore<E> {
         code: NewCode,
         event: NewAuditEvent,
     ) -> Result<(), StoreError> {
-        let hot = HotWrite::Consent {
-            authorization: authorization.clone(),
-            code: code.clone(),
-            event: event.clone(),
-        };
-        if self.engine.write_hot(hot).await? {
-            return Ok(());
+        if E::HOT_PATHS {
+            let hot = HotWrite::Consent {
+                authorization: authorization.clone(),
+                code: code.clone(),
+                event: event.clone(),
+            };
+            if self.engine.write_hot(hot).await? {
+                return Ok(());
+            }
         }
         self.engine
             .grouped(move |c| {
@@ -174,13 +176,15 @@ impl<E: Engine> SqlStore<E> {
         now: UnixTime,
         on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError> {
-        let hot = HotWrite::Redeem {
-            code,
-            refresh: refresh.clone(),
-            now,
-        };
-        if self.engine.write_hot(hot).await? {
-            return Ok(ConsumeOutcome::Consumed);
+        if E::HOT_PATHS {
+            let hot = HotWrite::Redeem {
+                code,
+                refresh: refresh.clone(),
+                now,
+            };
+            if self.engine.write_hot(hot).await? {
+                return Ok(ConsumeOutcome::Consumed);
+            }
         }
         let outcome = self
             .engine
@@ -206,13 +210,15 @@ impl<E: Engine> SqlStore<E> {
         now: UnixTime,
         on_reuse: NewAuditEvent,
     ) -> Result<ConsumeOutcome, StoreError> {
-        let hot = HotWrite::Rotate {
-            old,
-            successor: successor.clone(),
-            now,
-        };
-        if self.engine.write_hot(hot).await? {
-            return Ok(ConsumeOutcome::Consumed);
+        if E::HOT_PATHS {
+            let hot = HotWrite::Rotate {
+                old,
+                successor: successor.clone(),
+                now,
+            };
+            if self.engine.write_hot(hot).await? {
+                return Ok(ConsumeOutcome::Consumed);
+            }
         }
         let outcome = self
             .engine

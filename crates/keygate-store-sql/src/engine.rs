@@ -12,7 +12,7 @@ use sqlx::Transaction;
 use tokio::sync::broadcast;
 
 use crate::conn::Conn;
-use crate::hot::{HotFound, HotRead, HotWrite};
+use crate::hot::{HotRead, HotWrite};
 
 /// A boxed future that borrows a connection for `'c`.
 pub type BoxFuture<'c, T> = Pin<Box<dyn Future<Output = T> + Send + 'c>>;
@@ -34,6 +34,11 @@ pub trait Engine: Clone + Send + Sync + 'static {
     /// Whether every write queues behind one connection (SQLite): then a write that is usually
     /// answered by a read tries the read first, and single-statement hot writes are grouped too.
     const SINGLE_WRITER: bool;
+
+    /// Whether [`Engine::write_hot`] and [`Engine::read_hot`] can answer at all (SQLite's
+    /// writer thread and synchronous readers). Where they cannot, callers skip building the
+    /// request (and copying its inputs) for them.
+    const HOT_PATHS: bool = false;
 
     /// Opens the database at `url` and migrates it.
     fn connect(
@@ -76,10 +81,10 @@ pub trait Engine: Clone + Send + Sync + 'static {
     /// Answers `read` on the engine's own fast path; `Ok(None)` when the engine has none (or
     /// cannot now), and the caller reads through [`Engine::read`]. SQLite answers it on a
     /// synchronous connection without leaving the calling thread.
-    fn read_hot(
+    fn read_hot<R: HotRead>(
         &self,
-        read: HotRead,
-    ) -> impl Future<Output = Result<Option<HotFound>, StoreError>> + Send {
+        read: R,
+    ) -> impl Future<Output = Result<Option<R::Found>, StoreError>> + Send {
         let _ = read;
         std::future::ready(Ok(None))
     }

@@ -98,48 +98,58 @@ pub enum Cell {
     Other,
 }
 
-/// The token endpoint's lookups by hash, for an engine that answers them on a synchronous
-/// connection (the same statements and records as `sql::grants`).
+/// One of the token endpoint's lookups by hash, for an engine that answers it on a synchronous
+/// connection (the same statement and record as `sql::grants`).
+pub trait HotRead: Send + 'static {
+    /// What the lookup finds.
+    type Found: Send + 'static;
+
+    /// Runs the lookup on `conn`.
+    fn run<C: SyncConn>(&self, conn: &mut C) -> Result<Self::Found, HotReadError<C::Error>>;
+}
+
+/// Why a [`HotRead`] gave no answer.
+#[derive(Debug)]
+pub enum HotReadError<E> {
+    /// The connection failed: the caller reads the general way.
+    Conn(E),
+    /// A stored value is not what its column should hold.
+    Corrupt(StoreError),
+}
+
+/// A code by its hash, whatever its state.
 #[derive(Debug, Clone, Copy)]
-pub enum HotRead {
-    /// A code, whatever its state.
-    Code(TokenHash),
-    /// A refresh token, whatever its state.
-    Refresh(TokenHash),
+pub struct CodeByHash(pub TokenHash);
+
+impl HotRead for CodeByHash {
+    type Found = Option<CodeRecord>;
+
+    fn run<C: SyncConn>(&self, conn: &mut C) -> Result<Self::Found, HotReadError<C::Error>> {
+        let cells = conn
+            .fetch_cells(CODE_LOOKUP, &[(&self.0).into()])
+            .map_err(HotReadError::Conn)?;
+        cells
+            .map(|cells| code_row(cells).and_then(CodeRecord::try_from))
+            .transpose()
+            .map_err(HotReadError::Corrupt)
+    }
 }
 
-/// What a [`HotRead`] found.
-#[derive(Debug, Clone)]
-pub enum HotFound {
-    /// The code, if stored.
-    Code(Option<CodeRecord>),
-    /// The refresh token, if stored.
-    Refresh(Option<RefreshRecord>),
-}
+/// A refresh token by its hash, whatever its state.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshByHash(pub TokenHash);
 
-impl HotRead {
-    /// Runs the lookup on `conn`: `Err(Ok(_))` is the connection's error, `Err(Err(_))` a
-    /// stored value that is not what its column should hold.
-    pub fn run<C: SyncConn>(&self, conn: &mut C) -> Result<HotFound, Result<C::Error, StoreError>> {
-        match self {
-            HotRead::Code(hash) => {
-                let cells = conn.fetch_cells(CODE_LOOKUP, &[hash.into()]).map_err(Ok)?;
-                let record = cells.map(code_row).transpose().map_err(Err)?;
-                let record = record.map(CodeRecord::try_from).transpose().map_err(Err)?;
-                Ok(HotFound::Code(record))
-            }
-            HotRead::Refresh(hash) => {
-                let cells = conn
-                    .fetch_cells(REFRESH_LOOKUP, &[hash.into()])
-                    .map_err(Ok)?;
-                let record = cells.map(refresh_row).transpose().map_err(Err)?;
-                let record = record
-                    .map(RefreshRecord::try_from)
-                    .transpose()
-                    .map_err(Err)?;
-                Ok(HotFound::Refresh(record))
-            }
-        }
+impl HotRead for RefreshByHash {
+    type Found = Option<RefreshRecord>;
+
+    fn run<C: SyncConn>(&self, conn: &mut C) -> Result<Self::Found, HotReadError<C::Error>> {
+        let cells = conn
+            .fetch_cells(REFRESH_LOOKUP, &[(&self.0).into()])
+            .map_err(HotReadError::Conn)?;
+        cells
+            .map(|cells| refresh_row(cells).and_then(RefreshRecord::try_from))
+            .transpose()
+            .map_err(HotReadError::Corrupt)
     }
 }
 

@@ -41,5 +41,7 @@ pub mod table;
 pub use arg::Arg;
 pub use conn::{Conn, Dialect, PerDialect};
 pub use engine::{BoxFuture, Engine};
-pub use hot::{Cell, HotFound, HotOutcome, HotRead, HotWrite, SyncConn};
+pub use hot::{
+    Cell, CodeByHash, HotOutcome, HotRead, HotReadError, HotWrite, RefreshByHash, SyncConn,
+};
 pub use sql_store::SqlStore;

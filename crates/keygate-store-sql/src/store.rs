@@ -17,7 +17,7 @@ use tokio::sync::broadcast;
 use crate::conn::Conn;
 use crate::engine::Engine;
 use crate::error::DbResultExt;
-use crate::hot::{HotFound, HotRead, HotWrite};
+use crate::hot::{CodeByHash, HotWrite, RefreshByHash};
 use crate::sql::*;
 use crate::sql_store::SqlStore;
 
@@ -299,10 +299,11 @@ impl<E: Engine> Store for SqlStore<E> {
     async fn create_session(&self, session: NewSession) -> Result<(), StoreError> {
         if E::SINGLE_WRITER {
             // Every sign-in writes one: grouped with the token grants, it shares their fsync.
-            if self
-                .engine
-                .write_hot(HotWrite::Session(session.clone()))
-                .await?
+            if E::HOT_PATHS
+                && self
+                    .engine
+                    .write_hot(HotWrite::Session(session.clone()))
+                    .await?
             {
                 return Ok(());
             }
@@ -418,8 +419,10 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     async fn code_by_hash(&self, hash: TokenHash) -> Result<Option<CodeRecord>, StoreError> {
-        if let Some(HotFound::Code(found)) = self.engine.read_hot(HotRead::Code(hash)).await? {
-            return Ok(found);
+        if E::HOT_PATHS {
+            if let Some(found) = self.engine.read_hot(CodeByHash(hash)).await? {
+                return Ok(found);
+            }
         }
         grants::code_by_hash(&mut *self.engine.read().await?, hash).await
     }
@@ -435,9 +438,10 @@ impl<E: Engine> Store for SqlStore<E> {
     }
 
     async fn refresh_by_hash(&self, hash: TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
-        if let Some(HotFound::Refresh(found)) = self.engine.read_hot(HotRead::Refresh(hash)).await?
-        {
-            return Ok(found);
+        if E::HOT_PATHS {
+            if let Some(found) = self.engine.read_hot(RefreshByHash(hash)).await? {
+                return Ok(found);
+            }
         }
         grants::refresh_by_hash(&mut *self.engine.read().await?, hash).await
     }

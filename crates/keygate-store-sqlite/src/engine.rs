@@ -10,7 +10,7 @@ use keygate_core::store::PoolStats;
 use keygate_core::StoreError;
 use keygate_store_sql::engine::{Pooled, Tx};
 use keygate_store_sql::error::{db, DbResultExt};
-use keygate_store_sql::{BoxFuture, Engine, HotFound, HotRead, HotWrite};
+use keygate_store_sql::{BoxFuture, Engine, HotRead, HotWrite};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::broadcast;
@@ -131,6 +131,7 @@ impl Engine for SqliteEngine {
     type Options = ();
 
     const SINGLE_WRITER: bool = true;
+    const HOT_PATHS: bool = true;
 
     fn connect(url: &str, _: ()) -> impl Future<Output = Result<Self, StoreError>> + Send {
         SqliteEngine::open(url)
@@ -172,8 +173,8 @@ impl Engine for SqliteEngine {
 
     /// On a synchronous read-only connection, without leaving the calling thread (see
     /// `hot_reader`).
-    async fn read_hot(&self, read: HotRead) -> Result<Option<HotFound>, StoreError> {
-        self.hot_reads.read(read)
+    async fn read_hot<R: HotRead>(&self, read: R) -> Result<Option<R::Found>, StoreError> {
+        self.hot_reads.read(&read)
     }
 
     /// Other processes on the same file (admin commands, say) are seen at the followers' next

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use keygate_core::StoreError;
-use keygate_store_sql::{HotFound, HotRead};
+use keygate_store_sql::{HotRead, HotReadError};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::statements::Statements;
@@ -44,7 +44,7 @@ impl HotReader {
 
     /// Answers `read`, or `Ok(None)` when it must go the general way (closed, or SQLite could
     /// not answer at once). A stored value that is not what its column should hold is an error.
-    pub(crate) fn read(&self, read: HotRead) -> Result<Option<HotFound>, StoreError> {
+    pub(crate) fn read<R: HotRead>(&self, read: &R) -> Result<Option<R::Found>, StoreError> {
         if self.closed.load(Ordering::Acquire) {
             return Ok(None);
         }
@@ -61,11 +61,11 @@ impl HotReader {
                 Ok(Some(found))
             }
             // The connection's error: this connection is dropped, the read goes the other way.
-            Err(Ok(e)) => {
+            Err(HotReadError::Conn(e)) => {
                 tracing::debug!(error = %e, "the hot reader's read failed; reading the general way");
                 Ok(None)
             }
-            Err(Err(corrupt)) => {
+            Err(HotReadError::Corrupt(corrupt)) => {
                 self.give_back(conn);
                 Err(corrupt)
             }
@@ -115,6 +115,7 @@ mod tests {
 
     use keygate_store_conformance::fixtures::{app, exchanged_grant, user};
     use keygate_store_sql::sql::grants;
+    use keygate_store_sql::{CodeByHash, RefreshByHash};
 
     use super::*;
     use crate::SqliteStore;
@@ -136,19 +137,19 @@ mod tests {
         let general = grants::refresh_by_hash(&mut *conn, refresh)
             .await
             .expect("general read");
-        let Some(HotFound::Refresh(hot)) = reader.read(HotRead::Refresh(refresh)).expect("read")
-        else {
-            panic!("answered as a refresh token");
-        };
+        let hot = reader
+            .read(&RefreshByHash(refresh))
+            .expect("read")
+            .expect("answered here");
         assert_eq!(format!("{hot:?}"), format!("{general:?}"));
         assert!(hot.is_some());
         let general_code = grants::code_by_hash(&mut *conn, grant.code)
             .await
             .expect("general code read");
-        let Some(HotFound::Code(hot_code)) = reader.read(HotRead::Code(grant.code)).expect("read")
-        else {
-            panic!("answered as a code");
-        };
+        let hot_code = reader
+            .read(&CodeByHash(grant.code))
+            .expect("read")
+            .expect("answered here");
         assert_eq!(format!("{hot_code:?}"), format!("{general_code:?}"));
         assert_eq!(
             hot_code.and_then(|c| c.used_at),
@@ -156,13 +157,13 @@ mod tests {
         );
         let unknown = keygate_core::secrets::TokenHash::of("nobody's token");
         assert!(matches!(
-            reader.read(HotRead::Refresh(unknown)).expect("read"),
-            Some(HotFound::Refresh(None))
+            reader.read(&RefreshByHash(unknown)).expect("read"),
+            Some(None)
         ));
 
         reader.close();
         assert!(reader
-            .read(HotRead::Refresh(refresh))
+            .read(&RefreshByHash(refresh))
             .expect("read")
             .is_none());
     }
