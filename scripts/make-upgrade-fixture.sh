@@ -18,6 +18,9 @@
 #   keygate.toml      the settings the deployment ran with (lifetimes of 100 years, so the
 #                     fixture's tokens and secrets outlive the test suite)
 #   credentials.json  the plaintext credentials; they are test data, safe to commit
+#   sqlite-master-key.txt  the key the SQLite deployment sealed its signing keys with, when the release
+#                     made one beside the database; test data as well (named so that .gitignore's
+#                     *.master-key rule, which guards real deployments, lets it be committed)
 #
 # WHEN TO RUN IT: every schema change (a new migration) adds a fixture made by the release BEFORE
 # the change. Check that release out and run this script there; or, from a newer checkout, pass
@@ -75,6 +78,9 @@ else
 for line in sqlite3.connect(sys.argv[1]).iterdump(): print(line)' "$work/keygate.db" > "$out/sqlite.sql"
 fi
 pg_dump --no-owner --no-privileges --inserts "$scratch_url" > "$out/postgres.sql"
+if [ -f "$work/keygate.db.master-key" ]; then
+  cp "$work/keygate.db.master-key" "$out/sqlite-master-key.txt"
+fi
 
 finished=1
 echo "made $out:"

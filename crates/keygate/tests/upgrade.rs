@@ -1,5 +1,6 @@
 //! Upgrades lose nothing: every fixture under `tests/fixtures/upgrade/` is a deployment written
-//! by an older release (made by `scripts/make-upgrade-fixture.sh`, kept as SQL text). Each is
+//! by an older release (made by `scripts/make-upgrade-fixture.sh`, kept as SQL text, with the master
+//! key its SQLite deployment sealed its signing keys with, for releases that made one). Each is
 //! restored into a fresh database and served by this build, which must take it as it is (its
 //! recorded migrations with their checksums, applying only newer ones) and honour everything it
 //! held: the user signs in with the old password, the old client secrets (primary and
@@ -74,6 +75,20 @@ async fn restore_sqlite(dir: &Path, into: &Path) {
         .unwrap();
     sqlx::raw_sql(&sql).execute(&mut conn).await.unwrap();
     conn.close().await.unwrap();
+}
+
+/// Puts the master key the fixture's deployment sealed its signing keys with (if that release
+/// made one) beside `db`, where that deployment kept it, owner-only as keygate made it.
+fn put_back_master_key(dir: &Path, db: &Path) {
+    let kept = dir.join("sqlite-master-key.txt");
+    if !kept.exists() {
+        return;
+    }
+    let mut beside = db.as_os_str().to_owned();
+    beside.push(".master-key");
+    std::fs::copy(&kept, &beside).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&beside, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 /// The stored private key material of every signing key in the SQLite file `db`.
@@ -258,6 +273,7 @@ async fn every_sqlite_database_an_older_release_made_is_served_with_nothing_lost
         let work = tempfile::tempdir().unwrap();
         let file = work.path().join("keygate.db");
         restore_sqlite(&dir, &file).await;
+        put_back_master_key(&dir, &file);
         serves_the_old_deployment(&dir, &sqlite_url(&file), &credentials(&dir).sqlite).await;
         // Keys an older release stored in the clear are sealed with a key made beside the
         // database, and the database file is tightened to its owner.
